@@ -1,0 +1,46 @@
+"""authsvc: a multi-tenant identity platform. ``create_app`` is the factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from authsvc.config import PROJECT_ROOT, load
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: load config, initialise extensions and subsystems, register
+    blueprints, error handlers and commands. No database writes, no network calls."""
+    settings = load(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(settings)
+
+    from authsvc import errors, models, observability, tenancy
+    from authsvc.extensions import db, limiter, migrate
+
+    models.import_all()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    limiter.init_app(app)
+    tenancy.init_app(app)
+    errors.init_app(app)
+    observability.init_app(app)
+
+    import admin
+    from authsvc import api, cli, health, hosted
+    from authsvc.api import credentials
+
+    credentials.init_app(app)
+    app.register_blueprint(health.bp)
+    api.init_app(app)
+    hosted.init_app(app)
+    admin.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Administrator accounts: platform admins and tenant admins."""

@@ -1,0 +1,62 @@
+"""The REST API v1: one blueprint, one restx ``Api``, namespaces from each domain."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_restx import Api
+
+from authsvc.api import cors
+from authsvc.api.credentials import current_principal, rate_limit_value
+from authsvc.errors import handle_exception
+from authsvc.extensions import limiter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class AuthsvcApi(Api):
+    """restx ``Api`` whose errors are rendered by :mod:`authsvc.errors`."""
+
+    def handle_error(self, e):
+        return handle_exception(e)
+
+
+api = AuthsvcApi(
+    bp,
+    version="1.0",
+    title="authsvc API",
+    description=(
+        "Tenant-isolated identity API. Authenticate with an API key in the `X-API-Key` header. "
+        "Errors are RFC 9457 problem details (`application/problem+json`)."
+    ),
+    doc="/docs",
+    authorizations={"apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+    validate=False,
+)
+
+
+def _namespaces():
+    from authsvc.apikeys.api import ns as apikeys_ns
+    from authsvc.tenants.api import ns as tenant_ns
+    from authsvc.users.api import ns as users_ns
+
+    return [(users_ns, "/users"), (apikeys_ns, "/api-keys"), (tenant_ns, "/tenant")]
+
+
+for _ns, _path in _namespaces():
+    api.add_namespace(_ns, path=_path)
+
+
+@bp.before_request
+def _bind_tenant_from_key() -> None:
+    # Resolve the credential once, up front: this binds the tenant for the
+    # whole request and rejects a bad key before any view runs.
+    current_principal(required=False)
+
+
+limiter.limit(rate_limit_value)(bp)
+bp.after_request(cors.apply_cors)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    cors.init_app(app)

@@ -1,0 +1,225 @@
+"""API-key authentication for the REST API, with a short in-process cache.
+
+A key looks like ``ak_<prefix>_<secret>``. The prefix is public and indexed;
+only the SHA-256 of the whole key is stored, compared in constant time. Key
+lookups are cached per process for ``APIKEYS_CACHE_TTL_SECONDS`` (at most 30),
+so revocation, expiry changes and tenant deactivation reach every process
+within that time. ``last_used_at`` is written at most once per
+``APIKEYS_LAST_USED_INTERVAL_SECONDS`` per key and process, never on every
+request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+
+from authsvc.apikeys.models import ApiKey
+from authsvc.db import utcnow
+from authsvc.errors import AuthenticationFailed, PermissionDenied
+from authsvc.extensions import db
+from authsvc.tenancy import ALL_TENANTS, bind_request_tenant
+from authsvc.tenants.models import Tenant
+
+HEADER = "X-API-Key"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an API key of one tenant, with its scopes."""
+
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    tenant_slug: str
+    prefix: str
+    scopes: frozenset[str]
+    # Tenant policy the hot path needs, cached with the key.
+    rate_limit: str | None = None
+    cors_origins: tuple[str, ...] = ()
+
+    def grants(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+    @property
+    def actor(self) -> str:
+        return f"apikey:{self.prefix}"
+
+
+@dataclass
+class _CachedKey:
+    principal: Principal | None
+    secret_hash: str
+    expires_at: datetime | None
+    usable: bool
+    fetched_at: float
+    last_used_written: float = 0.0
+
+
+class KeyCache:
+    """Prefix -> key facts, shared by the threads of one process."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _CachedKey] = {}
+        self._lock = threading.Lock()
+
+    def get(self, prefix: str, ttl: float) -> _CachedKey | None:
+        entry = self._entries.get(prefix)
+        if entry is not None and time.monotonic() - entry.fetched_at < ttl:
+            return entry
+        return None
+
+    def put(self, prefix: str, entry: _CachedKey) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[prefix] = entry
+
+    def forget(self, prefix: str) -> None:
+        self._entries.pop(prefix, None)
+
+
+def hash_secret(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def split_key(raw_key: str) -> str | None:
+    """The prefix of a well-formed key, or None."""
+    parts = raw_key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "ak" or not parts[1].isalnum() or not parts[2]:
+        return None
+    return parts[1]
+
+
+def _cache() -> KeyCache:
+    return current_app.extensions["authsvc.apikeys"]
+
+
+def _load(prefix: str) -> _CachedKey:
+    row = db.session.execute(
+        sa.select(ApiKey, Tenant.slug, Tenant.is_active, Tenant.settings)
+        .join(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(ApiKey.prefix == prefix)
+        .execution_options(**{ALL_TENANTS: True})
+    ).first()
+    now = time.monotonic()
+    if row is None:
+        return _CachedKey(None, "", None, False, now)
+    key, slug, tenant_active, settings = row
+    principal = Principal(
+        key.id,
+        key.tenant_id,
+        slug,
+        key.prefix,
+        frozenset(key.scopes),
+        rate_limit=(settings or {}).get("rate_limit"),
+        cors_origins=tuple((settings or {}).get("cors_origins", ())),
+    )
+    usable = tenant_active and key.revoked_at is None
+    return _CachedKey(principal, key.secret_hash, key.expires_at, usable, now)
+
+
+def _resolve(raw_key: str) -> Principal:
+    prefix = split_key(raw_key)
+    if prefix is None:
+        raise AuthenticationFailed("The API key is malformed.")
+    cache = _cache()
+    entry = cache.get(prefix, current_app.config["APIKEYS_CACHE_TTL_SECONDS"])
+    if entry is None:
+        entry = _load(prefix)
+        cache.put(prefix, entry)
+    # Compare even for unknown prefixes so timing does not reveal which exist.
+    matches = hmac.compare_digest(entry.secret_hash or "0" * 64, hash_secret(raw_key))
+    if not (matches and entry.usable and entry.principal):
+        raise AuthenticationFailed("The API key is invalid, revoked, or its tenant is inactive.")
+    if entry.expires_at is not None and entry.expires_at <= utcnow():
+        raise AuthenticationFailed("The API key has expired.")
+    _touch(entry)
+    return entry.principal
+
+
+def _touch(entry: _CachedKey) -> None:
+    interval = current_app.config["APIKEYS_LAST_USED_INTERVAL_SECONDS"]
+    now = time.monotonic()
+    if now - entry.last_used_written < interval:
+        return
+    entry.last_used_written = now
+    principal = entry.principal
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.update(ApiKey.__table__)
+            .where(ApiKey.__table__.c.tenant_id == principal.tenant_id)
+            .where(ApiKey.__table__.c.id == principal.key_id)
+            .values(last_used_at=utcnow())
+        )
+
+
+def current_principal(required: bool = True) -> Principal | None:
+    """The authenticated caller of this request (memoised); binds its tenant."""
+    if "principal" not in g:
+        raw = request.headers.get(HEADER, "").strip()
+        if not raw:
+            g.principal = None
+        else:
+            try:
+                g.principal = _resolve(raw)
+            except AuthenticationFailed as exc:
+                g.principal = exc
+        if isinstance(g.principal, Principal):
+            bind_request_tenant(g.principal.tenant_id)
+    principal = g.principal
+    if isinstance(principal, AuthenticationFailed):
+        raise principal
+    if principal is None and required:
+        raise AuthenticationFailed(f"Send an API key in the {HEADER} header.")
+    return principal
+
+
+def require_scope(scope: str):
+    """Decorator for API methods: a valid key that grants ``scope``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if not principal.grants(scope):
+                raise PermissionDenied(f"This API key lacks the '{scope}' scope.")
+            return view(*args, **kwargs)
+
+        wrapper.__apidoc__ = {**getattr(view, "__apidoc__", {}), "security": [{"apikey": []}]}
+        wrapper.required_scope = scope
+        return wrapper
+
+    return decorator
+
+
+def optional_principal() -> Principal | None:
+    """The caller if it sent a valid key; never raises."""
+    try:
+        return current_principal(required=False)
+    except AuthenticationFailed:
+        return None
+
+
+def rate_limit_key() -> str:
+    """Rate limits count per API key, falling back to the client address."""
+    principal = optional_principal()
+    return f"key:{principal.prefix}" if principal else f"ip:{request.remote_addr}"
+
+
+def rate_limit_value() -> str:
+    """The caller's tenant limit (tenant setting ``rate_limit``) or the default."""
+    principal = optional_principal()
+    return (principal and principal.rate_limit) or current_app.config["RATELIMIT_DEFAULT"]
+
+
+def init_app(app) -> None:
+    app.extensions["authsvc.apikeys"] = KeyCache()

@@ -1,0 +1,1 @@
+"""API keys: how tenant apps authenticate to the REST API."""

@@ -1,0 +1,37 @@
+"""ApiKey: a tenant-owned credential stored only as a SHA-256 hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from authsvc.db import Base, TenantScoped, Timestamps
+
+SCOPES = {
+    "auth": "Public sign-up and sign-in flows; safe to embed in a browser app.",
+    "users:read": "Read users and roles.",
+    "users:write": "Create, change and delete users.",
+    "sessions": "List and revoke device sessions.",
+    "webhooks": "Manage webhook endpoints and read deliveries.",
+    "audit:read": "Read the audit log and events.",
+    "admin": "Everything, including API keys and tenant settings.",
+}
+
+
+class ApiKey(TenantScoped, Timestamps, Base):
+    __tablename__ = "api_keys"
+
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # Public part of the key, looked up before the tenant is known: globally unique.
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    scopes: Mapped[list[str]] = mapped_column(default=list)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+    def grants(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes

@@ -1,0 +1,152 @@
+"""Configuration: defaults, ``AUTHSVC_*`` environment variables and validation.
+
+Every setting has a default that suits the embedded mode (SQLite under
+``instance/``, in-process rate limits, mail written to ``instance/mail``).
+Production (``AUTHSVC_ENV=production``) refuses to start with an unsafe
+secret key, so a forgotten variable fails loudly instead of signing tokens
+with a well-known value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PREFIX = "AUTHSVC_"
+DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known-bad default we refuse in production
+
+# Where templates/, static/ and migrations/ live: beside the package in a
+# checkout, or wherever AUTHSVC_ROOT points (the Docker image sets it).
+PROJECT_ROOT = Path(os.environ.get("AUTHSVC_ROOT", Path(__file__).resolve().parent.parent))
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"expected a boolean (true/false), got {value!r}")
+
+
+def _int_list(value: str) -> list[int]:
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"expected comma-separated integers, got {value!r}") from exc
+
+
+# name -> (default, parser). The environment variable is AUTHSVC_<name>; the
+# Flask config key is the same name without the prefix. Defaults of None are
+# filled in by ``_derived_defaults`` because they depend on other settings.
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "ENV": ("development", str),
+    "SECRET_KEY": (None, str),
+    "DATABASE_URL": (None, str),
+    "REDIS_URL": (None, str),
+    "BASE_URL": ("http://127.0.0.1:8000", str),
+    "INSTANCE_PATH": (None, str),
+    "LOG_LEVEL": ("INFO", str),
+    "MAX_CONTENT_LENGTH": (1024 * 1024, int),
+    # API keys: how long an in-process cache may serve a key lookup. Revocation
+    # reaches every process within this many seconds (documented limit: 30).
+    "APIKEYS_CACHE_TTL_SECONDS": (10, int),
+    "APIKEYS_LAST_USED_INTERVAL_SECONDS": (60, int),
+    "RATELIMIT_DEFAULT": ("600/minute", str),
+    "PAGINATION_DEFAULT_LIMIT": (50, int),
+    "PAGINATION_MAX_LIMIT": (200, int),
+    # Password hashing (argon2id, OWASP parameters).
+    "ARGON2_TIME_COST": (2, int),
+    "ARGON2_MEMORY_COST": (19456, int),
+    "ARGON2_PARALLELISM": (1, int),
+    # Mail.
+    "SMTP_HOST": (None, str),
+    "SMTP_PORT": (25, int),
+    "SMTP_USERNAME": (None, str),
+    "SMTP_PASSWORD": (None, str),
+    "SMTP_TLS": ("none", str),
+    "MAIL_SENDER": ("authsvc <no-reply@localhost>", str),
+    # Webhooks.
+    "WEBHOOK_RETRY_SCHEDULE": ("5,300,1800,7200,18000,36000,36000", _int_list),
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": (False, _bool),
+    "EMBEDDED_WORKER": (None, _bool),
+    "SAFE_MODE": (False, _bool),
+}
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(PREFIX + name)
+        if raw is None or raw == "":
+            values[name] = default
+            continue
+        try:
+            values[name] = parse(raw)
+        except (ConfigError, ValueError) as exc:
+            raise ConfigError(f"{PREFIX}{name}: {exc}") from exc
+    return values
+
+
+def _derived_defaults(values: dict[str, Any]) -> None:
+    instance = Path(values["INSTANCE_PATH"] or PROJECT_ROOT / "instance")
+    values["INSTANCE_PATH"] = str(instance)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance / 'authsvc.db'}"
+    if values["EMBEDDED_WORKER"] is None:
+        values["EMBEDDED_WORKER"] = values["DATABASE_URL"].startswith("sqlite")
+    if values["SECRET_KEY"] is None and values["ENV"] != "production":
+        values["SECRET_KEY"] = DEV_SECRET_KEY
+
+
+def validate(values: Mapping[str, Any]) -> None:
+    """Fail fast on settings that cannot work; messages name the variable to set."""
+    if values["ENV"] not in {"development", "production", "testing"}:
+        raise ConfigError(f"{PREFIX}ENV must be development, production or testing")
+    if values["ENV"] == "production":
+        secret = values.get("SECRET_KEY")
+        if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
+            raise ConfigError(
+                f"{PREFIX}SECRET_KEY must be set to a random value of at least 32 characters "
+                f"in production, e.g. {PREFIX}SECRET_KEY=$(python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+    if values["SMTP_TLS"] not in {"none", "starttls", "ssl"}:
+        raise ConfigError(f"{PREFIX}SMTP_TLS must be none, starttls or ssl")
+    if not 1 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
+        raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 1 and 30")
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment and ``overrides``."""
+    values = _from_environment(os.environ if environ is None else environ)
+    if overrides:
+        values.update(overrides)
+    _derived_defaults(values)
+    validate(values)
+    values.update(
+        SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
+        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        TESTING=values["ENV"] == "testing",
+        SESSION_COOKIE_SECURE=values["BASE_URL"].startswith("https://"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        RESTX_MASK_SWAGGER=False,
+        ERROR_404_HELP=False,
+    )
+    return values
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # WAL lets the embedded worker read while a request writes.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

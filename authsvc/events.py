@@ -1,0 +1,46 @@
+"""Domain events: the outbox row staged in the same transaction as the change.
+
+Services call :func:`emit` before they commit; the row commits or rolls back
+with the change that caused it, so a rolled-back change emits nothing and a
+committed one is never lost. Webhook delivery and the audit trail consume
+these rows; domain code never calls a sender directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from authsvc.db import Base, TenantScoped, utcnow
+from authsvc.extensions import db
+
+EVENT_TYPES = (
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "apikey.created",
+    "apikey.revoked",
+    "tenant.updated",
+)
+
+
+class Event(TenantScoped, Base):
+    __tablename__ = "events"
+    __table_args__ = (sa.Index("ix_events_created_at", "created_at"),)
+
+    type: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def emit(event_type: str, data: dict[str, Any], actor: str | None = None) -> Event:
+    """Stage an event in the current transaction (the caller commits)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    event = Event(type=event_type, data=data, actor=actor)
+    db.session.add(event)
+    return event

@@ -1,0 +1,11 @@
+"""Imports every model module so metadata is complete (migrations, create_all)."""
+
+from __future__ import annotations
+
+
+def import_all() -> None:
+    from authsvc import events  # noqa: F401
+    from authsvc.admins import models as _admins  # noqa: F401
+    from authsvc.apikeys import models as _apikeys  # noqa: F401
+    from authsvc.tenants import models as _tenants  # noqa: F401
+    from authsvc.users import models as _users  # noqa: F401

@@ -1,0 +1,61 @@
+"""Request ids, access logging without secrets, and baseline security headers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from flask import Flask, g, request
+
+log = logging.getLogger("authsvc.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Query parameters that may carry secrets are never logged.
+_SECRET_PARAMS = re.compile(r"(token|key|secret|password|code)=[^&]*", re.IGNORECASE)
+
+
+def _start() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    g.started = time.perf_counter()
+
+
+def _finish(response):
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    if response.status_code not in (429, 503):
+        # Flask-Limiter sends Retry-After on every response; it only means something on these.
+        response.headers.pop("Retry-After", None)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if log.isEnabledFor(logging.INFO):
+        query = _SECRET_PARAMS.sub(r"\1=[redacted]", request.query_string.decode(errors="replace"))
+        log.info(
+            "%s %s%s %s %.1fms request_id=%s",
+            request.method,
+            request.path,
+            "?" + query if query else "",
+            response.status_code,
+            (time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
+            g.get("request_id"),
+        )
+    return response
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app.config["LOG_LEVEL"])
+    app.before_request(_start)
+    app.after_request(_finish)

@@ -1,0 +1,1 @@
+"""Tenants: the unit of isolation, with per-tenant policy stored as data."""

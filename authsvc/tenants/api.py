@@ -1,0 +1,72 @@
+"""REST resource for the API key's own tenant (scope ``admin``)."""
+
+from __future__ import annotations
+
+from flask_restx import Model, Namespace, Resource, fields
+
+from authsvc.api.credentials import current_principal, require_scope
+from authsvc.api.docs import document_errors
+from authsvc.api.validation import NullableString, expect_json, register_models
+from authsvc.tenants import service
+
+ns = Namespace("tenant", description="The tenant that owns the API key")
+
+settings_model = Model(
+    "TenantSettings",
+    {
+        "cors_origins": fields.List(
+            fields.String(max_length=255),
+            description="Browser origins allowed to call the API with this tenant's keys",
+            example=["https://app.example.com"],
+        ),
+        "rate_limit": NullableString(
+            max_length=64,
+            description="Requests per API key, e.g. `600/minute`; null for the platform default",
+            example="600/minute",
+        ),
+    },
+    strict=True,
+)
+tenant_out = Model(
+    "Tenant",
+    {
+        "id": fields.String(example="0190d1c4-5a2b-7c3d-8e4f-0a1b2c3d4e5f"),
+        "slug": fields.String(example="acme"),
+        "name": fields.String(example="Acme Inc."),
+        "domains": fields.List(fields.String, example=["login.acme.test"]),
+        "settings": fields.Raw(example={"cors_origins": ["https://app.acme.test"]}),
+        "is_active": fields.Boolean(example=True),
+        "created_at": fields.DateTime(dt_format="iso8601"),
+        "updated_at": fields.DateTime(dt_format="iso8601"),
+    },
+)
+tenant_patch = Model(
+    "TenantUpdate",
+    {
+        "name": fields.String(min_length=1, max_length=200, example="Acme Inc."),
+        "domains": fields.List(fields.String(max_length=253), example=["login.acme.test"]),
+        "settings": fields.Nested(settings_model),
+    },
+    strict=True,
+)
+register_models(ns, settings_model, tenant_out, tenant_patch)
+
+
+@ns.route("")
+class TenantItem(Resource):
+    @require_scope("admin")
+    @ns.marshal_with(tenant_out)
+    @document_errors(ns, 403)
+    def get(self):
+        """Read the tenant, its domains and settings."""
+        return service.get_tenant(current_principal().tenant_id)
+
+    @require_scope("admin")
+    @expect_json(ns, tenant_patch)
+    @ns.marshal_with(tenant_out)
+    @document_errors(ns, 400, 403, 409, 413, 415, 422)
+    def patch(self, body):
+        """Change the tenant's name, domains or settings (settings are merged)."""
+        principal = current_principal()
+        tenant = service.get_tenant(principal.tenant_id)
+        return service.update_tenant(tenant, body, actor=principal.actor)

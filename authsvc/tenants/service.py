@@ -1,0 +1,130 @@
+"""Tenant lifecycle: creation (with built-in roles), settings, deactivation.
+
+Tenants are platform-level rows, so these functions run without a bound
+tenant; work inside a new tenant (its roles) runs under ``tenant_context``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from limits import parse as parse_rate_limit
+
+from authsvc import events
+from authsvc.errors import Conflict, NotFound, ValidationFailed
+from authsvc.extensions import db
+from authsvc.tenancy import tenant_context
+from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.users.models import BUILTIN_ROLES, Role
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+ORIGIN_PATTERN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "cors_origins": [],
+    "rate_limit": None,
+}
+
+
+def get_tenant(tenant_id: uuid.UUID) -> Tenant:
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("No such tenant.")
+    return tenant
+
+
+def get_tenant_by_slug(slug: str) -> Tenant:
+    tenant = db.session.execute(sa.select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    if tenant is None:
+        raise NotFound(f"No tenant {slug!r}.")
+    return tenant
+
+
+def list_tenants() -> list[Tenant]:
+    return list(db.session.execute(sa.select(Tenant).order_by(Tenant.slug)).scalars())
+
+
+def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Validate tenant settings beyond their JSON schema; returns them unchanged."""
+    errors: dict[str, list[str]] = {}
+    for origin in settings.get("cors_origins") or []:
+        if not ORIGIN_PATTERN.match(origin):
+            errors.setdefault("settings.cors_origins", []).append(
+                f"{origin!r} is not an origin like https://app.example.com."
+            )
+    if settings.get("rate_limit"):
+        try:
+            parse_rate_limit(settings["rate_limit"])
+        except ValueError:
+            errors["settings.rate_limit"] = ["Use a limit such as '600/minute' or '20/second'."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return settings
+
+
+def _set_domains(tenant: Tenant, domains: list[str]) -> None:
+    wanted = sorted({domain.strip().lower() for domain in domains})
+    bad = [domain for domain in wanted if not DOMAIN_PATTERN.match(domain)]
+    if bad:
+        raise ValidationFailed(errors={"domains": [f"{d!r} is not a host name." for d in bad]})
+    taken = db.session.execute(
+        sa.select(TenantDomain.domain).where(
+            TenantDomain.domain.in_(wanted), TenantDomain.tenant_id != tenant.id
+        )
+    ).scalars()
+    taken = list(taken)
+    if taken:
+        raise Conflict("A domain is already used by another tenant.", errors={"domains": taken})
+    current = {row.domain: row for row in tenant.domain_rows}
+    tenant.domain_rows = [current.get(d) or TenantDomain(domain=d) for d in wanted]
+
+
+def create_tenant(
+    slug: str, name: str, domains: list[str] | None = None, settings: dict | None = None
+) -> Tenant:
+    """Create a tenant with its built-in roles."""
+    if not SLUG_PATTERN.match(slug or ""):
+        raise ValidationFailed(
+            errors={"slug": ["Use 1-63 lower-case letters, digits and hyphens."]}
+        )
+    if not name or len(name) > 200:
+        raise ValidationFailed(errors={"name": ["Give a name of 1 to 200 characters."]})
+    if db.session.execute(sa.select(Tenant.id).where(Tenant.slug == slug)).first():
+        raise Conflict(f"A tenant with slug {slug!r} already exists.", errors={"slug": [slug]})
+    tenant = Tenant(
+        slug=slug, name=name, settings=check_settings({**DEFAULT_SETTINGS, **(settings or {})})
+    )
+    db.session.add(tenant)
+    _set_domains(tenant, domains or [])
+    db.session.flush()
+    with tenant_context(tenant.id):
+        for role_name, permissions in BUILTIN_ROLES.items():
+            db.session.add(Role(name=role_name, permissions=permissions, is_builtin=True))
+        db.session.flush()
+    db.session.commit()
+    return tenant
+
+
+def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None) -> Tenant:
+    """Apply a validated change of name, domains, active flag or settings (merged)."""
+    if "name" in data:
+        tenant.name = data["name"]
+    if "is_active" in data:
+        tenant.is_active = data["is_active"]
+    if "domains" in data:
+        _set_domains(tenant, data["domains"])
+    if "settings" in data:
+        tenant.settings = check_settings({**tenant.settings, **data["settings"]})
+    with tenant_context(tenant.id):
+        events.emit("tenant.updated", {"tenant_id": str(tenant.id), "changed": sorted(data)}, actor)
+        db.session.commit()
+    return tenant
+
+
+def deactivate_tenant(tenant: Tenant, actor: str | None = None) -> Tenant:
+    """Deactivate a tenant: its API keys stop working within the key-cache TTL."""
+    return update_tenant(tenant, {"is_active": False}, actor=actor)

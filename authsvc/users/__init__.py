@@ -1,0 +1,1 @@
+"""End users of a tenant, and their roles."""

@@ -1,0 +1,146 @@
+"""User operations shared by the API, the admin panel and the CLI.
+
+Each write function stages its change and its event in one transaction and
+commits; callers never commit. Lookups run under the tenant bound by
+:mod:`authsvc.tenancy`, so another tenant's user is simply not found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask_restx import marshal
+from sqlalchemy.exc import IntegrityError
+
+from authsvc import events
+from authsvc.errors import Conflict, NotFound, ValidationFailed
+from authsvc.extensions import db
+from authsvc.ids import parse_id
+from authsvc.pagination import Page, paginate
+from authsvc.passwords import hash_password
+from authsvc.users.models import Role, User, UserRole
+from authsvc.users.schemas import user_out
+
+SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
+
+
+def user_payload(user: User) -> dict[str, Any]:
+    """The user exactly as the API shows it (never the password hash)."""
+    return marshal(user, user_out)
+
+
+def get_user(user_id: str | uuid.UUID) -> User:
+    statement = sa.select(User).where(User.id == parse_id(user_id, "user"))
+    user = db.session.execute(statement).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def find_user_by_login(identifier: str) -> User | None:
+    """The user whose email or username is ``identifier`` (case-insensitive)."""
+    normalized = identifier.strip().lower()
+    column = User.email_normalized if "@" in normalized else User.username_normalized
+    return db.session.execute(sa.select(User).where(column == normalized)).scalar_one_or_none()
+
+
+def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    statement = sa.select(User)
+    if filters.get("email"):
+        statement = statement.where(User.email_normalized == filters["email"].strip().lower())
+    if filters.get("username"):
+        statement = statement.where(User.username_normalized == filters["username"].lower())
+    for flag in ("is_verified", "is_active"):
+        if filters.get(flag) is not None:
+            statement = statement.where(getattr(User, flag).is_(filters[flag]))
+    if filters.get("q"):
+        prefix = _escape_like(filters["q"].strip().lower()) + "%"
+        statement = statement.where(
+            sa.or_(
+                User.email_normalized.like(prefix, escape="\\"),
+                User.username_normalized.like(prefix, escape="\\"),
+                sa.func.lower(User.display_name).like(prefix, escape="\\"),
+            )
+        )
+    return paginate(db.session, statement, User.id, cursor, limit)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def create_user(data: dict[str, Any], actor: str | None = None) -> User:
+    """Create a user; ``data`` is a validated ``UserCreate`` body."""
+    user = User(email="", email_normalized="")
+    _apply_identity(user, data)
+    if data.get("password"):
+        user.password_hash = hash_password(data["password"])
+    for name in SIMPLE_FIELDS:
+        if name in data:
+            setattr(user, name, data[name])
+    user.user_metadata = data.get("metadata") or {}
+    db.session.add(user)
+    _set_roles(user, data.get("roles", ["member"]))
+    return _commit(user, "user.created", actor)
+
+
+def update_user(user: User, data: dict[str, Any], actor: str | None = None) -> User:
+    """Apply a validated ``UserUpdate`` body."""
+    _apply_identity(user, data)
+    for name in SIMPLE_FIELDS:
+        if name in data:
+            setattr(user, name, data[name])
+    if "metadata" in data:
+        user.user_metadata = data["metadata"]
+    if "roles" in data:
+        _set_roles(user, data["roles"])
+    return _commit(user, "user.updated", actor, changed=sorted(data))
+
+
+def delete_user(user: User, actor: str | None = None) -> None:
+    payload = user_payload(user)
+    db.session.delete(user)
+    events.emit("user.deleted", {"user": payload}, actor=actor)
+    db.session.commit()
+
+
+def _apply_identity(user: User, data: dict[str, Any]) -> None:
+    """Set email/username, refusing values another user of the tenant has."""
+    errors: dict[str, list[str]] = {}
+    if "email" in data:
+        email = data["email"].strip()
+        if email.lower() != user.email_normalized and find_user_by_login(email):
+            errors["email"] = ["Another user has this email."]
+        user.email, user.email_normalized = email, email.lower()
+    if "username" in data:
+        username = data["username"]
+        normalized = username.lower() if username else None
+        if normalized and normalized != user.username_normalized and find_user_by_login(username):
+            errors["username"] = ["Another user has this username."]
+        user.username, user.username_normalized = username, normalized
+    if errors:
+        db.session.rollback()
+        raise Conflict("A user with this email or username already exists.", errors=errors)
+
+
+def _set_roles(user: User, names: list[str]) -> None:
+    wanted = sorted(set(names))
+    roles = db.session.execute(sa.select(Role).where(Role.name.in_(wanted))).scalars().all()
+    unknown = sorted(set(wanted) - {role.name for role in roles})
+    if unknown:
+        db.session.rollback()
+        raise ValidationFailed(errors={"roles": [f"Unknown role: {name}." for name in unknown]})
+    user.role_links = [UserRole(role_id=role.id, role=role) for role in roles]
+
+
+def _commit(user: User, event_type: str, actor: str | None, **extra: Any) -> User:
+    try:
+        db.session.flush()
+        events.emit(event_type, {"user": user_payload(user), **extra}, actor=actor)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("The change conflicts with existing data.") from exc
+    return user

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Run the whole check suite: system packages, virtualenv, ruff, pytest.
+# Usage: bash scripts/test.sh [pytest args...]   (e.g. -k tenant, tests/unit)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+# Browsers come from Debian's chromium package; Playwright must never download its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export AUTHSVC_TEST_CHROMIUM="${AUTHSVC_TEST_CHROMIUM:-/usr/bin/chromium}"
+
+have_postgres() {
+  local bindir
+  if command -v pg_config >/dev/null 2>&1; then
+    bindir="$(pg_config --bindir 2>/dev/null || true)"
+    [[ -x "$bindir/initdb" && -x "$bindir/pg_ctl" ]] && return 0
+  fi
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+
+missing=()
+have_postgres || missing+=("PostgreSQL server binaries")
+command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
+[[ -x "$AUTHSVC_TEST_CHROMIUM" ]] || missing+=("$AUTHSVC_TEST_CHROMIUM")
+
+if ((${#missing[@]})); then
+  echo "==> Missing: ${missing[*]}; installing system packages with apt-get"
+  sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      echo "==> ERROR: not root and sudo is unavailable; install postgresql redis-server chromium fonts-liberation yourself" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "==> ERROR: apt-get not found; install PostgreSQL, redis-server and Chromium, or set AUTHSVC_TEST_CHROMIUM" >&2
+    exit 1
+  fi
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    postgresql redis-server chromium fonts-liberation
+else
+  echo "==> System packages present (PostgreSQL, redis-server, Chromium)"
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "==> ERROR: authsvc needs Python 3.11 or newer as '$PYTHON' (set PYTHON=...)" >&2
+    exit 1
+  fi
+  echo "==> Creating .venv with $("$PYTHON" --version 2>&1)"
+  "$PYTHON" -m venv .venv
+fi
+echo "==> Installing authsvc with test extras into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+echo "==> ruff check"
+.venv/bin/ruff check .
+echo "==> ruff format --check"
+.venv/bin/ruff format --check .
+
+echo "==> pytest $*"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if ((status == 5)); then
+  echo "==> FAILED: pytest collected no tests (exit code 5); a suite that runs nothing proves nothing" >&2
+elif ((status != 0)); then
+  echo "==> FAILED: pytest exited with code $status" >&2
+else
+  echo "==> All checks passed"
+fi
+exit "$status"

@@ -54,8 +54,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "INSTANCE_PATH": (None, str),
     "LOG_LEVEL": ("INFO", str),
     "MAX_CONTENT_LENGTH": (1024 * 1024, int),
-    # API keys: how long an in-process cache may serve a key lookup. Revocation
-    # reaches every process within this many seconds (documented limit: 30).
+    # API keys: how long an in-process cache may serve a key lookup (0 = no cache).
+    # Revocation reaches every process within this many seconds (at most 30).
     "APIKEYS_CACHE_TTL_SECONDS": (10, int),
     "APIKEYS_LAST_USED_INTERVAL_SECONDS": (60, int),
     "RATELIMIT_DEFAULT": ("600/minute", str),
@@ -119,8 +119,8 @@ def validate(values: Mapping[str, Any]) -> None:
             )
     if values["SMTP_TLS"] not in {"none", "starttls", "ssl"}:
         raise ConfigError(f"{PREFIX}SMTP_TLS must be none, starttls or ssl")
-    if not 1 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
-        raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 1 and 30")
+    if not 0 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
+        raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
 
 
 def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         RESTX_MASK_SWAGGER=False,
-        ERROR_404_HELP=False,
+        RESTX_ERROR_404_HELP=False,
     )
     return values
 

@@ -72,6 +72,8 @@ class KeyCache:
         self._lock = threading.Lock()
 
     def get(self, prefix: str, ttl: float) -> _CachedKey | None:
+        if ttl <= 0:
+            return None
         entry = self._entries.get(prefix)
         if entry is not None and time.monotonic() - entry.fetched_at < ttl:
             return entry
@@ -101,6 +103,11 @@ def split_key(raw_key: str) -> str | None:
 
 def _cache() -> KeyCache:
     return current_app.extensions["authsvc.apikeys"]
+
+
+def forget_cached_key(prefix: str) -> None:
+    """Drop a key from this process's cache (after revocation)."""
+    _cache().forget(prefix)
 
 
 def _load(prefix: str) -> _CachedKey:

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from authsvc import events
-from authsvc.api.credentials import hash_secret
+from authsvc.api.credentials import forget_cached_key, hash_secret
 from authsvc.apikeys.models import SCOPES, ApiKey
 from authsvc.db import utcnow
 from authsvc.errors import NotFound, ValidationFailed
@@ -94,6 +94,8 @@ def revoke_api_key(key: ApiKey, actor: str | None = None) -> ApiKey:
         key.revoked_at = utcnow()
         events.emit("apikey.revoked", {"api_key": _summary(key)}, actor=actor)
         db.session.commit()
+        # This process stops accepting the key at once; others within the cache TTL.
+        forget_cached_key(key.prefix)
     return key
 
 

@@ -1,0 +1,127 @@
+"""Users through the REST API: create, read, list, update, delete."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from authsvc.extensions import db
+
+
+def test_create_user_returns_it_without_any_password_hash(api_client, tenant):
+    client = api_client(tenant, ["users:write"])
+    response = client.post(
+        "/users",
+        json={
+            "email": "Ada@Example.com",
+            "username": "ada",
+            "password": "correct horse battery staple",
+            "display_name": "Ada",
+            "metadata": {"plan": "pro"},
+            "external_user_id": "cust_1",
+        },
+    )
+    assert response.status_code == 201
+    user = response.json
+    assert user["email"] == "Ada@Example.com"
+    assert user["roles"] == ["member"]
+    assert user["metadata"] == {"plan": "pro"}
+    assert "password" not in str(user) and "argon2" not in str(user)
+
+
+def test_password_is_stored_as_argon2id(app, api_client, tenant):
+    client = api_client(tenant, ["users:write"])
+    user = client.post("/users", json={"email": "h@example.com", "password": "a long password"})
+    with app.app_context():
+        stored = db.session.execute(
+            sa.text("SELECT password_hash FROM users WHERE email = 'h@example.com'")
+        ).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.status_code == 201
+
+
+def test_email_is_unique_per_tenant_case_insensitively(api_client, tenant, other_tenant):
+    client = api_client(tenant, ["users:write"])
+    assert client.post("/users", json={"email": "dup@example.com"}).status_code == 201
+    again = client.post("/users", json={"email": "DUP@example.com"})
+    assert again.status_code == 409
+    assert again.json["errors"] == {"email": ["Another user has this email."]}
+    # Another tenant may have the same email: uniqueness is per tenant.
+    other = api_client(other_tenant, ["users:write"])
+    assert other.post("/users", json={"email": "dup@example.com"}).status_code == 201
+
+
+def test_username_is_unique_per_tenant(api_client, tenant):
+    client = api_client(tenant, ["users:write"])
+    assert client.post("/users", json={"email": "a@x.io", "username": "Neo"}).status_code == 201
+    clash = client.post("/users", json={"email": "b@x.io", "username": "neo"})
+    assert clash.status_code == 409 and "username" in clash.json["errors"]
+
+
+def test_get_patch_delete_roundtrip(api_client, tenant, make_user):
+    client = api_client(tenant, ["users:read", "users:write"])
+    user = make_user(tenant)
+    assert client.get(f"/users/{user['id']}").json["email"] == user["email"]
+
+    patched = client.patch(
+        f"/users/{user['id']}",
+        json={"is_active": False, "is_verified": True, "roles": ["admin", "member"]},
+    )
+    assert patched.status_code == 200
+    assert patched.json["is_active"] is False
+    assert patched.json["is_verified"] is True
+    assert patched.json["roles"] == ["admin", "member"]
+
+    assert client.delete(f"/users/{user['id']}").status_code == 204
+    assert client.get(f"/users/{user['id']}").status_code == 404
+
+
+def test_patch_with_unknown_role_changes_nothing(api_client, tenant, make_user):
+    client = api_client(tenant, ["users:read", "users:write"])
+    user = make_user(tenant)
+    response = client.patch(
+        f"/users/{user['id']}", json={"display_name": "Changed", "roles": ["wizard"]}
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {"roles": ["Unknown role: wizard."]}
+    assert client.get(f"/users/{user['id']}").json["display_name"] is None
+
+
+def test_list_pages_through_every_user_once_in_a_stable_order(api_client, tenant, make_user):
+    client = api_client(tenant, ["users:read"])
+    created = [make_user(tenant)["id"] for _ in range(7)]
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/users", query_string=query).json
+        seen += [user["id"] for user in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == created
+
+
+def test_list_filters_and_prefix_search(api_client, tenant, make_user):
+    client = api_client(tenant, ["users:read"])
+    make_user(tenant, email="alice@example.com", username="alice", is_verified=True)
+    make_user(tenant, email="bob@example.com", username="bob", is_active=False)
+    make_user(tenant, email="alfred@example.com", display_name="Alfred P")
+
+    def emails(**query):
+        items = client.get("/users", query_string=query).json["items"]
+        return sorted(user["email"] for user in items)
+
+    assert emails(q="al") == ["alfred@example.com", "alice@example.com"]
+    assert emails(email="ALICE@example.com") == ["alice@example.com"]
+    assert emails(username="bob") == ["bob@example.com"]
+    assert emails(is_verified="true") == ["alice@example.com"]
+    assert emails(is_active="false") == ["bob@example.com"]
+    assert emails(q="100%_") == []
+
+
+def test_list_rejects_bad_query_parameters(api_client, tenant):
+    client = api_client(tenant, ["users:read"])
+    response = client.get("/users", query_string={"limit": "many", "colour": "red"})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"limit", "colour"}
+    assert client.get("/users", query_string={"limit": 0}).status_code == 422
+    assert client.get("/users", query_string={"cursor": "???"}).status_code == 422

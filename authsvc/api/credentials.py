@@ -61,7 +61,6 @@ class _CachedKey:
     expires_at: datetime | None
     usable: bool
     fetched_at: float
-    last_used_written: float = 0.0
 
 
 class KeyCache:
@@ -70,6 +69,8 @@ class KeyCache:
     def __init__(self) -> None:
         self._entries: dict[str, _CachedKey] = {}
         self._lock = threading.Lock()
+        # When this process last wrote last_used_at, per key prefix.
+        self.last_used_written: dict[str, float] = {}
 
     def get(self, prefix: str, ttl: float) -> _CachedKey | None:
         if ttl <= 0:
@@ -149,17 +150,16 @@ def _resolve(raw_key: str) -> Principal:
         raise AuthenticationFailed("The API key is invalid, revoked, or its tenant is inactive.")
     if entry.expires_at is not None and entry.expires_at <= utcnow():
         raise AuthenticationFailed("The API key has expired.")
-    _touch(entry)
+    _touch(cache, entry.principal)
     return entry.principal
 
 
-def _touch(entry: _CachedKey) -> None:
+def _touch(cache: KeyCache, principal: Principal) -> None:
     interval = current_app.config["APIKEYS_LAST_USED_INTERVAL_SECONDS"]
     now = time.monotonic()
-    if now - entry.last_used_written < interval:
+    if now - cache.last_used_written.get(principal.prefix, float("-inf")) < interval:
         return
-    entry.last_used_written = now
-    principal = entry.principal
+    cache.last_used_written[principal.prefix] = now
     with db.engine.begin() as conn:
         conn.execute(
             sa.update(ApiKey.__table__)

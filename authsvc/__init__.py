@@ -25,13 +25,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from authsvc import errors, models, observability, tenancy
     from authsvc.extensions import db, limiter, migrate
 
+    # Observability first: its after_request hook then runs last and sees the final response.
+    observability.init_app(app)
     models.import_all()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     tenancy.init_app(app)
     errors.init_app(app)
-    observability.init_app(app)
 
     import admin
     from authsvc import api, cli, health, hosted
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     credentials.init_app(app)
     app.register_blueprint(health.bp)
+    limiter.exempt(health.bp)
     api.init_app(app)
     hosted.init_app(app)
     admin.init_app(app)

@@ -356,3 +356,7 @@ main = FlaskGroup(
     add_version_option=False,
     help="authsvc: multi-tenant identity platform. Settings come from AUTHSVC_* variables.",
 )
+
+
+if __name__ == "__main__":
+    main()

@@ -135,6 +135,8 @@ def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, 
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
         RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # If Redis goes away, keep limiting per process rather than failing requests.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         TESTING=values["ENV"] == "testing",
         SESSION_COOKIE_SECURE=values["BASE_URL"].startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,

@@ -90,7 +90,10 @@ class TenantOwned:
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:
         # Leading primary-key column, so it needs no index of its own.
-        return mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+        # sort_order puts it first, so the primary-key index serves "this tenant's rows by id".
+        return mapped_column(
+            sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, sort_order=-10
+        )
 
 
 class TenantScoped(TenantOwned):

@@ -26,7 +26,9 @@ def _check_database() -> str | None:
     script = ScriptDirectory(migrate.directory)
     heads = set(script.get_heads())
     if set(current) != heads:
-        return f"schema at {sorted(current) or 'nothing'}, expected {sorted(heads)}; run authsvc init"
+        return (
+            f"schema at {sorted(current) or 'nothing'}, expected {sorted(heads)}; run authsvc init"
+        )
     return None
 
 

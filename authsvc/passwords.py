@@ -10,7 +10,11 @@ from flask import current_app
 def _hasher() -> PasswordHasher:
     state = current_app.extensions.setdefault("authsvc.passwords", {})
     config = current_app.config
-    params = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
+    params = (
+        config["ARGON2_TIME_COST"],
+        config["ARGON2_MEMORY_COST"],
+        config["ARGON2_PARALLELISM"],
+    )
     if state.get("params") != params:
         state["params"] = params
         state["hasher"] = PasswordHasher(

@@ -51,6 +51,8 @@ def apply_cors(response):
     """after_request hook of the API blueprint."""
     if "Origin" not in request.headers:
         return response
+    # The grant depends on the key as well as the origin: caches must not share it.
+    response.vary.add("Origin")
     principal = optional_principal()
     if principal is not None:
         origins = list(principal.cors_origins)

@@ -23,6 +23,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import current_app, g, request
 
+from authsvc import signals
 from authsvc.apikeys.models import ApiKey
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied
@@ -89,6 +90,12 @@ class KeyCache:
     def forget(self, prefix: str) -> None:
         self._entries.pop(prefix, None)
 
+    def forget_tenant(self, tenant_id: uuid.UUID) -> None:
+        with self._lock:
+            for prefix, entry in list(self._entries.items()):
+                if entry.principal is not None and entry.principal.tenant_id == tenant_id:
+                    del self._entries[prefix]
+
 
 def hash_secret(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
@@ -106,9 +113,13 @@ def _cache() -> KeyCache:
     return current_app.extensions["authsvc.apikeys"]
 
 
-def forget_cached_key(prefix: str) -> None:
-    """Drop a key from this process's cache (after revocation)."""
+def _on_key_revoked(_sender, prefix: str) -> None:
+    # This process stops accepting the key at once; others within the cache TTL.
     _cache().forget(prefix)
+
+
+def _on_tenant_changed(_sender, tenant_id: uuid.UUID) -> None:
+    _cache().forget_tenant(tenant_id)
 
 
 def _load(prefix: str) -> _CachedKey:
@@ -230,3 +241,5 @@ def rate_limit_value() -> str:
 
 def init_app(app) -> None:
     app.extensions["authsvc.apikeys"] = KeyCache()
+    signals.api_key_revoked.connect(_on_key_revoked)
+    signals.tenant_changed.connect(_on_tenant_changed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_restx import Model, fields
 
+EXAMPLE_TIME = "2026-11-24T09:30:00+00:00"
+
 problem = Model(
     "Problem",
     {

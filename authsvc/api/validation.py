@@ -90,7 +90,9 @@ def read_json_object() -> dict[str, Any]:
     if body is None:
         raise BadRequest("The request body is not valid JSON.")
     if not isinstance(body, dict):
-        raise ValidationFailed("The request body must be a JSON object.", {"body": ["Not an object."]})
+        raise ValidationFailed(
+            "The request body must be a JSON object.", {"body": ["Not an object."]}
+        )
     return body
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_restx import Model, Namespace, Resource, fields
 
 from authsvc.api.credentials import current_principal, require_scope
-from authsvc.api.docs import document_errors
+from authsvc.api.docs import EXAMPLE_TIME, document_errors
 from authsvc.api.validation import NullableDateTime, expect_json, register_models
 from authsvc.apikeys import service
 from authsvc.apikeys.models import SCOPES
@@ -22,10 +22,10 @@ api_key_out = Model(
         "name": fields.String(example="backend"),
         "prefix": fields.String(example="k3j5n2p7q4r6"),
         "scopes": fields.List(fields.String, example=["users:read", "users:write"]),
-        "expires_at": fields.DateTime(dt_format="iso8601"),
-        "revoked_at": fields.DateTime(dt_format="iso8601"),
-        "last_used_at": fields.DateTime(dt_format="iso8601"),
-        "created_at": fields.DateTime(dt_format="iso8601"),
+        "expires_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "revoked_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "last_used_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "created_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
     },
 )
 api_key_created = api_key_out.inherit(

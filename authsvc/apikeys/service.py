@@ -12,8 +12,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from authsvc import events
-from authsvc.api.credentials import forget_cached_key, hash_secret
+from authsvc import events, signals
+from authsvc.api.credentials import hash_secret
 from authsvc.apikeys.models import SCOPES, ApiKey
 from authsvc.db import utcnow
 from authsvc.errors import NotFound, ValidationFailed
@@ -95,7 +95,7 @@ def revoke_api_key(key: ApiKey, actor: str | None = None) -> ApiKey:
         events.emit("apikey.revoked", {"api_key": _summary(key)}, actor=actor)
         db.session.commit()
         # This process stops accepting the key at once; others within the cache TTL.
-        forget_cached_key(key.prefix)
+        signals.api_key_revoked.send(None, prefix=key.prefix)
     return key
 
 

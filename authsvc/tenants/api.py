@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_restx import Model, Namespace, Resource, fields
 
 from authsvc.api.credentials import current_principal, require_scope
-from authsvc.api.docs import document_errors
+from authsvc.api.docs import EXAMPLE_TIME, document_errors
 from authsvc.api.validation import NullableString, expect_json, register_models
 from authsvc.tenants import service
 
@@ -36,8 +36,8 @@ tenant_out = Model(
         "domains": fields.List(fields.String, example=["login.acme.test"]),
         "settings": fields.Raw(example={"cors_origins": ["https://app.acme.test"]}),
         "is_active": fields.Boolean(example=True),
-        "created_at": fields.DateTime(dt_format="iso8601"),
-        "updated_at": fields.DateTime(dt_format="iso8601"),
+        "created_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "updated_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
     },
 )
 tenant_patch = Model(

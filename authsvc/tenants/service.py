@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from limits import parse as parse_rate_limit
 
-from authsvc import events
+from authsvc import events, signals
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
@@ -122,6 +122,7 @@ def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None
     with tenant_context(tenant.id):
         events.emit("tenant.updated", {"tenant_id": str(tenant.id), "changed": sorted(data)}, actor)
         db.session.commit()
+    signals.tenant_changed.send(None, tenant_id=tenant.id)
     return tenant
 
 

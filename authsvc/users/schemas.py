@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_restx import Model, fields
 
+from authsvc.api.docs import EXAMPLE_TIME
 from authsvc.api.validation import JsonObject, NullableString
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -26,9 +27,9 @@ user_out = Model(
         "roles": fields.List(fields.String, example=["member"]),
         "metadata": fields.Raw(attribute="user_metadata", example={"plan": "pro"}),
         "external_user_id": fields.String(example="cust_4242"),
-        "last_login_at": fields.DateTime(dt_format="iso8601"),
-        "created_at": fields.DateTime(dt_format="iso8601"),
-        "updated_at": fields.DateTime(dt_format="iso8601"),
+        "last_login_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "created_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "updated_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
     },
 )
 
@@ -38,7 +39,9 @@ _editable = {
     "avatar_url": NullableString(
         max_length=2048, pattern=r"^https?://", example="https://example.com/ada.png"
     ),
-    "metadata": JsonObject(description="Free-form JSON for the tenant app", example={"plan": "pro"}),
+    "metadata": JsonObject(
+        description="Free-form JSON for the tenant app", example={"plan": "pro"}
+    ),
     "external_user_id": NullableString(max_length=255, example="cust_4242"),
     "is_verified": fields.Boolean(example=False),
     "is_active": fields.Boolean(example=True),

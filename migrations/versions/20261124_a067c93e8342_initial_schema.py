@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4061beee7e02
+Revision ID: a067c93e8342
 Revises: 
-Create Date: 2026-11-24 03:56:29.910962
+Create Date: 2026-11-24 04:01:09.773238
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '4061beee7e02'
+revision = 'a067c93e8342'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -51,6 +51,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_admin_memberships_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('api_keys',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
@@ -60,37 +61,36 @@ def upgrade():
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by', sa.String(length=200), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_api_keys_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', 'tenant_id', name=op.f('pk_api_keys')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_api_keys')),
     sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
     )
     op.create_table('events',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('type', sa.String(length=64), nullable=False),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_events_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', 'tenant_id', name=op.f('pk_events'))
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_events'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_created_at', ['created_at'], unique=False)
 
     op.create_table('roles',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('description', sa.String(length=500), nullable=True),
     sa.Column('permissions', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('is_builtin', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_roles_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', 'tenant_id', name=op.f('pk_roles')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_roles')),
     sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_roles_tenant_id_name'))
     )
     op.create_table('tenant_domains',
@@ -103,6 +103,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tenant_domains_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('users',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('email_normalized', sa.String(length=254), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=True),
@@ -116,23 +117,22 @@ def upgrade():
     sa.Column('external_user_id', sa.String(length=255), nullable=True),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_users_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', 'tenant_id', name=op.f('pk_users')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_users')),
     sa.UniqueConstraint('tenant_id', 'email_normalized', name=op.f('uq_users_tenant_id_email_normalized')),
     sa.UniqueConstraint('tenant_id', 'external_user_id', name=op.f('uq_users_tenant_id_external_user_id')),
     sa.UniqueConstraint('tenant_id', 'username_normalized', name=op.f('uq_users_tenant_id_username_normalized'))
     )
     op.create_table('user_roles',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('role_id', sa.Uuid(), nullable=False),
-    sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'role_id'], ['roles.tenant_id', 'roles.id'], name=op.f('fk_user_roles_tenant_id_role_id_roles'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'user_id'], ['users.tenant_id', 'users.id'], name=op.f('fk_user_roles_tenant_id_user_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_user_roles_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', 'role_id', 'tenant_id', name=op.f('pk_user_roles'))
+    sa.PrimaryKeyConstraint('tenant_id', 'user_id', 'role_id', name=op.f('pk_user_roles'))
     )
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_roles_role_id'), ['role_id'], unique=False)

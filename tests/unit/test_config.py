@@ -1,0 +1,43 @@
+"""Configuration: environment variables, defaults and fail-fast validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from authsvc.config import DEV_SECRET_KEY, ConfigError, load
+
+
+def test_embedded_defaults_need_no_environment(tmp_path):
+    config = load(environ={"AUTHSVC_INSTANCE_PATH": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'authsvc.db'}"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["EMBEDDED_WORKER"] is True
+
+
+def test_environment_variables_override_defaults():
+    config = load(
+        environ={
+            "AUTHSVC_DATABASE_URL": "postgresql://db/authsvc",
+            "AUTHSVC_REDIS_URL": "redis://cache:6379/0",
+            "AUTHSVC_BASE_URL": "https://id.example.com",
+        }
+    )
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    assert config["EMBEDDED_WORKER"] is False
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("secret", [None, DEV_SECRET_KEY, "too-short"])
+def test_production_refuses_a_missing_or_default_secret(secret):
+    environ = {"AUTHSVC_ENV": "production"}
+    if secret:
+        environ["AUTHSVC_SECRET_KEY"] = secret
+    with pytest.raises(ConfigError, match="AUTHSVC_SECRET_KEY must be set"):
+        load(environ=environ)
+
+
+def test_bad_values_name_the_variable():
+    with pytest.raises(ConfigError, match="AUTHSVC_WEBHOOK_ALLOW_PRIVATE_TARGETS"):
+        load(environ={"AUTHSVC_WEBHOOK_ALLOW_PRIVATE_TARGETS": "maybe"})
+    with pytest.raises(ConfigError, match="AUTHSVC_SMTP_TLS"):
+        load(environ={"AUTHSVC_SMTP_TLS": "tls1.0"})

@@ -1,0 +1,85 @@
+"""The scoping mechanism itself: unbound sees nothing, writes are guarded, the database refuses."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from authsvc.extensions import db
+from authsvc.tenancy import ALL_TENANTS, TenancyViolation, tenant_context
+from authsvc.users.models import Role, User, UserRole
+
+
+@pytest.fixture
+def two_tenants_with_users(app, make_tenant, make_user):
+    a, b = make_tenant(), make_tenant()
+    return a, b, make_user(a), make_user(b)
+
+
+def test_unbound_context_matches_nothing(app, two_tenants_with_users):
+    with app.app_context():
+        assert db.session.execute(sa.select(User)).scalars().all() == []
+
+
+def test_bound_context_sees_only_its_tenant(app, two_tenants_with_users):
+    a, _b, user_a, _user_b = two_tenants_with_users
+    with app.app_context(), tenant_context(a[0]):
+        ids = [str(u.id) for u in db.session.execute(sa.select(User)).scalars()]
+        assert ids == [user_a["id"]]
+
+
+def test_bulk_update_is_scoped_too(app, two_tenants_with_users):
+    a, b, _user_a, user_b = two_tenants_with_users
+    with app.app_context(), tenant_context(a[0]):
+        db.session.execute(sa.update(User).values(display_name="scoped"))
+        db.session.commit()
+    with app.app_context(), tenant_context(b[0]):
+        other = db.session.execute(sa.select(User)).scalar_one()
+        assert other.display_name is None and str(other.id) == user_b["id"]
+
+
+def test_explicit_bypass_sees_every_tenant(app, two_tenants_with_users):
+    _a, _b, user_a, user_b = two_tenants_with_users
+    with app.app_context():
+        statement = sa.select(User.id).execution_options(**{ALL_TENANTS: True})
+        ids = {str(i) for i in db.session.execute(statement).scalars()}
+    assert {user_a["id"], user_b["id"]} <= ids
+
+
+def test_writing_a_row_for_another_tenant_is_refused(app, two_tenants_with_users):
+    a, b, _user_a, _user_b = two_tenants_with_users
+    with app.app_context(), tenant_context(a[0]):
+        db.session.add(User(tenant_id=b[0], email="x@y.z", email_normalized="x@y.z"))
+        with pytest.raises(TenancyViolation):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_new_row_without_a_bound_tenant_is_refused(app):
+    with app.app_context():
+        db.session.add(User(email="x@y.z", email_normalized="x@y.z"))
+        with pytest.raises(TenancyViolation):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_database_refuses_a_link_between_two_tenants(app, two_tenants_with_users):
+    """The composite foreign key (tenant_id, role_id) rejects tenant B's role on A's user."""
+    a, b, user_a, _user_b = two_tenants_with_users
+    with app.app_context():
+        role_b = db.session.execute(
+            sa.select(Role.id)
+            .where(Role.tenant_id == b[0], Role.name == "admin")
+            .execution_options(**{ALL_TENANTS: True})
+        ).scalar_one()
+        table = UserRole.__table__
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                table.insert().values(
+                    tenant_id=a[0], user_id=uuid.UUID(user_a["id"]), role_id=role_b
+                )
+            )
+        db.session.rollback()

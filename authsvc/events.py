@@ -17,13 +17,32 @@ from sqlalchemy.orm import Mapped, mapped_column
 from authsvc.db import Base, TenantScoped, utcnow
 from authsvc.extensions import db
 
+#: Every event type the platform emits; webhooks subscribe to these names
+#: (or wildcards such as ``user.*``). Payloads never carry secrets.
 EVENT_TYPES = (
     "user.created",
     "user.updated",
     "user.deleted",
+    "user.verified",
+    "user.login",
+    "user.login_failed",
+    "user.locked",
+    "user.unlocked",
+    "user.password_changed",
+    "user.password_reset",
+    "user.mfa_enabled",
+    "user.mfa_disabled",
+    "session.created",
+    "session.revoked",
+    "token.reuse_detected",
+    "role.created",
+    "role.updated",
+    "role.deleted",
     "apikey.created",
     "apikey.revoked",
     "tenant.updated",
+    "webhook.test",
+    "webhook.disabled",
 )
 
 

@@ -1,0 +1,50 @@
+"""Registry of background jobs that the worker runs (webhook delivery, mail, pruning).
+
+Subsystems register a job in their ``init_app``; ``authsvc worker`` (and the
+embedded worker thread in the default SQLite mode) runs every registered job.
+A job is a function ``job(app) -> int`` that does one bounded batch of work
+inside its own app context and returns how many items it handled, so the loop
+can run it again at once while there is work and sleep when there is none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+EXTENSION = "authsvc.jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[Flask], int]
+    #: Longest sleep between runs when idle; a wake-up (e.g. NOTIFY) may come sooner.
+    interval_seconds: float
+
+
+class JobRegistry:
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self.frozen = False
+
+    def register(self, name: str, func: Callable[[Flask], int], interval_seconds: float) -> None:
+        if self.frozen:
+            raise RuntimeError(f"job {name!r} registered after the worker started")
+        if name in self._jobs:
+            raise ValueError(f"job {name!r} is already registered")
+        self._jobs[name] = Job(name, func, interval_seconds)
+
+    def jobs(self) -> list[Job]:
+        return list(self._jobs.values())
+
+
+def registry(app: Flask) -> JobRegistry:
+    return app.extensions.setdefault(EXTENSION, JobRegistry())
+
+
+def register_job(app: Flask, name: str, func: Callable[[Flask], int], interval: float) -> None:
+    """Register a background job on ``app`` (call from a subsystem's ``init_app``)."""
+    registry(app).register(name, func, interval)

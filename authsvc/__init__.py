@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(settings)
 
-    from authsvc import errors, models, observability, tenancy
+    from authsvc import errors, mail, models, observability, tenancy, themes
     from authsvc.extensions import db, limiter, migrate
 
     # Observability first: its after_request hook then runs last and sees the final response.
@@ -32,7 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     tenancy.init_app(app)
+    themes.init_app(app)
     errors.init_app(app)
+    mail.init_app(app)
 
     import admin
     from authsvc import api, cli, health, hosted

@@ -72,6 +72,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "SMTP_PASSWORD": (None, str),
     "SMTP_TLS": ("none", str),
     "MAIL_SENDER": ("authsvc <no-reply@localhost>", str),
+    # Seconds to wait before each retry of a failed send; after the last, the mail is failed.
+    "MAIL_RETRY_SCHEDULE": ("60,300,1800,7200,21600", _int_list),
+    "MAIL_SMTP_TIMEOUT_SECONDS": (10, int),
+    "MAIL_JOB_INTERVAL_SECONDS": (5, float),
+    # Themes: where per-tenant template overrides live (templates/tenants/<slug>/...).
+    "THEMES_TEMPLATES_PATH": (None, str),
     # Webhooks.
     "WEBHOOK_RETRY_SCHEDULE": ("5,300,1800,7200,18000,36000,36000", _int_list),
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": (False, _bool),
@@ -99,6 +105,8 @@ def _derived_defaults(values: dict[str, Any]) -> None:
     values["INSTANCE_PATH"] = str(instance)
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{instance / 'authsvc.db'}"
+    if not values["THEMES_TEMPLATES_PATH"]:
+        values["THEMES_TEMPLATES_PATH"] = str(PROJECT_ROOT / "templates" / "tenants")
     if values["EMBEDDED_WORKER"] is None:
         values["EMBEDDED_WORKER"] = values["DATABASE_URL"].startswith("sqlite")
     if values["SECRET_KEY"] is None and values["ENV"] != "production":

@@ -17,6 +17,8 @@ from authsvc import create_app
 from authsvc.tenancy import tenant_context
 from tests.servers import postgres_url_or_start, redis_url_or_start
 
+pytest_plugins = ["tests.fixtures.mailbox"]
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:

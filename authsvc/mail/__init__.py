@@ -1,0 +1,20 @@
+"""Transactional mail: a tenant-scoped outbox, themed templates and a delivery job.
+
+``queue_mail`` (in :mod:`authsvc.mail.service`) stages a message with the
+caller's change; ``deliver_due`` (in :mod:`authsvc.mail.delivery`) sends it
+from the worker, registered here as the ``mail`` job.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from authsvc.jobs import register_job
+from authsvc.mail.delivery import deliver_due
+from authsvc.mail.service import queue_mail
+
+__all__ = ["deliver_due", "init_app", "queue_mail"]
+
+
+def init_app(app: Flask) -> None:
+    register_job(app, "mail", deliver_due, app.config["MAIL_JOB_INTERVAL_SECONDS"])

@@ -39,12 +39,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import admin
     from authsvc import api, cli, health, hosted
     from authsvc.api import credentials
+    from authsvc.auth import keys, wellknown
 
     credentials.init_app(app)
+    keys.init_app(app)
     app.register_blueprint(health.bp)
     limiter.exempt(health.bp)
     api.init_app(app)
     hosted.init_app(app)
+    app.register_blueprint(wellknown.bp)
     admin.init_app(app)
     cli.init_app(app)
     return app

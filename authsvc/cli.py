@@ -285,6 +285,70 @@ def admins_create(as_json: bool, email: str, password: str, slug: str | None) ->
     _emit(row, as_json, lambda r: click.echo(f"{r['email']} is now {kind}"))
 
 
+# --- signing keys and user import ------------------------------------------
+
+
+keys_group = click.Group("keys", help="Manage a tenant's token-signing keys.")
+
+
+@command(keys_group, "rotate")
+@click.option("--tenant", "slug", required=True, help="Tenant slug.")
+@click.option("--alg", type=click.Choice(["ES256", "RS256"]), help="Default: the tenant's setting.")
+def keys_rotate(as_json: bool, slug: str, alg: str | None) -> None:
+    """Add a new signing key; the old public key stays published until its tokens expire."""
+    from authsvc.auth.keys import rotate
+    from authsvc.auth.settings import policy_for
+
+    tenant = _tenant(slug)
+    policy = policy_for(tenant)
+    row = rotate(tenant.id, alg or policy.token_alg, policy.access_token_ttl_seconds)
+    result = {"tenant": slug, "kid": row.kid, "alg": row.alg}
+    _emit(result, as_json, lambda r: click.echo(f"New signing key {r['kid']} ({r['alg']})"))
+
+
+users_group = click.Group("users", help="Bulk operations on a tenant's users.")
+
+
+@command(users_group, "import")
+@click.argument("path", type=click.File("r"))
+@click.option("--tenant", "slug", required=True, help="Tenant slug.")
+def users_import(as_json: bool, path, slug: str) -> None:
+    """Import users from a JSON-lines file (one user object per line), with a progress bar."""
+    from authsvc.tenancy import tenant_context
+    from authsvc.users.importer import import_row
+
+    lines = [line for line in path if line.strip()]
+    results = []
+    with tenant_context(_tenant(slug).id):
+        with click.progressbar(lines, label="Importing users", file=sys.stderr) as bar:
+            for number, line in enumerate(bar, start=1):
+                results.append({"line": number, **_import_line(line, import_row)})
+        from authsvc.extensions import db
+
+        db.session.commit()
+    created = sum(1 for r in results if r["status"] == "created")
+    summary = {"created": created, "failed": len(results) - created, "results": results}
+    _emit(summary, as_json, _print_import)
+    if created < len(results):
+        sys.exit(1)
+
+
+def _import_line(line: str, import_row) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"status": "error", "errors": {"line": [f"Not JSON: {exc.msg}."]}}
+    return import_row(row, actor="cli")
+
+
+def _print_import(summary: dict[str, Any]) -> None:
+    click.echo(f"Imported {summary['created']} users; {summary['failed']} failed.")
+    for row in summary["results"]:
+        if row["status"] != "created":
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in row["errors"].items())
+            click.echo(f"  line {row['line']}: {problems}")
+
+
 # --- serving --------------------------------------------------------------
 
 
@@ -340,7 +404,7 @@ def up_command(as_json: bool, host: str, port: int, workers, dev: bool) -> None:
 def init_app(app: Flask) -> None:
     for cmd in root.commands.values():
         app.cli.add_command(cmd)
-    for group in (tenants, api_keys, admins):
+    for group in (tenants, api_keys, admins, keys_group, users_group):
         app.cli.add_command(group)
 
 

@@ -8,6 +8,7 @@ these rows; domain code never calls a sender directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,10 +57,26 @@ class Event(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+Subscriber = Callable[[Event], None]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(func: Subscriber) -> Subscriber:
+    """Call ``func(event)`` for every emitted event, inside the same transaction.
+
+    Subscribers stage rows of their own (the audit trail) and must not commit.
+    """
+    if func not in _subscribers:
+        _subscribers.append(func)
+    return func
+
+
 def emit(event_type: str, data: dict[str, Any], actor: str | None = None) -> Event:
     """Stage an event in the current transaction (the caller commits)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     event = Event(type=event_type, data=data, actor=actor)
     db.session.add(event)
+    for subscriber in _subscribers:
+        subscriber(event)
     return event

@@ -7,6 +7,8 @@ def import_all() -> None:
     from authsvc import events  # noqa: F401
     from authsvc.admins import models as _admins  # noqa: F401
     from authsvc.apikeys import models as _apikeys  # noqa: F401
+    from authsvc.audit import service as _audit  # noqa: F401 - also subscribes to events
+    from authsvc.auth import models as _auth  # noqa: F401
     from authsvc.mail import models as _mail  # noqa: F401
     from authsvc.tenants import models as _tenants  # noqa: F401
     from authsvc.themes import models as _themes  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_restx import Api
 
 from authsvc.api import cors
@@ -29,17 +29,34 @@ api = AuthsvcApi(
         "Errors are RFC 9457 problem details (`application/problem+json`)."
     ),
     doc="/docs",
-    authorizations={"apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+    authorizations={
+        "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "bearer": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An end user's access token: `Bearer <token>`",
+        },
+    },
     validate=False,
 )
 
 
 def _namespaces():
     from authsvc.apikeys.api import ns as apikeys_ns
+    from authsvc.audit.api import ns as audit_ns
+    from authsvc.auth.api import auth_ns, me_ns
     from authsvc.tenants.api import ns as tenant_ns
     from authsvc.users.api import ns as users_ns
 
-    return [(users_ns, "/users"), (apikeys_ns, "/api-keys"), (tenant_ns, "/tenant")]
+    return [
+        (users_ns, "/users"),
+        (apikeys_ns, "/api-keys"),
+        (tenant_ns, "/tenant"),
+        (auth_ns, "/auth"),
+        (me_ns, "/me"),
+        (audit_ns, "/audit"),
+    ]
 
 
 for _ns, _path in _namespaces():
@@ -53,7 +70,10 @@ def _bind_tenant_from_key() -> None:
     current_principal(required=False)
 
 
-limiter.limit(rate_limit_value)(bp)
+limiter.limit(rate_limit_value, exempt_when=lambda: request.endpoint in UNLIMITED)(bp)
+# Reverse proxies call /auth/validate on every request they forward: it is
+# not counted against the proxy's address.
+UNLIMITED = {"api.auth_validate"}
 bp.after_request(cors.apply_cors)
 
 

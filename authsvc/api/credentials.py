@@ -127,8 +127,11 @@ def _load(prefix: str) -> _CachedKey:
         sa.select(ApiKey, Tenant.slug, Tenant.is_active, Tenant.settings)
         .join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(ApiKey.prefix == prefix)
+        .limit(2)
         .execution_options(**{ALL_TENANTS: True})
-    ).first()
+    ).all()
+    # Two keys sharing a random prefix would be ambiguous: accept neither.
+    row = row[0] if len(row) == 1 else None
     now = time.monotonic()
     if row is None:
         return _CachedKey(None, "", None, False, now)

@@ -22,10 +22,16 @@ SCOPES = {
 
 class ApiKey(TenantScoped, Timestamps, Base):
     __tablename__ = "api_keys"
+    # The prefix is looked up before the tenant is known, so it is indexed on its
+    # own; it is random enough (60 bits) to be unique without a global constraint,
+    # which keeps the table distributable by tenant.
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "prefix"),
+        sa.Index("ix_api_keys_prefix", "prefix"),
+    )
 
     name: Mapped[str] = mapped_column(sa.String(100))
-    # Public part of the key, looked up before the tenant is known: globally unique.
-    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
     secret_hash: Mapped[str] = mapped_column(sa.String(64))
     scopes: Mapped[list[str]] = mapped_column(default=list)
     expires_at: Mapped[datetime | None]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from flask import request
-from flask_restx import Namespace, Resource, inputs, reqparse
+from flask_restx import Model, Namespace, Resource, fields, inputs, reqparse
 
 from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
+from authsvc.auth import service as auth_service
+from authsvc.auth import sessions
+from authsvc.auth.schemas import session_out
+from authsvc.auth.settings import policy_for
 from authsvc.errors import ValidationFailed
+from authsvc.extensions import db
 from authsvc.pagination import page_limit
-from authsvc.users import service
+from authsvc.users import importer, service
 from authsvc.users.schemas import ALL, user_in, user_out, user_page, user_patch
 
 ns = Namespace("users", description="End users of the API key's tenant")
@@ -95,4 +100,82 @@ class UserItem(Resource):
     def delete(self, user_id):
         """Delete a user."""
         service.delete_user(service.get_user(user_id), actor=actor())
+        return "", 204
+
+
+import_in = Model(
+    "UserImport",
+    {
+        "users": fields.List(
+            fields.Raw,
+            required=True,
+            max_items=importer.MAX_ROWS,
+            description=(
+                "Up to 1,000 users: email, username, password_hash (argon2, werkzeug pbkdf2, "
+                "bcrypt, passlib pbkdf2-sha256), display_name, is_verified, external_user_id, ..."
+            ),
+            example=[{"email": "ada@example.com", "password_hash": "$2b$12$..."}],
+        )
+    },
+    strict=True,
+)
+import_result = Model(
+    "UserImportResult",
+    {
+        "results": fields.List(
+            fields.Raw,
+            example=[{"index": 0, "status": "created", "id": "0190d1c4-..."}],
+        ),
+        "created": fields.Integer(example=1),
+        "failed": fields.Integer(example=0),
+    },
+)
+register_models(ns, import_in, import_result, session_out)
+
+
+@ns.route("/import")
+class UserImport(Resource):
+    @require_scope("users:write")
+    @expect_json(ns, import_in)
+    @ns.response(200, "One result per row; each row is all-or-nothing", import_result)
+    @document_errors(ns, 400, 403, 413, 415, 422)
+    def post(self, body):
+        """Import users with password hashes from another system."""
+        results = importer.import_users(body["users"], actor=actor())
+        created = sum(1 for r in results if r["status"] == "created")
+        return {"results": results, "created": created, "failed": len(results) - created}
+
+
+@ns.route("/<string:user_id>/sessions")
+@ns.param("user_id", "The user's id")
+class UserSessions(Resource):
+    @require_scope("sessions")
+    @ns.marshal_list_with(session_out)
+    @document_errors(ns, 403, 404)
+    def get(self, user_id):
+        """List a user's active device sessions."""
+        return sessions.list_sessions(service.get_user(user_id).id)
+
+    @require_scope("sessions")
+    @ns.response(204, "Every session revoked")
+    @document_errors(ns, 403, 404)
+    def delete(self, user_id):
+        """Force logout: revoke all of a user's sessions."""
+        user = service.get_user(user_id)
+        sessions.revoke_all(
+            user.id, "admin_revoked", policy_for(auth_service.current_tenant()), actor()
+        )
+        db.session.commit()
+        return "", 204
+
+
+@ns.route("/<string:user_id>/unlock")
+@ns.param("user_id", "The user's id")
+class UserUnlock(Resource):
+    @require_scope("users:write")
+    @ns.response(204, "Failed-login counters and lockout cleared")
+    @document_errors(ns, 403, 404)
+    def post(self, user_id):
+        """Unlock a user locked out by failed sign-ins."""
+        auth_service.unlock(service.get_user(user_id), actor=actor())
         return "", 204

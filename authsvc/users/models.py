@@ -38,6 +38,8 @@ class User(TenantScoped, Timestamps, Base):
     # "metadata" is reserved by SQLAlchemy's declarative base.
     user_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     external_user_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # End-user preferences, a JSON object per category (e.g. {"notifications": {...}}).
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_login_at: Mapped[datetime | None]
 
     role_links: Mapped[list[UserRole]] = relationship(

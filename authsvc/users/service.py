@@ -73,17 +73,36 @@ def _escape_like(text: str) -> str:
 
 def create_user(data: dict[str, Any], actor: str | None = None) -> User:
     """Create a user; ``data`` is a validated ``UserCreate`` body."""
+    try:
+        user = stage_new_user(data, actor)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("The change conflicts with existing data.") from exc
+    return user
+
+
+def stage_new_user(data: dict[str, Any], actor: str | None = None) -> User:
+    """Add a user and its ``user.created`` event to the session without committing.
+
+    ``data`` may carry ``password`` (hashed here) or an already-hashed
+    ``password_hash`` (imports).
+    """
     user = User(email="", email_normalized="")
     _apply_identity(user, data)
     if data.get("password"):
         user.password_hash = hash_password(data["password"])
+    elif data.get("password_hash"):
+        user.password_hash = data["password_hash"]
     for name in SIMPLE_FIELDS:
         if name in data:
             setattr(user, name, data[name])
     user.user_metadata = data.get("metadata") or {}
     db.session.add(user)
     _set_roles(user, data.get("roles", ["member"]))
-    return _commit(user, "user.created", actor)
+    db.session.flush()
+    events.emit("user.created", {"user": user_payload(user)}, actor=actor)
+    return user
 
 
 def update_user(user: User, data: dict[str, Any], actor: str | None = None) -> User:
@@ -99,6 +118,19 @@ def update_user(user: User, data: dict[str, Any], actor: str | None = None) -> U
     return _commit(user, "user.updated", actor, changed=sorted(data))
 
 
+def update_profile(user: User, data: dict[str, Any], actor: str | None = None) -> User:
+    """The end user's own changes: display name, avatar, preferences by category."""
+    for name in ("display_name", "avatar_url"):
+        if name in data:
+            setattr(user, name, data[name])
+    if "preferences" in data:
+        bad = [k for k, v in data["preferences"].items() if not isinstance(v, dict)]
+        if bad:
+            raise ValidationFailed(errors={f"preferences.{k}": ["Must be an object."] for k in bad})
+        user.preferences = {**(user.preferences or {}), **data["preferences"]}
+    return _commit(user, "user.updated", actor, changed=sorted(data))
+
+
 def delete_user(user: User, actor: str | None = None) -> None:
     payload = user_payload(user)
     db.session.delete(user)
@@ -107,22 +139,24 @@ def delete_user(user: User, actor: str | None = None) -> None:
 
 
 def _apply_identity(user: User, data: dict[str, Any]) -> None:
-    """Set email/username, refusing values another user of the tenant has."""
+    """Set email/username, refusing values another user of the tenant has.
+
+    Checks come before any assignment, so a refused change leaves the user as it was.
+    """
     errors: dict[str, list[str]] = {}
-    if "email" in data:
-        email = data["email"].strip()
-        if email.lower() != user.email_normalized and find_user_by_login(email):
-            errors["email"] = ["Another user has this email."]
+    email = data["email"].strip() if "email" in data else None
+    username = data.get("username")
+    if email is not None and email.lower() != user.email_normalized and find_user_by_login(email):
+        errors["email"] = ["Another user has this email."]
+    if username and username.lower() != user.username_normalized and find_user_by_login(username):
+        errors["username"] = ["Another user has this username."]
+    if errors:
+        raise Conflict("A user with this email or username already exists.", errors=errors)
+    if email is not None:
         user.email, user.email_normalized = email, email.lower()
     if "username" in data:
-        username = data["username"]
-        normalized = username.lower() if username else None
-        if normalized and normalized != user.username_normalized and find_user_by_login(username):
-            errors["username"] = ["Another user has this username."]
-        user.username, user.username_normalized = username, normalized
-    if errors:
-        db.session.rollback()
-        raise Conflict("A user with this email or username already exists.", errors=errors)
+        user.username = username
+        user.username_normalized = username.lower() if username else None
 
 
 def _set_roles(user: User, names: list[str]) -> None:
@@ -130,7 +164,6 @@ def _set_roles(user: User, names: list[str]) -> None:
     roles = db.session.execute(sa.select(Role).where(Role.name.in_(wanted))).scalars().all()
     unknown = sorted(set(wanted) - {role.name for role in roles})
     if unknown:
-        db.session.rollback()
         raise ValidationFailed(errors={"roles": [f"Unknown role: {name}." for name in unknown]})
     user.role_links = [UserRole(role_id=role.id, role=role) for role in roles]
 

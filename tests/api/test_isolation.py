@@ -6,25 +6,50 @@ Every tenant-owned endpoint is listed here; a new endpoint that is not in
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-# (method, path template, body) — {user} and {key} are tenant A's ids.
+# (method, path template, body) — {user}, {key}, {session} are tenant A's ids.
+# Paths under /me are called with tenant B's end-user token, the rest with B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
     ("PATCH", "/users/{user}", {"display_name": "pwned"}),
     ("DELETE", "/users/{user}", None),
+    ("GET", "/users/{user}/sessions", None),
+    ("DELETE", "/users/{user}/sessions", None),
+    ("POST", "/users/{user}/unlock", None),
     ("DELETE", "/api-keys/{key}", None),
+    ("DELETE", "/me/sessions/{session}", None),
 ]
 LISTINGS = ["/users", "/api-keys"]
 
 
+PASSWORD = "isolation matrix password"
+
+
+def sign_in(client, email: str) -> str:
+    response = client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.json
+    return response.json["access_token"]
+
+
 @pytest.fixture
 def victim(api_client, tenant, make_user):
-    """Tenant A with a user and a second API key."""
+    """Tenant A with a signed-in user and a second API key."""
     admin = api_client(tenant, ["admin"])
-    user = make_user(tenant, email="victim@example.com", username="victim")
+    user = make_user(tenant, email="victim@example.com", username="victim", password=PASSWORD)
+    token = sign_in(admin, user["email"])
+    session = admin.get(f"/users/{user['id']}/sessions").json[0]["id"]
     key = admin.post("/api-keys", json={"name": "victim-key", "scopes": ["auth"]}).json
-    return {"client": admin, "user": user["id"], "key": key["id"], "email": user["email"]}
+    return {
+        "client": admin,
+        "user": user["id"],
+        "key": key["id"],
+        "session": session,
+        "email": user["email"],
+        "token": token,
+    }
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
@@ -33,18 +58,22 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
 ):
     """Tenant B's admin key gets 404 (not 403) for each of tenant A's objects, and changes nothing."""
     attacker = api_client(other_tenant, ["admin"])
+    headers = {"X-API-Key": attacker.key}
+    if path.startswith("/me"):
+        intruder = attacker.post("/users", json={"email": "b@example.com", "password": PASSWORD})
+        assert intruder.status_code == 201
+        headers["Authorization"] = "Bearer " + sign_in(attacker, "b@example.com")
     response = attacker.client.open(
-        "/api/v1" + path.format(**victim),
-        method=method,
-        json=body,
-        headers={"X-API-Key": attacker.key},
+        "/api/v1" + path.format(**victim), method=method, json=body, headers=headers
     )
     assert response.status_code == 404
     assert response.json["title"] == "Not found"
     # Tenant A still sees its objects unchanged.
-    user = victim["client"].get(f"/users/{victim['user']}").json
-    assert user["display_name"] is None
-    assert victim["key"] in [row["id"] for row in victim["client"].get("/api-keys").json]
+    admin = victim["client"]
+    assert admin.get(f"/users/{victim['user']}").json["display_name"] is None
+    assert victim["key"] in [row["id"] for row in admin.get("/api-keys").json]
+    sessions = admin.get(f"/users/{victim['user']}/sessions").json
+    assert [row["id"] for row in sessions] == [victim["session"]]
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -73,12 +102,19 @@ def test_tenant_endpoint_shows_and_changes_only_the_keys_tenant(
     assert victim["client"].get("/tenant").json["name"] != "Renamed"
 
 
+def test_tenant_b_token_cannot_be_used_with_tenant_a_key(victim, api_client, other_tenant):
+    """A token names its tenant; a key of another tenant beside it is refused."""
+    attacker = api_client(other_tenant, ["admin"])
+    response = attacker.get("/me", headers={"Authorization": f"Bearer {victim['token']}"})
+    assert response.status_code == 401
+
+
 def test_every_tenant_owned_route_is_in_the_matrix(app):
     """A new route with an id parameter must be added to ENDPOINTS above."""
-    covered = {(method, path.split("{")[0]) for method, path, _ in ENDPOINTS}
+    covered = {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path, _ in ENDPOINTS}
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or "<" not in rule.rule:
             continue
-        prefix = rule.rule.removeprefix("/api/v1").split("<")[0]
+        path = re.sub(r"<[^>]+>", "{}", rule.rule.removeprefix("/api/v1"))
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert (method, prefix) in covered, f"{method} {rule.rule} missing from ENDPOINTS"
+            assert (method, path) in covered, f"{method} {rule.rule} missing from ENDPOINTS"

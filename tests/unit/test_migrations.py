@@ -22,6 +22,6 @@ def test_every_tenant_owned_table_leads_with_tenant_id_and_scopes_its_uniques(ap
         assert table.primary_key.columns.keys()[0] == "tenant_id", table.name
         for constraint in table.constraints:
             if constraint.__class__.__name__ == "UniqueConstraint":
-                assert "tenant_id" in constraint.columns or table.name == "api_keys", (
+                assert "tenant_id" in constraint.columns, (
                     f"{table.name}: unique constraint without tenant_id"
                 )

@@ -1,0 +1,1 @@
+"""End-user authentication: sign-up, login, tokens, sessions, MFA, recovery flows."""

@@ -1,0 +1,238 @@
+"""End-user authentication flows, shared by the REST API and the hosted pages.
+
+Every function runs under the tenant bound for the request. Writes, events and
+outgoing mail are staged together and committed once; tokens are signed after
+the commit, so a failed commit never leaves a usable token behind.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from authsvc import events
+from authsvc.auth import mfa, notify, onetime, policy, sessions, throttle, tokens
+from authsvc.auth.context import ClientContext
+from authsvc.auth.denylist import deny
+from authsvc.auth.settings import AuthPolicy, policy_for
+from authsvc.db import utcnow
+from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from authsvc.extensions import db
+from authsvc.passwords import hash_password, needs_rehash, verify_password
+from authsvc.tenancy import current_tenant_id
+from authsvc.tenants.models import Tenant
+from authsvc.users.models import User
+from authsvc.users.service import find_user_by_login, get_user, stage_new_user
+
+INVALID_CREDENTIALS = "The email/username or password is not correct."
+RESEND_PER_HOUR = 3
+
+
+@dataclass
+class LoginResult:
+    """Either a token pair for a new session, or an MFA challenge."""
+
+    user: User
+    access_token: str | None = None
+    refresh_token: str | None = None
+    expires_in: int | None = None
+    session_id: uuid.UUID | None = None
+    mfa_token: str | None = None
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.mfa_token is not None
+
+
+def current_tenant() -> Tenant:
+    tenant = db.session.get(Tenant, current_tenant_id())
+    if tenant is None:
+        raise AuthenticationFailed("No tenant bound to this request.")
+    return tenant
+
+
+def register(data: dict, ctx: ClientContext) -> User:
+    """Sign up: check the password policy, create the user, email a verification link."""
+    tenant = current_tenant()
+    rules = policy_for(tenant)
+    context = (data["email"], data.get("username") or "")
+    policy.check(data["password"], rules, context=context)
+    fields = {
+        k: v for k, v in data.items() if k in {"email", "username", "password", "display_name"}
+    }
+    user = stage_new_user({**fields, "is_verified": False}, actor="self")
+    raw = onetime.issue(user, onetime.VERIFY, rules.verify_token_ttl_seconds)
+    notify.send_verification(tenant, user, raw)
+    db.session.commit()
+    return user
+
+
+def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
+    """Password step. Locked or throttled attempts are refused before any hashing."""
+    tenant = current_tenant()
+    rules = policy_for(tenant)
+    user = find_user_by_login(identifier)
+    counters = throttle.subjects(identifier, user, ctx.ip)
+    _refuse_if_locked(counters)
+    valid = verify_password(user.password_hash if user else None, password)
+    if not valid or not user.is_active:
+        _failed(user, identifier, counters, rules, ctx)
+    if not user.is_verified and not rules.allow_unverified_login:
+        raise PermissionDenied("Verify your email address before signing in.")
+    throttle.clear(counters[:-1] if ctx.ip else counters)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    if mfa.is_enabled(user):
+        db.session.commit()
+        device = {"name": ctx.device_name, "id": ctx.device_id}
+        token = tokens.issue_mfa_token(
+            user=user, tenant_slug=tenant.slug, policy=rules, device=device
+        )
+        return LoginResult(user=user, mfa_token=token)
+    return _open_session(tenant, user, ctx, rules)
+
+
+def _refuse_if_locked(counters: list[str]) -> None:
+    verdict = throttle.check(counters)
+    if verdict.locked:
+        raise RateLimited(
+            "Too many failed sign-in attempts; try again later.", retry_after=verdict.retry_after
+        )
+
+
+def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientContext):
+    locked = throttle.record_failure(counters, rules)
+    data = {"user_id": str(user.id) if user else None, "identifier": identifier[:254], "ip": ctx.ip}
+    events.emit("user.login_failed", data, actor="anonymous")
+    if user is not None and any(name.startswith("acct:") for name in locked):
+        events.emit("user.locked", {"user_id": str(user.id)}, actor="system")
+    db.session.commit()
+    raise AuthenticationFailed(INVALID_CREDENTIALS, scheme="Bearer")
+
+
+def _open_session(tenant: Tenant, user: User, ctx: ClientContext, rules: AuthPolicy) -> LoginResult:
+    session, refresh = sessions.start_session(user, ctx, rules)
+    user.last_login_at = utcnow()
+    events.emit("user.login", {"user_id": str(user.id), "session_id": str(session.id)}, "self")
+    db.session.commit()
+    access, ttl = tokens.issue_access_token(
+        user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules
+    )
+    return LoginResult(user, access, refresh, ttl, session.id)
+
+
+def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
+    """Second step: a TOTP or recovery code for the user named by ``mfa_token``."""
+    claims = tokens.verify_mfa_token(mfa_token)
+    tenant = current_tenant()
+    if claims["tid"] != str(tenant.id):
+        raise AuthenticationFailed("The MFA token belongs to another tenant.", scheme="Bearer")
+    rules = policy_for(tenant)
+    user = get_user(claims["sub"])
+    counters = throttle.subjects(user.email, user, ctx.ip)
+    _refuse_if_locked(counters)
+    if not user.is_active or not mfa.verify(user, code):
+        _failed(user, user.email, counters, rules, ctx)
+    device = claims.get("dev") or {}
+    ctx = ClientContext(ctx.ip, ctx.user_agent, device.get("name"), device.get("id"))
+    return _open_session(tenant, user, ctx, rules)
+
+
+def refresh(raw: str) -> LoginResult:
+    """Rotate a refresh token; a spent token revokes its whole session."""
+    tenant = current_tenant()
+    rules = policy_for(tenant)
+    session, new_raw = sessions.rotate(raw, rules)
+    user = get_user(session.user_id)
+    if not user.is_active:
+        sessions.revoke(session, "user_disabled", rules, actor="system")
+        db.session.commit()
+        raise AuthenticationFailed("The account is disabled.", scheme="Bearer")
+    db.session.commit()
+    access, ttl = tokens.issue_access_token(
+        user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules
+    )
+    return LoginResult(user, access, new_raw, ttl, session.id)
+
+
+def logout(claims: tokens.AccessClaims) -> None:
+    """End the token's session and denylist the token itself until it expires."""
+    rules = policy_for(current_tenant())
+    session = sessions.get_session(claims.sid)
+    sessions.revoke(session, "logout", rules, actor=f"user:{claims.sub}")
+    deny([claims.jti], utcnow() + timedelta(seconds=max(claims.exp - int(time.time()), 1) + 60))
+    db.session.commit()
+
+
+def verify_email(raw: str) -> User:
+    token = onetime.consume(raw, onetime.VERIFY)
+    user = get_user(token.user_id)
+    if not user.is_verified:
+        user.is_verified = True
+        events.emit("user.verified", {"user_id": str(user.id)}, actor=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+def resend_verification(email: str) -> None:
+    """Send a new verification link, at most 3 an hour; the same answer for any email."""
+    tenant = current_tenant()
+    user = find_user_by_login(email) if "@" in email else None
+    if user is None or user.is_verified:
+        return
+    if onetime.issued_since(user, onetime.VERIFY, 3600) >= RESEND_PER_HOUR:
+        return
+    raw = onetime.issue(user, onetime.VERIFY, policy_for(tenant).verify_token_ttl_seconds)
+    notify.send_verification(tenant, user, raw)
+    db.session.commit()
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; callers answer the same either way."""
+    tenant = current_tenant()
+    user = find_user_by_login(email) if "@" in email else None
+    if user is None or not user.is_active:
+        return
+    rules = policy_for(tenant)
+    raw = onetime.issue(user, onetime.RESET, rules.reset_token_ttl_seconds)
+    notify.send_password_reset(tenant, user, raw, rules.reset_token_ttl_seconds)
+    db.session.commit()
+
+
+def reset_password(raw: str, new_password: str) -> User:
+    """Set a new password from a reset link; every session of the user ends."""
+    rules = policy_for(current_tenant())
+    token = onetime.consume(raw, onetime.RESET)
+    user = get_user(token.user_id)
+    policy.check(new_password, rules, field="new_password", context=(user.email,))
+    user.password_hash = hash_password(new_password)
+    onetime.void_all(user, onetime.RESET)
+    sessions.revoke_all(user.id, "password_reset", rules, actor=f"user:{user.id}")
+    events.emit("user.password_reset", {"user_id": str(user.id)}, actor=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new_password: str, keep_session) -> None:
+    """Change a password knowing the current one; the user's other sessions end."""
+    rules = policy_for(current_tenant())
+    counters = throttle.subjects(user.email, user, None)
+    _refuse_if_locked(counters)
+    if not verify_password(user.password_hash, current):
+        throttle.record_failure(counters, rules)
+        db.session.commit()
+        raise AuthenticationFailed("The current password is not correct.", scheme="Bearer")
+    policy.check(new_password, rules, field="new_password", context=(user.email,))
+    user.password_hash = hash_password(new_password)
+    sessions.revoke_all(user.id, "password_changed", rules, f"user:{user.id}", keep=keep_session)
+    events.emit("user.password_changed", {"user_id": str(user.id)}, actor=f"user:{user.id}")
+    db.session.commit()
+
+
+def unlock(user: User, actor: str) -> None:
+    """Admin action: clear the user's failed-login counters and lockout."""
+    throttle.clear(throttle.subjects(user.email, user, None))
+    events.emit("user.unlocked", {"user_id": str(user.id)}, actor=actor)
+    db.session.commit()

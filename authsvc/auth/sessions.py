@@ -1,0 +1,174 @@
+"""Device sessions and their rotating refresh tokens.
+
+A session is one refresh-token family. Every refresh spends the presented
+token and issues the next; presenting a spent token means it was copied, so
+the whole session is revoked (``token.reuse_detected``). Revoking a session
+also denylists its ``sid`` so access tokens already issued for it stop working
+at once, not when they expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from user_agents import parse as parse_user_agent
+
+from authsvc import events
+from authsvc.auth import denylist
+from authsvc.auth.context import ClientContext
+from authsvc.auth.models import RefreshToken, Session
+from authsvc.auth.settings import AuthPolicy
+from authsvc.db import utcnow
+from authsvc.errors import AuthenticationFailed, NotFound
+from authsvc.extensions import db
+from authsvc.ids import parse_id
+
+REFRESH_PREFIX = "rt_"
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _device(ctx: ClientContext) -> dict:
+    agent = parse_user_agent(ctx.user_agent or "")
+    kind = (
+        "bot"
+        if agent.is_bot
+        else "mobile"
+        if agent.is_mobile
+        else "tablet"
+        if agent.is_tablet
+        else "desktop"
+        if agent.is_pc
+        else "other"
+    )
+    browser = f"{agent.browser.family} {agent.browser.version_string}".strip()
+    system = f"{agent.os.family} {agent.os.version_string}".strip()
+    return {"device_type": kind, "browser": browser[:100], "os": system[:100]}
+
+
+def _new_refresh(session: Session) -> str:
+    raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(RefreshToken(session_id=session.id, token_hash=token_hash(raw)))
+    return raw
+
+
+def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[Session, str]:
+    """Open a session for ``user`` and its first refresh token (caller commits)."""
+    session = Session(
+        user_id=user.id,
+        device_id=(ctx.device_id or secrets.token_hex(16))[:64],
+        device_name=(ctx.device_name or None) and ctx.device_name[:200],
+        ip=ctx.ip,
+        user_agent=ctx.user_agent,
+        expires_at=utcnow() + timedelta(seconds=policy.refresh_token_ttl_seconds),
+        **_device(ctx),
+    )
+    db.session.add(session)
+    db.session.flush()
+    raw = _new_refresh(session)
+    events.emit("session.created", session_payload(session), actor=f"user:{user.id}")
+    if policy.max_sessions_per_user:
+        _evict_oldest(user.id, policy)
+    return session, raw
+
+
+def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
+    active = list_sessions(user_id)
+    for old in active[: max(len(active) - policy.max_sessions_per_user, 0)]:
+        revoke(old, "evicted", policy, actor="system")
+
+
+def rotate(raw: str, policy: AuthPolicy) -> tuple[Session, str]:
+    """Spend a refresh token and issue the next one; reuse revokes the session."""
+    row = db.session.execute(
+        sa.select(RefreshToken).where(RefreshToken.token_hash == token_hash(raw))
+    ).scalar_one_or_none()
+    if row is None:
+        raise AuthenticationFailed("The refresh token is not valid.", scheme="Bearer")
+    session = get_session(row.session_id)
+    spent = db.session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if spent.rowcount != 1:
+        _reuse_detected(session, policy)
+    if not session.active:
+        raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
+    session.last_seen_at = utcnow()
+    return session, _new_refresh(session)
+
+
+def _reuse_detected(session: Session, policy: AuthPolicy) -> None:
+    db.session.rollback()
+    session = get_session(session.id)
+    events.emit("token.reuse_detected", session_payload(session), actor="system")
+    revoke(session, "refresh_token_reuse", policy, actor="system")
+    db.session.commit()
+    raise AuthenticationFailed(
+        "This refresh token was already used; the session has been revoked.", scheme="Bearer"
+    )
+
+
+def get_session(session_id, user_id: uuid.UUID | None = None) -> Session:
+    statement = sa.select(Session).where(Session.id == parse_id(session_id, "session"))
+    if user_id is not None:
+        statement = statement.where(Session.user_id == user_id)
+    session = db.session.execute(statement).scalar_one_or_none()
+    if session is None:
+        raise NotFound(f"No session with id {session_id}.")
+    return session
+
+
+def list_sessions(user_id: uuid.UUID) -> list[Session]:
+    """The user's active sessions, oldest first."""
+    return list(
+        db.session.execute(
+            sa.select(Session)
+            .where(
+                Session.user_id == user_id,
+                Session.revoked_at.is_(None),
+                Session.expires_at > utcnow(),
+            )
+            .order_by(Session.created_at, Session.id)
+        ).scalars()
+    )
+
+
+def revoke(session: Session, reason: str, policy: AuthPolicy, actor: str | None) -> None:
+    """End a session: its refresh tokens die and its access tokens are denylisted."""
+    if session.revoked_at is not None:
+        return
+    session.revoked_at, session.revoked_reason = utcnow(), reason
+    until = utcnow() + timedelta(seconds=policy.access_token_ttl_seconds + 60)
+    denylist.deny([str(session.id)], until)
+    events.emit("session.revoked", {**session_payload(session), "reason": reason}, actor=actor)
+
+
+def revoke_all(user_id: uuid.UUID, reason: str, policy: AuthPolicy, actor, keep=None) -> int:
+    """Revoke every active session of a user, except ``keep`` (a session id)."""
+    count = 0
+    for session in list_sessions(user_id):
+        if keep is None or session.id != keep:
+            revoke(session, reason, policy, actor)
+            count += 1
+    return count
+
+
+def session_payload(session: Session) -> dict:
+    return {
+        "session": {
+            "id": str(session.id),
+            "user_id": str(session.user_id),
+            "device_name": session.device_name,
+            "device_type": session.device_type,
+            "browser": session.browser,
+            "ip": session.ip,
+        }
+    }

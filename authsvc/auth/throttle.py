@@ -1,0 +1,128 @@
+"""Brute-force protection: failed-login counters per account and per end-user IP.
+
+After ``lockout_threshold`` failures a subject is locked for a time that
+doubles with each lockout (``lockout_base_seconds`` up to
+``lockout_max_seconds``); counters are forgotten ``lockout_reset_seconds``
+after the first failure. Locked subjects are refused *before* any password
+hashing, so a lockout cannot be turned into a CPU denial of service.
+Counters live in Redis when configured (shared by every replica), otherwise in
+the ``login_throttles`` table.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from authsvc.auth.models import LoginThrottle
+from authsvc.auth.settings import AuthPolicy
+from authsvc.db import utcnow
+from authsvc.extensions import db
+from authsvc.kv import redis_client
+from authsvc.tenancy import current_tenant_id
+
+
+@dataclass(frozen=True)
+class Verdict:
+    locked: bool
+    retry_after: int = 0
+
+
+def subjects(identifier: str, user, ip: str | None) -> list[str]:
+    """Counters a login attempt touches: the account (under each of its names) and the IP."""
+    if user is not None:
+        names = [f"acct:{user.email_normalized}"]
+        if user.username_normalized:
+            names.append(f"acct:{user.username_normalized}")
+    else:
+        names = [f"acct:{identifier.strip().lower()[:254]}"]
+    if ip:
+        names.append(f"ip:{ip}")
+    return names
+
+
+def _lock_seconds(policy: AuthPolicy, lockouts: int) -> int:
+    return min(policy.lockout_base_seconds * 2 ** max(lockouts - 1, 0), policy.lockout_max_seconds)
+
+
+def _redis_key(subject: str) -> str:
+    return f"authsvc:throttle:{current_tenant_id()}:{subject}"
+
+
+def check(names: list[str]) -> Verdict:
+    """Is any of these subjects locked now? Cheap: no hashing, one round trip."""
+    now = time.time()
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline()
+        for name in names:
+            pipe.hget(_redis_key(name), "locked_until")
+        until = max((float(v) for v in pipe.execute() if v), default=0.0)
+    else:
+        rows = db.session.execute(
+            sa.select(LoginThrottle.locked_until).where(LoginThrottle.subject.in_(names))
+        ).scalars()
+        until = max((r.timestamp() for r in rows if r is not None), default=0.0)
+    if until > now:
+        return Verdict(True, int(until - now) + 1)
+    return Verdict(False)
+
+
+def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
+    """Count a failure; returns the subjects that became locked by it."""
+    client = redis_client()
+    fail = (lambda name: _fail_redis(client, name, policy)) if client else _fail_db_for(policy)
+    return [name for name in names if fail(name)]
+
+
+def _fail_db_for(policy: AuthPolicy):
+    return lambda name: _fail_db(name, policy)
+
+
+def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
+    key = _redis_key(name)
+    pipe = client.pipeline()
+    pipe.hincrby(key, "failures", 1)
+    pipe.expire(key, policy.lockout_reset_seconds, nx=True)
+    failures = pipe.execute()[0]
+    if failures < policy.lockout_threshold:
+        return False
+    lockouts = client.hincrby(key, "lockouts", 1)
+    until = time.time() + _lock_seconds(policy, lockouts)
+    client.hset(key, mapping={"failures": 0, "locked_until": until})
+    client.expire(key, max(policy.lockout_reset_seconds, int(until - time.time()) + 1))
+    return True
+
+
+def _fail_db(name: str, policy: AuthPolicy) -> bool:
+    now = utcnow()
+    row = db.session.execute(
+        sa.select(LoginThrottle).where(LoginThrottle.subject == name).with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        row = LoginThrottle(subject=name, failures=0, lockouts=0)
+        db.session.add(row)
+    expired = row.first_failure_at is not None and (
+        (now - row.first_failure_at).total_seconds() > policy.lockout_reset_seconds
+    )
+    if row.first_failure_at is None or expired:
+        row.failures, row.lockouts, row.first_failure_at = 0, 0, now
+    row.failures += 1
+    if row.failures < policy.lockout_threshold:
+        return False
+    row.lockouts += 1
+    row.failures = 0
+    row.locked_until = now + timedelta(seconds=_lock_seconds(policy, row.lockouts))
+    return True
+
+
+def clear(names: list[str]) -> None:
+    """Forget the counters (successful login of the account, or an admin unlock)."""
+    client = redis_client()
+    if client is not None:
+        client.delete(*[_redis_key(name) for name in names])
+        return
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.subject.in_(names)))

@@ -1,0 +1,142 @@
+"""Access tokens (JWT, RFC 9068 profile) and short-lived MFA tokens.
+
+Signing: the tenant's active key (ES256 by default, RS256 with 3072-bit keys
+on request), ``kid`` in the header. Verification trusts nothing in the token
+before the signature checks out: the key is found by ``kid``, only that key's
+own algorithm is accepted (no ``none``, no algorithm confusion), and ``iss``,
+``aud``, ``exp`` and the token type are checked against the key's tenant.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+
+from authsvc.auth import keys
+from authsvc.auth.settings import AuthPolicy, audience, issuer, policy_from_settings
+from authsvc.errors import AuthenticationFailed
+
+ACCESS_TYPE = "at+jwt"
+MFA_TYPE = "mfa+jwt"
+MFA_TOKEN_SECONDS = 300
+LEEWAY_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """A verified access token."""
+
+    sub: str
+    tid: uuid.UUID
+    tenant_slug: str
+    sid: str
+    jti: str
+    exp: int
+    email: str
+    roles: list[str]
+
+
+def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPolicy) -> str:
+    key = keys.active_key(tenant_id, policy.token_alg)
+    header = {"alg": key.alg, "kid": key.kid, "typ": header_type}
+    return jwt.encode(header, claims, key.key, algorithms=[key.alg])
+
+
+def issue_access_token(
+    *, user, session_id: uuid.UUID, tenant_slug: str, policy: AuthPolicy
+) -> tuple[str, int]:
+    """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl)."""
+    now = int(time.time())
+    ttl = policy.access_token_ttl_seconds
+    claims = {
+        "iss": issuer(tenant_slug),
+        "sub": str(user.id),
+        "aud": audience(tenant_slug, policy),
+        "exp": now + ttl,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "tid": str(user.tenant_id),
+        "sid": str(session_id),
+        "email": user.email,
+        "roles": user.roles,
+    }
+    return _sign(ACCESS_TYPE, claims, user.tenant_id, policy), ttl
+
+
+def issue_mfa_token(*, user, tenant_slug: str, policy: AuthPolicy, device: dict) -> str:
+    """A 5-minute token proving the password step; only ``POST /auth/mfa`` accepts it."""
+    now = int(time.time())
+    claims = {
+        "iss": issuer(tenant_slug),
+        "sub": str(user.id),
+        "aud": "authsvc:mfa",
+        "exp": now + MFA_TOKEN_SECONDS,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "tid": str(user.tenant_id),
+        "dev": device,
+    }
+    return _sign(MFA_TYPE, claims, user.tenant_id, policy)
+
+
+def _decode(token: str, expected_type: str):
+    """Verify signature, algorithm and type; returns (token, verification key)."""
+    try:
+        header = jws.extract_compact(token.encode()).headers()
+    except (JoseError, ValueError, UnicodeError):
+        raise AuthenticationFailed("The token is malformed.", scheme="Bearer") from None
+    key = keys.public_key(str(header.get("kid", "")))
+    if key is None or header.get("alg") != key.alg or header.get("typ") != expected_type:
+        raise AuthenticationFailed("The token is not valid.", scheme="Bearer")
+    try:
+        decoded = jwt.decode(token, key.key, algorithms=[key.alg])
+    except (JoseError, ValueError):
+        raise AuthenticationFailed("The token is not valid.", scheme="Bearer") from None
+    if not key.tenant_active:
+        raise AuthenticationFailed("The token's tenant is inactive.", scheme="Bearer")
+    return decoded, key
+
+
+def _validate_claims(claims: dict, key: keys.LoadedKey, aud: str) -> None:
+    registry = jwt.JWTClaimsRegistry(
+        leeway=LEEWAY_SECONDS,
+        iss={"essential": True, "value": issuer(key.tenant_slug)},
+        aud={"essential": True, "value": aud},
+        exp={"essential": True},
+        sub={"essential": True},
+        jti={"essential": True},
+        tid={"essential": True, "value": str(key.tenant_id)},
+    )
+    try:
+        registry.validate(claims)
+    except JoseError as exc:
+        reason = "has expired" if "expired" in str(exc).lower() else "is not valid"
+        raise AuthenticationFailed(f"The token {reason}.", scheme="Bearer") from None
+
+
+def verify_access_token(token: str) -> AccessClaims:
+    """Check an access token completely (signature, type, issuer, audience, expiry)."""
+    decoded, key = _decode(token, ACCESS_TYPE)
+    policy = policy_from_settings(key.tenant_settings)
+    claims = decoded.claims
+    _validate_claims(claims, key, audience(key.tenant_slug, policy))
+    return AccessClaims(
+        sub=claims["sub"],
+        tid=key.tenant_id,
+        tenant_slug=key.tenant_slug,
+        sid=str(claims.get("sid", "")),
+        jti=claims["jti"],
+        exp=int(claims["exp"]),
+        email=str(claims.get("email", "")),
+        roles=list(claims.get("roles", [])),
+    )
+
+
+def verify_mfa_token(token: str) -> dict:
+    decoded, key = _decode(token, MFA_TYPE)
+    _validate_claims(decoded.claims, key, "authsvc:mfa")
+    return decoded.claims

@@ -1,7 +1,7 @@
 """end-user authentication and audit log
 
 Revision ID: e1677f339f25
-Revises: a067c93e8342
+Revises: 0f0208b0a616
 Create Date: 2026-11-24 04:12:14.278991
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'e1677f339f25'
-down_revision = 'a067c93e8342'
+down_revision = '0f0208b0a616'
 branch_labels = None
 depends_on = None
 

@@ -78,6 +78,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_JOB_INTERVAL_SECONDS": (5, float),
     # Themes: where per-tenant template overrides live (templates/tenants/<slug>/...).
     "THEMES_TEMPLATES_PATH": (None, str),
+    "THEMES_ASSET_MAX_BYTES": (256 * 1024, int),
+    "THEMES_CUSTOM_CSS_MAX_BYTES": (64 * 1024, int),
     # Webhooks.
     "WEBHOOK_RETRY_SCHEDULE": ("5,300,1800,7200,18000,36000,36000", _int_list),
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": (False, _bool),

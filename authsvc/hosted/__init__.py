@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, g, render_template
 
-from authsvc.errors import NotFound
-from authsvc.extensions import db
-from authsvc.tenancy import bind_request_tenant
-from authsvc.tenants.models import Tenant
+from authsvc.hosted.resolve import bind, tenant_for_slug
 
 bp = Blueprint("hosted", __name__, url_prefix="/t/<slug>")
 
 
 @bp.url_value_preprocessor
 def _bind_tenant(_endpoint, values) -> None:
-    slug = values.pop("slug")
-    tenant = db.session.execute(
-        sa.select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True))
-    ).scalar_one_or_none()
-    if tenant is None:
-        raise NotFound(f"No tenant {slug!r}.")
-    g.tenant = tenant
-    bind_request_tenant(tenant.id)
+    bind(tenant_for_slug(values.pop("slug")))
 
 
 @bp.url_defaults

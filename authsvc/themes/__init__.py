@@ -18,4 +18,7 @@ def init_app(app: Flask) -> None:
         raise RuntimeError("themes.init_app must run before anything touches app.jinja_env")
     app.jinja_environment = TenantEnvironment
     app.jinja_env.loader = ChoiceLoader([TenantOverrideLoader(), app.jinja_env.loader])
+    from authsvc.themes import views
+
+    app.register_blueprint(views.bp)
     app.extensions["authsvc.themes"] = {"templates_path": app.config["THEMES_TEMPLATES_PATH"]}

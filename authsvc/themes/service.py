@@ -7,14 +7,26 @@ may differ from the request's credential) and background jobs use one code path.
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import re
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 
+from authsvc import events
+from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
-from authsvc.themes.models import ASSET_KINDS, DEFAULTS, Theme, ThemeAsset
+from authsvc.themes.assets import AssetRefused, check_upload
+from authsvc.themes.css import CssRefused, sanitize_custom_css
+from authsvc.themes.models import ASSET_KINDS, COLOR_FIELDS, DEFAULTS, Theme, ThemeAsset
+
+HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+# A comma-separated list of family names: quoted, or plain words (generic families).
+_FAMILY = r"""(?:"[A-Za-z0-9 _-]{1,60}"|'[A-Za-z0-9 _-]{1,60}'|[A-Za-z][A-Za-z0-9 _-]{0,59})"""
+FONT_STACK = re.compile(rf"^{_FAMILY}(?:\s*,\s*{_FAMILY}){{0,9}}$")
 
 
 def get_theme(tenant) -> Theme:
@@ -63,3 +75,119 @@ def resolve_theme(tenant, external: bool = False) -> dict[str, Any]:
         sha = versions.get(kind)
         values[f"{kind}_url"] = f"{prefix}/assets/{kind}?v={sha[:12]}" if sha else None
     return values
+
+
+def _stored_theme() -> Theme:
+    theme = db.session.execute(sa.select(Theme)).scalar_one_or_none()
+    if theme is None:
+        theme = Theme(version=0, **DEFAULTS)
+        db.session.add(theme)
+    return theme
+
+
+def _check(data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in COLOR_FIELDS:
+            color = normalize_color(value)
+            if color is None:
+                errors[name] = ["Give a hex colour such as #1a2b3c."]
+            clean[name] = color
+        elif name == "font_stack":
+            if not isinstance(value, str) or not FONT_STACK.match(value.strip()):
+                errors[name] = ['Give font names separated by commas, e.g. "Inter", sans-serif.']
+            clean[name] = value.strip() if isinstance(value, str) else value
+        elif name == "custom_css":
+            clean[name] = _check_custom_css(value, errors)
+        else:
+            errors[name] = ["Unknown theme field."]
+    if errors:
+        raise ValidationFailed("The theme has invalid fields.", errors=errors)
+    return clean
+
+
+def _check_custom_css(value: Any, errors: dict[str, list[str]]) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    limit = current_app.config["THEMES_CUSTOM_CSS_MAX_BYTES"]
+    if not isinstance(value, str) or len(value.encode()) > limit:
+        errors["custom_css"] = [f"Give CSS text of at most {limit // 1024} KiB."]
+        return None
+    own_host = urlsplit(current_app.config["BASE_URL"]).netloc
+    try:
+        return sanitize_custom_css(value, own_host)
+    except CssRefused as exc:
+        errors["custom_css"] = exc.messages
+        return None
+
+
+def normalize_color(value: Any) -> str | None:
+    """``#rrggbb`` in lower case from ``#rgb`` or ``#rrggbb``; None if not a hex colour."""
+    if not isinstance(value, str) or not HEX_COLOR.match(value.strip()):
+        return None
+    digits = value.strip()[1:].lower()
+    return "#" + ("".join(ch * 2 for ch in digits) if len(digits) == 3 else digits)
+
+
+def _commit_change(tenant, theme: Theme, changed: list[str], actor: str | None) -> Theme:
+    theme.version = (theme.version or 0) + 1
+    events.emit(
+        "tenant.updated",
+        {"tenant_id": str(tenant.id), "changed": [f"theme.{name}" for name in sorted(changed)]},
+        actor,
+    )
+    db.session.commit()
+    # Load it again while this tenant is bound: after the commit the object is expired,
+    # and a caller bound to another tenant (or none) could not refresh it.
+    db.session.refresh(theme)
+    return theme
+
+
+def update_theme(tenant, data: dict[str, Any], actor: str | None = None) -> Theme:
+    """Change colours, font stack or custom CSS; raises ValidationFailed (``errors`` by field)."""
+    clean = _check(dict(data))
+    with tenant_context(tenant.id):
+        theme = _stored_theme()
+        for name, value in clean.items():
+            setattr(theme, name, value)
+        return _commit_change(tenant, theme, list(clean), actor)
+
+
+def reset_theme(tenant, actor: str | None = None) -> Theme:
+    """Back to the platform defaults: colours, font, no custom CSS, no logo or favicon."""
+    with tenant_context(tenant.id):
+        theme = _stored_theme()
+        for name, value in DEFAULTS.items():
+            setattr(theme, name, value)
+        theme.custom_css = None
+        db.session.execute(sa.delete(ThemeAsset))
+        return _commit_change(tenant, theme, ["reset"], actor)
+
+
+def save_asset(
+    tenant, kind: str, filename: str, stream: BinaryIO, actor: str | None = None
+) -> Theme:
+    """Store an uploaded logo or favicon (PNG, SVG or ICO); raises ValidationFailed."""
+    if kind not in ASSET_KINDS:
+        raise ValidationFailed(errors={"kind": [f"Use one of {', '.join(ASSET_KINDS)}."]})
+    limit = current_app.config["THEMES_ASSET_MAX_BYTES"]
+    try:
+        content_type, data = check_upload(filename or "", stream.read(limit + 1), limit)
+    except AssetRefused as exc:
+        raise ValidationFailed("The file was refused.", errors={kind: [str(exc)]}) from exc
+    with tenant_context(tenant.id):
+        asset = db.session.execute(
+            sa.select(ThemeAsset).where(ThemeAsset.kind == kind)
+        ).scalar_one_or_none() or ThemeAsset(kind=kind)
+        asset.content_type, asset.data = content_type, data
+        asset.sha256 = hashlib.sha256(data).hexdigest()
+        db.session.add(asset)
+        return _commit_change(tenant, _stored_theme(), [kind], actor)
+
+
+def get_asset(tenant, kind: str) -> ThemeAsset | None:
+    with tenant_context(tenant.id):
+        return db.session.execute(
+            sa.select(ThemeAsset).where(ThemeAsset.kind == kind)
+        ).scalar_one_or_none()

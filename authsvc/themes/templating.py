@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from flask.templating import Environment
 from jinja2 import BaseLoader, TemplateNotFound
 from werkzeug.security import safe_join
@@ -40,6 +40,11 @@ def tenant_templates(slug: str | None) -> Iterator[None]:
         yield
     finally:
         _active_slug.reset(token)
+
+
+def activate_for_request(slug: str) -> None:
+    """Use ``slug``'s overrides for the rest of this request (hosted pages)."""
+    g.template_tenant = slug
 
 
 def _overrides_root() -> str:
@@ -69,7 +74,7 @@ class TenantEnvironment(Environment):
     """Flask's environment, with tenant overrides applied to every template lookup."""
 
     def resolve_name(self, name: str, parent: str | None = None) -> str:
-        slug = _active_slug.get()
+        slug = _active_slug.get() or (g.get("template_tenant") if has_app_context() else None)
         if not slug or not isinstance(name, str) or name.startswith(PROTECTED):
             return name
         candidate = f"{PREFIX}{slug}/{name}"

@@ -153,3 +153,37 @@ def test_the_mail_job_is_registered_for_the_worker(app):
 
     jobs = {job.name: job for job in registry(app).jobs()}
     assert jobs["mail"].func is deliver_due
+
+
+def test_mail_carries_the_tenant_theme_colour_and_logo(app, tenant, mailbox):
+    import io
+
+    from authsvc.themes import service as themes
+    from tests.themes.test_themes import tiny_png
+
+    with app.app_context():
+        row = db.session.get(Tenant, tenant[0])
+        themes.update_theme(row, {"primary_color": "#c0ffee"})
+        themes.save_asset(row, "logo", "logo.png", io.BytesIO(tiny_png()))
+    address = _queue(app, tenant)
+    deliver_due(app)
+    html = mailbox.to(address)[0].get_body(("html",)).get_content()
+    assert "#c0ffee" in html
+    assert f'src="http://authsvc.test/t/{tenant[1]}/assets/logo?v=' in html
+
+
+def test_a_tenant_can_override_an_email_template(
+    app, tenant, other_tenant, mailbox, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "THEMES_TEMPLATES_PATH", str(tmp_path))
+    folder = tmp_path / tenant[1] / "email"
+    folder.mkdir(parents=True)
+    (folder / "verify_email.txt").write_text(
+        '{% set subject = "Welcome aboard" %}Ahoy! Confirm here: {{ link }}\n'
+    )
+    own, other = _queue(app, tenant), _queue(app, other_tenant)
+    deliver_due(app)
+    [own_mail], [other_mail] = mailbox.to(own), mailbox.to(other)
+    assert own_mail["Subject"] == "Welcome aboard"
+    assert own_mail.get_body(("plain",)).get_content().startswith("Ahoy! Confirm here: http")
+    assert other_mail["Subject"].startswith("Confirm your email address")

@@ -1,0 +1,42 @@
+"""Which tenant a hosted request is for: the ``/t/<slug>/`` prefix or one of its domains."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g
+
+from authsvc.errors import NotFound
+from authsvc.extensions import db
+from authsvc.tenancy import bind_request_tenant
+from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.themes.templating import activate_for_request
+
+
+def tenant_for_slug(slug: str) -> Tenant:
+    tenant = db.session.execute(
+        sa.select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True))
+    ).scalar_one_or_none()
+    if tenant is None:
+        raise NotFound(f"No tenant {slug!r}.")
+    return tenant
+
+
+def tenant_for_host(host: str) -> Tenant:
+    """The active tenant serving ``host`` (a ``tenant_domains`` row), port ignored."""
+    name = host.rsplit(":", 1)[0].strip().lower().rstrip(".")
+    tenant = db.session.execute(
+        sa.select(Tenant)
+        .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
+        .where(TenantDomain.domain == name, Tenant.is_active.is_(True))
+    ).scalar_one_or_none()
+    if tenant is None:
+        raise NotFound("No tenant serves this host.")
+    return tenant
+
+
+def bind(tenant: Tenant) -> Tenant:
+    """Make ``tenant`` the request's tenant: data scoping, theme and template overrides."""
+    g.tenant = tenant
+    activate_for_request(tenant.slug)
+    bind_request_tenant(tenant.id)
+    return tenant

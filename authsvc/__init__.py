@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(settings)
 
-    from authsvc import errors, mail, models, observability, tenancy, themes
+    from authsvc import errors, mail, models, observability, security_headers, tenancy, themes
     from authsvc.extensions import db, limiter, migrate
 
     # Observability first: its after_request hook then runs last and sees the final response.
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     tenancy.init_app(app)
     themes.init_app(app)
+    security_headers.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
 

@@ -78,6 +78,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_JOB_INTERVAL_SECONDS": (5, float),
     # Themes: where per-tenant template overrides live (templates/tenants/<slug>/...).
     "THEMES_TEMPLATES_PATH": (None, str),
+    # Strict-Transport-Security max-age on requests served over TLS (0 = no header).
+    "SECURITY_HSTS_MAX_AGE": (31536000, int),
     "THEMES_ASSET_MAX_BYTES": (256 * 1024, int),
     "THEMES_CUSTOM_CSS_MAX_BYTES": (64 * 1024, int),
     # Webhooks.

@@ -1,4 +1,4 @@
-"""Request ids, access logging without secrets, and baseline security headers."""
+"""Request ids and access logging without secrets (security headers: security_headers.py)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,6 @@ def _finish(response):
     if response.status_code not in (429, 503):
         # Flask-Limiter sends Retry-After on every response; it only means something on these.
         response.headers.pop("Retry-After", None)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if log.isEnabledFor(logging.INFO):
         query = _SECRET_PARAMS.sub(r"\1=[redacted]", request.query_string.decode(errors="replace"))
         log.info(

@@ -7,6 +7,7 @@ from flask import g
 
 from authsvc.errors import NotFound
 from authsvc.extensions import db
+from authsvc.security_headers import allow_framing_by
 from authsvc.tenancy import bind_request_tenant
 from authsvc.tenants.models import Tenant, TenantDomain
 from authsvc.themes.templating import activate_for_request
@@ -38,5 +39,7 @@ def bind(tenant: Tenant) -> Tenant:
     """Make ``tenant`` the request's tenant: data scoping, theme and template overrides."""
     g.tenant = tenant
     activate_for_request(tenant.slug)
+    # Hosted pages may be embedded by the tenant's own sites, and only by them.
+    allow_framing_by((tenant.settings or {}).get("frame_ancestors") or [])
     bind_request_tenant(tenant.id)
     return tenant

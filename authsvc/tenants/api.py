@@ -24,6 +24,25 @@ settings_model = Model(
             description="Requests per API key, e.g. `600/minute`; null for the platform default",
             example="600/minute",
         ),
+        "redirect_urls": fields.List(
+            fields.String(max_length=2048),
+            description="Where hosted pages may send the user back to (`return_to`): an "
+            "exact URL, or a prefix of one at a path boundary",
+            example=["https://app.example.com/after-login"],
+        ),
+        "frame_ancestors": fields.List(
+            fields.String(max_length=255),
+            description="Origins allowed to embed the hosted pages in a frame (default none)",
+            example=["https://app.example.com"],
+        ),
+        "mail_from_name": NullableString(
+            max_length=100, description="Sender name of this tenant's emails", example="Acme"
+        ),
+        "mail_from_address": NullableString(
+            max_length=254,
+            description="Sender address of this tenant's emails",
+            example="no-reply@acme.example",
+        ),
     },
     strict=True,
 )

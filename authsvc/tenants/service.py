@@ -16,6 +16,7 @@ from limits import parse as parse_rate_limit
 from authsvc import events, signals
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
+from authsvc.hosted.settings import check_hosted_settings
 from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant, TenantDomain
 from authsvc.users.models import BUILTIN_ROLES, Role
@@ -61,6 +62,7 @@ def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
             parse_rate_limit(settings["rate_limit"])
         except ValueError:
             errors["settings.rate_limit"] = ["Use a limit such as '600/minute' or '20/second'."]
+    check_hosted_settings(settings, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     return settings

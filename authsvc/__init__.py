@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, cli, health, hosted
+    from authsvc import api, cli, health, hosted, webhooks
     from authsvc.api import credentials
     from authsvc.auth import keys, wellknown
 
@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     limiter.exempt(health.bp)
     api.init_app(app)
+    webhooks.init_app(app)
     hosted.init_app(app)
     app.register_blueprint(wellknown.bp)
     admin.init_app(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -354,6 +355,11 @@ def _print_import(summary: dict[str, Any]) -> None:
 
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     if dev:
+        # The reloader's parent process only watches files; the serving child runs the worker.
+        if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+            from authsvc.worker import start_embedded
+
+            start_embedded(current_app._get_current_object())
         current_app.run(host=host, port=port, debug=True, use_reloader=True)
         return
     args = [
@@ -364,10 +370,13 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         f"{host}:{port}",
         "--workers",
         str(workers or int(os.environ.get("AUTHSVC_WEB_WORKERS", "2"))),
+        # Starts the embedded background worker in each web process (EMBEDDED_WORKER).
+        "--config",
+        "python:authsvc.gunicorn_conf",
         # authsvc logs each request itself, with its request id; no second access log.
         "authsvc.wsgi:app",
     ]
-    click.echo(f"==> Serving on http://{host}:{port} (gunicorn, {args[5]} workers)", err=True)
+    click.echo(f"==> Serving on http://{host}:{port} (gunicorn, {args[6]} workers)", err=True)
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with gunicorn
 
 
@@ -399,6 +408,25 @@ def up_command(as_json: bool, host: str, port: int, workers, dev: bool) -> None:
     result = {"schema": upgrade_schema(), "demo": ensure_demo()}
     _emit(result, as_json, _print_init)
     serve(host, port, workers, dev)
+
+
+@command(root, "worker")
+def worker_command(as_json: bool) -> None:
+    """Run the background jobs (webhook delivery, pruning, ...) until SIGTERM or SIGINT.
+
+    On either signal the worker stops claiming work and finishes what is in flight.
+    """
+    from authsvc.jobs import registry
+    from authsvc.worker import Worker
+
+    app = current_app._get_current_object()
+    running = Worker(app)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: running.stop())
+    names = ", ".join(job.name for job in registry(app).jobs())
+    click.echo(f"==> Worker started (pid {os.getpid()}): {names}", err=True)
+    running.run_forever()
+    click.echo("==> Worker stopped", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -83,8 +83,17 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "THEMES_ASSET_MAX_BYTES": (256 * 1024, int),
     "THEMES_CUSTOM_CSS_MAX_BYTES": (64 * 1024, int),
     # Webhooks.
-    "WEBHOOK_RETRY_SCHEDULE": ("5,300,1800,7200,18000,36000,36000", _int_list),
+    "WEBHOOK_RETRY_SCHEDULE": ([5, 300, 1800, 7200, 18000, 36000, 36000], _int_list),
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": (False, _bool),
+    "WEBHOOKS_CONNECT_TIMEOUT_SECONDS": (5.0, float),
+    "WEBHOOKS_TIMEOUT_SECONDS": (15.0, float),
+    "WEBHOOKS_CONCURRENCY": (16, int),
+    "WEBHOOKS_PER_ENDPOINT_CONCURRENCY": (4, int),
+    "WEBHOOKS_DISABLE_AFTER_SECONDS": (5 * 24 * 3600, int),
+    "WEBHOOKS_SECRET_GRACE_SECONDS": (24 * 3600, int),
+    "WEBHOOKS_RETENTION_DAYS": (30, int),
+    "WEBHOOKS_POLL_SECONDS": (5.0, float),
+    "WEBHOOKS_FANOUT_BATCH": (500, int),
     "EMBEDDED_WORKER": (None, _bool),
     "SAFE_MODE": (False, _bool),
 }
@@ -111,6 +120,8 @@ def _derived_defaults(values: dict[str, Any]) -> None:
         values["DATABASE_URL"] = f"sqlite:///{instance / 'authsvc.db'}"
     if not values["THEMES_TEMPLATES_PATH"]:
         values["THEMES_TEMPLATES_PATH"] = str(PROJECT_ROOT / "templates" / "tenants")
+    if isinstance(values["WEBHOOK_RETRY_SCHEDULE"], str):
+        values["WEBHOOK_RETRY_SCHEDULE"] = _int_list(values["WEBHOOK_RETRY_SCHEDULE"])
     if values["EMBEDDED_WORKER"] is None:
         values["EMBEDDED_WORKER"] = values["DATABASE_URL"].startswith("sqlite")
     if values["SECRET_KEY"] is None and values["ENV"] != "production":
@@ -131,8 +142,18 @@ def validate(values: Mapping[str, Any]) -> None:
             )
     if values["SMTP_TLS"] not in {"none", "starttls", "ssl"}:
         raise ConfigError(f"{PREFIX}SMTP_TLS must be none, starttls or ssl")
+    _validate_webhooks(values)
     if not 0 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
         raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
+
+
+def _validate_webhooks(values: Mapping[str, Any]) -> None:
+    positive = ("CONNECT_TIMEOUT_SECONDS", "TIMEOUT_SECONDS", "CONCURRENCY", "POLL_SECONDS")
+    for name in (*positive, "PER_ENDPOINT_CONCURRENCY", "FANOUT_BATCH", "RETENTION_DAYS"):
+        if values[f"WEBHOOKS_{name}"] <= 0:
+            raise ConfigError(f"{PREFIX}WEBHOOKS_{name} must be greater than 0")
+    if any(delay < 0 for delay in values["WEBHOOK_RETRY_SCHEDULE"]):
+        raise ConfigError(f"{PREFIX}WEBHOOK_RETRY_SCHEDULE takes non-negative seconds")
 
 
 def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, Any]:

@@ -47,14 +47,23 @@ EVENT_TYPES = (
 )
 
 
+#: Session-info flag: this transaction staged at least one event.
+EMITTED = "authsvc_events_emitted"
+
+
 class Event(TenantScoped, Base):
     __tablename__ = "events"
-    __table_args__ = (sa.Index("ix_events_created_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_events_created_at", "created_at"),
+        sa.Index("ix_events_dispatched_at", "dispatched_at"),
+    )
 
     type: Mapped[str] = mapped_column(sa.String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     actor: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the webhook dispatcher has fanned the event out to deliveries.
+    dispatched_at: Mapped[datetime | None]
 
 
 Subscriber = Callable[[Event], None]
@@ -79,4 +88,6 @@ def emit(event_type: str, data: dict[str, Any], actor: str | None = None) -> Eve
     db.session.add(event)
     for subscriber in _subscribers:
         subscriber(event)
+    # Read at commit by the webhook dispatcher's hooks to wake workers (NOTIFY).
+    db.session.info[EMITTED] = True
     return event

@@ -13,3 +13,4 @@ def import_all() -> None:
     from authsvc.tenants import models as _tenants  # noqa: F401
     from authsvc.themes import models as _themes  # noqa: F401
     from authsvc.users import models as _users  # noqa: F401
+    from authsvc.webhooks import models as _webhooks  # noqa: F401

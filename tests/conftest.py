@@ -17,7 +17,18 @@ from authsvc import create_app
 from authsvc.tenancy import tenant_context
 from tests.servers import postgres_url_or_start, redis_url_or_start
 
-pytest_plugins = ["tests.fixtures.mailbox"]
+# Fixture modules shared by several test folders.
+pytest_plugins = ["tests.fixtures.mailbox", "tests.fixtures.receiver"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres_only`` run only in their ``[postgresql]`` variant."""
+    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks, SKIP LOCKED, LISTEN/NOTIFY)")
+    for item in items:
+        if item.get_closest_marker("postgres_only"):
+            params = getattr(item, "callspec", None)
+            if params is None or params.params.get("backend") != "postgresql":
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

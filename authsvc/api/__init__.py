@@ -48,6 +48,8 @@ def _namespaces():
     from authsvc.auth.api import auth_ns, me_ns
     from authsvc.tenants.api import ns as tenant_ns
     from authsvc.users.api import ns as users_ns
+    from authsvc.webhooks.api import ns as webhooks_ns
+    from authsvc.webhooks.events_api import ns as events_ns
 
     return [
         (users_ns, "/users"),
@@ -56,6 +58,8 @@ def _namespaces():
         (auth_ns, "/auth"),
         (me_ns, "/me"),
         (audit_ns, "/audit"),
+        (webhooks_ns, "/webhooks"),
+        (events_ns, "/events"),
     ]
 
 

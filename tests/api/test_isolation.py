@@ -10,8 +10,9 @@ import re
 
 import pytest
 
-# (method, path template, body) — {user}, {key}, {session} are tenant A's ids.
-# Paths under /me are called with tenant B's end-user token, the rest with B's admin key.
+# (method, path template, body) — {user}, {key}, {session}, {webhook} and {delivery} are
+# tenant A's ids. Paths under /me are called with tenant B's end-user token, the rest with
+# B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
     ("PATCH", "/users/{user}", {"display_name": "pwned"}),
@@ -21,8 +22,15 @@ ENDPOINTS = [
     ("POST", "/users/{user}/unlock", None),
     ("DELETE", "/api-keys/{key}", None),
     ("DELETE", "/me/sessions/{session}", None),
+    ("GET", "/webhooks/{webhook}", None),
+    ("PATCH", "/webhooks/{webhook}", {"description": "pwned"}),
+    ("DELETE", "/webhooks/{webhook}", None),
+    ("POST", "/webhooks/{webhook}/rotate-secret", None),
+    ("POST", "/webhooks/{webhook}/test", None),
+    ("GET", "/webhooks/{webhook}/deliveries", None),
+    ("POST", "/webhooks/{webhook}/deliveries/{delivery}/retry", None),
 ]
-LISTINGS = ["/users", "/api-keys"]
+LISTINGS = ["/users", "/api-keys", "/webhooks", "/events"]
 
 
 PASSWORD = "isolation matrix password"
@@ -36,12 +44,16 @@ def sign_in(client, email: str) -> str:
 
 @pytest.fixture
 def victim(api_client, tenant, make_user):
-    """Tenant A with a signed-in user and a second API key."""
+    """Tenant A with a signed-in user, a second API key, a webhook and a delivery."""
     admin = api_client(tenant, ["admin"])
     user = make_user(tenant, email="victim@example.com", username="victim", password=PASSWORD)
     token = sign_in(admin, user["email"])
     session = admin.get(f"/users/{user['id']}/sessions").json[0]["id"]
     key = admin.post("/api-keys", json={"name": "victim-key", "scopes": ["auth"]}).json
+    hook = admin.post("/webhooks", json={"url": "https://hooks.invalid/a"}).json
+    delivery = admin.post(f"/webhooks/{hook['id']}/test").json
+    # Paused, so no worker ever tries to send the queued test to this made-up host.
+    admin.patch(f"/webhooks/{hook['id']}", json={"is_active": False})
     return {
         "client": admin,
         "user": user["id"],
@@ -49,6 +61,8 @@ def victim(api_client, tenant, make_user):
         "session": session,
         "email": user["email"],
         "token": token,
+        "webhook": hook["id"],
+        "delivery": delivery["id"],
     }
 
 
@@ -74,6 +88,10 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     assert victim["key"] in [row["id"] for row in admin.get("/api-keys").json]
     sessions = admin.get(f"/users/{victim['user']}/sessions").json
     assert [row["id"] for row in sessions] == [victim["session"]]
+    hook = admin.get(f"/webhooks/{victim['webhook']}").json
+    assert hook["description"] == "" and hook["previous_secret_expires_at"] is None
+    assert hook["is_active"] is False
+    assert len(admin.get(f"/webhooks/{victim['webhook']}/deliveries").json["items"]) == 1
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -82,7 +100,9 @@ def test_tenant_b_listings_never_show_tenant_a_rows(victim, api_client, other_te
     body = attacker.get(path).json
     rows = body["items"] if isinstance(body, dict) else body
     ids = {row["id"] for row in rows}
-    assert victim["user"] not in ids and victim["key"] not in ids
+    assert not ids & {victim["user"], victim["key"], victim["webhook"]}
+    # No event of tenant A (its user's creation, its test event) shows up either.
+    assert all(victim["email"] not in str(row.get("data")) for row in rows)
 
 
 def test_tenant_b_filters_cannot_probe_tenant_a_emails(victim, api_client, other_tenant):

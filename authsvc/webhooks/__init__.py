@@ -1,0 +1,60 @@
+"""Webhooks: tenant endpoints receive signed Standard Webhooks messages for events.
+
+``init_app`` registers the worker jobs (fan-out, delivery, pruning) and the
+session hooks that wake workers when a transaction that emitted events
+commits: PostgreSQL ``NOTIFY`` (delivered only on commit, never for a
+rollback) for workers in other processes, and an in-process wake-up for the
+embedded worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+
+from authsvc import worker
+from authsvc.events import EMITTED
+from authsvc.jobs import register_job
+
+PRUNE_INTERVAL_SECONDS = 3600
+
+
+def _before_commit(session) -> None:
+    if session.info.get(EMITTED) and session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("SELECT pg_notify('authsvc_events', '')")
+
+
+def _after_commit(session) -> None:
+    if session.info.pop(EMITTED, None):
+        worker.wake(current_app._get_current_object())
+
+
+def _after_rollback(session, _previous_transaction) -> None:
+    session.info.pop(EMITTED, None)
+
+
+def _install_hooks() -> None:
+    if not event.contains(FlaskSession, "before_commit", _before_commit):
+        event.listen(FlaskSession, "before_commit", _before_commit)
+        event.listen(FlaskSession, "after_commit", _after_commit)
+        event.listen(FlaskSession, "after_soft_rollback", _after_rollback)
+
+
+def init_app(app: Flask) -> None:
+    from authsvc.webhooks import fanout, pool
+
+    app.extensions[pool.EXTENSION] = {"pool": None, "lock": threading.Lock()}
+    poll = app.config["WEBHOOKS_POLL_SECONDS"]
+    register_job(app, "webhooks.fanout", fanout.fan_out, poll)
+    register_job(
+        app, "webhooks.deliver", pool.deliver, poll, in_flight=pool.in_flight, stop=pool.stop
+    )
+    register_job(app, "webhooks.prune", fanout.prune, PRUNE_INTERVAL_SECONDS)
+    _install_hooks()
+    # httpx logs every request URL at INFO: receivers' URLs may carry tokens, and the
+    # delivery log already records each attempt.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

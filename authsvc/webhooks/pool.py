@@ -1,0 +1,110 @@
+"""The worker's delivery pool: a thread per concurrent attempt and one pooled HTTP client.
+
+The ``webhooks.deliver`` job claims only as many deliveries as the pool has
+free slots and hands them over, so nothing is claimed that waits in a queue;
+each finished attempt wakes the worker loop to refill its slot. Stopping the
+pool waits for attempts in flight (bounded by the send timeout) and never
+starts new ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask
+
+from authsvc import worker
+from authsvc.webhooks import attempt, delivery, sender
+
+log = logging.getLogger(__name__)
+EXTENSION = "authsvc.webhooks"
+
+
+class DeliveryPool:
+    def __init__(self, app: Flask) -> None:
+        config = app.config
+        self.app = app
+        self.size = config["WEBHOOKS_CONCURRENCY"]
+        # The pid keeps forked gunicorn workers apart; the suffix, pools of one process.
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.client = sender.make_client(
+            config["WEBHOOKS_CONNECT_TIMEOUT_SECONDS"],
+            config["WEBHOOKS_TIMEOUT_SECONDS"],
+            self.size,
+        )
+        self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="webhook-send")
+        self._lock = threading.Lock()
+        self._by_endpoint: Counter[uuid.UUID] = Counter()
+        self.closed = False
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(self._by_endpoint.values())
+
+    def busy(self) -> dict[uuid.UUID, int]:
+        with self._lock:
+            return {endpoint: n for endpoint, n in self._by_endpoint.items() if n}
+
+    def submit(self, claimed: delivery.Claimed) -> None:
+        with self._lock:
+            self._by_endpoint[claimed.endpoint_id] += 1
+        self._executor.submit(self._run, claimed)
+
+    def _run(self, claimed: delivery.Claimed) -> None:
+        try:
+            attempt.perform(self.app, self.worker_id, self.client, claimed)
+        except Exception:
+            # The lease stays; the delivery is retried when it expires.
+            log.exception("delivery %s: attempt failed unexpectedly", claimed.id)
+        finally:
+            with self._lock:
+                self._by_endpoint[claimed.endpoint_id] -= 1
+            worker.wake(self.app)
+
+    def close(self) -> None:
+        self.closed = True
+        self._executor.shutdown(wait=True)
+        self.client.close()
+
+
+def _pool(app: Flask, create: bool = True) -> DeliveryPool | None:
+    state = app.extensions[EXTENSION]
+    with state["lock"]:
+        if state["pool"] is None and create:
+            state["pool"] = DeliveryPool(app)
+        return state["pool"]
+
+
+def deliver(app: Flask) -> int:
+    """Job: claim due deliveries into the pool's free slots; returns how many it started."""
+    pool = _pool(app)
+    free = pool.size - pool.in_flight()
+    if free <= 0 or pool.closed:
+        return 0
+    rows = delivery.claim(app, pool.worker_id, free, pool.busy())
+    if pool.closed:
+        delivery.release(app, pool.worker_id, rows)
+        return 0
+    for row in rows:
+        pool.submit(row)
+    return len(rows)
+
+
+def in_flight(app: Flask) -> int:
+    pool = _pool(app, create=False)
+    return pool.in_flight() if pool else 0
+
+
+def stop(app: Flask) -> None:
+    """Finish the attempts in flight, then drop the pool (a later worker makes a new one)."""
+    state = app.extensions[EXTENSION]
+    with state["lock"]:
+        pool, state["pool"] = state["pool"], None
+    if pool is not None:
+        pool.close()

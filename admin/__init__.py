@@ -1,17 +1,27 @@
-"""The admin panel blueprint (its pages arrive with the admin-panel work)."""
+"""The admin panel: server-rendered pages for platform and tenant administrators.
+
+``init_app`` wires the panel's extensions (CSRF, Flask-Login, Bootstrap
+served locally), its core pages, and the plugin registry whose built-in
+plugins are the Analytics, Audit log and Settings pages.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.get("/")
-def index():
-    """Where the panel will live; for now it says how to administer from the CLI."""
-    return render_template("admin/index.html")
-
-
 def init_app(app: Flask) -> None:
+    from admin import access, auth, nav, views  # noqa: F401 - modules register routes on bp
+    from admin.builtin import builtin_plugins
+    from authsvc import plugins
+    from authsvc.extensions import bootstrap, login_manager
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    bootstrap.init_app(app)
     app.register_blueprint(bp)
+    plugins.init_app(app, builtin_plugins())
+    app.before_request(access.guard_plugin)
+    app.context_processor(nav.panel_context)

@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
 
     from authsvc import errors, mail, models, observability, security_headers, tenancy, themes
-    from authsvc.extensions import db, limiter, migrate
+    from authsvc.extensions import csrf, db, limiter, migrate
 
     # Observability first: its after_request hook then runs last and sees the final response.
     observability.init_app(app)
@@ -34,6 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     tenancy.init_app(app)
     themes.init_app(app)
     security_headers.init_app(app)
+    # After themes: CSRFProtect adds csrf_token() to the tenant-aware Jinja environment.
+    csrf.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
 

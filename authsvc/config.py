@@ -42,6 +42,10 @@ def _int_list(value: str) -> list[int]:
         raise ConfigError(f"expected comma-separated integers, got {value!r}") from exc
 
 
+def _str_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 # name -> (default, parser). The environment variable is AUTHSVC_<name>; the
 # Flask config key is the same name without the prefix. Defaults of None are
 # filled in by ``_derived_defaults`` because they depend on other settings.
@@ -96,6 +100,15 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOKS_FANOUT_BATCH": (500, int),
     "EMBEDDED_WORKER": (None, _bool),
     "SAFE_MODE": (False, _bool),
+    # Admin panel sessions: signed out after this long without a request, and
+    # after this long in total whatever the activity.
+    "ADMIN_IDLE_TIMEOUT_SECONDS": (1800, int),
+    "ADMIN_SESSION_MAX_SECONDS": (43200, int),
+    # Password attempts per client address and email on the admin sign-in form.
+    "ADMIN_LOGIN_RATE_LIMIT": ("10/minute", str),
+    # Extra admin plugins registered in code: "package.module:attribute" paths
+    # (or AdminPlugin objects when the factory is given a mapping).
+    "ADMIN_PLUGINS": ((), _str_list),
 }
 
 
@@ -143,6 +156,9 @@ def validate(values: Mapping[str, Any]) -> None:
     if values["SMTP_TLS"] not in {"none", "starttls", "ssl"}:
         raise ConfigError(f"{PREFIX}SMTP_TLS must be none, starttls or ssl")
     _validate_webhooks(values)
+    for name in ("ADMIN_IDLE_TIMEOUT_SECONDS", "ADMIN_SESSION_MAX_SECONDS"):
+        if values[name] < 60:
+            raise ConfigError(f"{PREFIX}{name} must be at least 60 seconds")
     if not 0 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
         raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
 
@@ -175,6 +191,8 @@ def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         RESTX_MASK_SWAGGER=False,
+        # The panel's CSS and JS come from the installed Bootstrap-Flask package, never a CDN.
+        BOOTSTRAP_SERVE_LOCAL=True,
         RESTX_ERROR_404_HELP=False,
     )
     return values

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 
 from authsvc.db import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Forms of the admin panel and hosted pages; the JSON API under /api/v1 is exempted.
+csrf = CSRFProtect()
+login_manager = LoginManager()
+bootstrap = Bootstrap5()
 
 
 def _rate_limit_key() -> str:

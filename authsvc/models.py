@@ -10,6 +10,7 @@ def import_all() -> None:
     from authsvc.audit import service as _audit  # noqa: F401 - also subscribes to events
     from authsvc.auth import models as _auth  # noqa: F401
     from authsvc.mail import models as _mail  # noqa: F401
+    from authsvc.plugins import models as _plugins  # noqa: F401
     from authsvc.tenants import models as _tenants  # noqa: F401
     from authsvc.themes import models as _themes  # noqa: F401
     from authsvc.users import models as _users  # noqa: F401

@@ -55,6 +55,8 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 echo "==> Installing authsvc with test extras into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# The example admin plugin proves the entry-point path (tests/admin/test_plugins.py).
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e examples/authsvc-hello-plugin
 
 echo "==> ruff check"
 .venv/bin/ruff check .

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from authsvc.db import Base, Timestamps, new_id
 
 
-class Admin(Timestamps, Base):
+class Admin(UserMixin, Timestamps, Base):
+    """A person who signs in to the panel (``UserMixin`` makes it a Flask-Login user)."""
+
     __tablename__ = "admins"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -18,6 +22,12 @@ class Admin(Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(512))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Base32 TOTP seed. It must be readable to check codes, so unlike passwords it
+    # cannot be hashed; it is never shown again after enrolment.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The last accepted TOTP time step: a code is accepted once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    last_login_at: Mapped[datetime | None]
 
     memberships: Mapped[list[AdminMembership]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

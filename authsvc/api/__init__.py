@@ -8,7 +8,7 @@ from flask_restx import Api
 from authsvc.api import cors
 from authsvc.api.credentials import current_principal, rate_limit_value
 from authsvc.errors import handle_exception
-from authsvc.extensions import limiter
+from authsvc.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -78,6 +78,8 @@ limiter.limit(rate_limit_value, exempt_when=lambda: request.endpoint in UNLIMITE
 # Reverse proxies call /auth/validate on every request they forward: it is
 # not counted against the proxy's address.
 UNLIMITED = {"api.auth_validate"}
+# API clients authenticate with a header, which no other site can make a browser send.
+csrf.exempt(bp)
 bp.after_request(cors.apply_cors)
 
 

@@ -30,6 +30,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "rate_limit": None,
 }
 
+# Limits of the authentication policy values in ``settings["auth"]`` (see
+# authsvc.auth.settings.AuthPolicy) that administrators edit.
+AUTH_INT_RANGES = {
+    "password_min_length": (8, 128),
+    "access_token_ttl_seconds": (60, 24 * 3600),
+    "refresh_token_ttl_seconds": (300, 365 * 24 * 3600),
+}
+AUTH_FLAGS = ("require_mfa_for_admins", "allow_unverified_login")
+
 
 def get_tenant(tenant_id: uuid.UUID) -> Tenant:
     tenant = db.session.get(Tenant, tenant_id)
@@ -63,9 +72,24 @@ def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             errors["settings.rate_limit"] = ["Use a limit such as '600/minute' or '20/second'."]
     check_hosted_settings(settings, errors)
+    errors.update(_auth_errors(settings.get("auth") or {}))
     if errors:
         raise ValidationFailed(errors=errors)
     return settings
+
+
+def _auth_errors(auth: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name, (low, high) in AUTH_INT_RANGES.items():
+        value = auth.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+        ):
+            errors[f"settings.auth.{name}"] = [f"Must be a whole number from {low} to {high}."]
+    for name in AUTH_FLAGS:
+        if not isinstance(auth.get(name, False), bool):
+            errors[f"settings.auth.{name}"] = ["Must be true or false."]
+    return errors
 
 
 def _set_domains(tenant: Tenant, domains: list[str]) -> None:

@@ -1,0 +1,151 @@
+"""Flask-WTF forms of the panel; every form carries a CSRF token.
+
+Forms only parse and check the shape of input; the services decide what is
+acceptable and their ``ValidationFailed`` errors are put next to the fields
+by :func:`attach_errors`.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from authsvc.errors import AuthsvcError
+from authsvc.users.schemas import EMAIL_PATTERN, USERNAME_PATTERN
+
+EMAIL = Regexp(EMAIL_PATTERN, message="Enter an email address like ada@example.com.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes, keyboard-usable without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), EMAIL])
+    password = PasswordField("Password", validators=[DataRequired()])
+    next = HiddenField()
+    submit = SubmitField("Sign in")
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        "6-digit code from your authenticator app",
+        validators=[DataRequired(), Length(min=6, max=7)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField("Verify")
+
+
+class ConfirmForm(FlaskForm):
+    """An explicit confirmation step before a destructive action."""
+
+    confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
+    submit = SubmitField("Confirm")
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (enable, disable, revoke...): only the CSRF token."""
+
+    submit = SubmitField("Go")
+
+
+class SwitchTenantForm(FlaskForm):
+    tenant = SelectField("Current tenant", choices=[])
+    submit = SubmitField("Switch")
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), EMAIL, Length(max=254)])
+    username = StringField(
+        "Username",
+        validators=[
+            Optional(),
+            Regexp(USERNAME_PATTERN, message="Use 3-64 letters, digits, '.', '_' or '-'."),
+        ],
+    )
+    display_name = StringField("Display name", validators=[Optional(), Length(max=200)])
+    password = PasswordField(
+        "Password", validators=[Optional(), Length(min=8, max=128)], description="Optional."
+    )
+    roles = MultiCheckboxField("Roles", choices=[])
+    is_verified = BooleanField("Email verified")
+    is_active = BooleanField("Active", default=True)
+    submit = SubmitField("Save")
+
+
+class RoleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    permissions = TextAreaField(
+        "Permissions", description="One per line, e.g. orders:read. Use * for everything."
+    )
+    submit = SubmitField("Save")
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    scopes = MultiCheckboxField("Scopes", choices=[])
+    expires_in_days = IntegerField(
+        "Expires in (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
+    )
+    submit = SubmitField("Create key")
+
+
+class TenantSettingsForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    domains = TextAreaField("Domains", description="Host names of the hosted pages, one a line.")
+    cors_origins = TextAreaField(
+        "CORS origins", description="e.g. https://app.example.com, one a line."
+    )
+    password_min_length = IntegerField(
+        "Minimum password length", validators=[Optional(), NumberRange(min=8, max=128)]
+    )
+    require_mfa_for_admins = BooleanField("Require TOTP for administrators")
+    allow_unverified_login = BooleanField("Users may sign in before verifying their email")
+    access_token_ttl_seconds = IntegerField(
+        "Access token lifetime (seconds)", validators=[Optional(), NumberRange(min=60)]
+    )
+    refresh_token_ttl_seconds = IntegerField(
+        "Refresh token lifetime (seconds)", validators=[Optional(), NumberRange(min=300)]
+    )
+    rate_limit = StringField(
+        "API rate limit", validators=[Optional(), Length(max=64)], description="e.g. 600/minute"
+    )
+    submit = SubmitField("Save")
+
+
+class TenantCreateForm(TenantSettingsForm):
+    slug = StringField("Slug", validators=[DataRequired(), Length(max=63)])
+
+
+def attach_errors(form: FlaskForm, error: AuthsvcError) -> None:
+    """Show a service's field errors (``settings.x`` → field ``x``) next to the fields."""
+    for key, messages in (error.extra.get("errors") or {}).items():
+        name = key.rsplit(".", 1)[-1]
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.append(f"{key}: {' '.join(map(str, messages))}")
+    if not error.extra.get("errors"):
+        form.form_errors.append(error.detail)
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

@@ -1,7 +1,7 @@
 """Password hashing (argon2id at OWASP's parameters) and imported legacy hashes.
 
 New hashes are argon2id. Hashes imported from other systems — werkzeug
-``pbkdf2:sha256:…``, bcrypt ``$2a$``/``$2b$``/``$2y$`` and passlib
+``pbkdf2:sha256:…`` and ``scrypt:…``, bcrypt ``$2a$``/``$2b$``/``$2y$`` and passlib
 ``$pbkdf2-sha256$`` — verify too, and :func:`needs_rehash` tells the login
 flow to replace them (and argon2 hashes with outdated parameters) with a
 current argon2id hash.
@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from werkzeug.security import check_password_hash
 
-LEGACY_PREFIXES = ("pbkdf2:", "$2a$", "$2b$", "$2y$", "$pbkdf2-sha256$")
+LEGACY_PREFIXES = ("pbkdf2:", "scrypt:", "$2a$", "$2b$", "$2y$", "$pbkdf2-sha256$")
 
 
 def _hasher() -> PasswordHasher:
@@ -47,10 +47,10 @@ def is_supported_hash(password_hash: str) -> bool:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check ``password``; a missing or malformed hash never verifies (but costs the same)."""
-    if not password_hash:
-        _hasher().verify(current_app.extensions["authsvc.passwords"]["dummy"], password)
-        return False
     try:
+        if not password_hash:
+            _hasher().verify(current_app.extensions["authsvc.passwords"]["dummy"], password)
+            return False
         if password_hash.startswith("$argon2"):
             return _hasher().verify(password_hash, password)
         return _verify_legacy(password_hash, password)
@@ -70,7 +70,7 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def _verify_legacy(password_hash: str, password: str) -> bool:
-    if password_hash.startswith("pbkdf2:"):
+    if password_hash.startswith(("pbkdf2:", "scrypt:")):
         return check_password_hash(password_hash, password)
     if password_hash.startswith(("$2a$", "$2b$", "$2y$")):
         return bcrypt.checkpw(password.encode(), password_hash.replace("$2y$", "$2b$", 1).encode())

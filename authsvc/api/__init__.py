@@ -63,10 +63,6 @@ def _namespaces():
     ]
 
 
-for _ns, _path in _namespaces():
-    api.add_namespace(_ns, path=_path)
-
-
 @bp.before_request
 def _bind_tenant_from_key() -> None:
     # Resolve the credential once, up front: this binds the tenant for the
@@ -84,5 +80,10 @@ bp.after_request(cors.apply_cors)
 
 
 def init_app(app: Flask) -> None:
+    # Namespaces are added on first use, not at import: domain modules import
+    # helpers from this package, so importing them here would be circular.
+    if not api.namespaces[1:]:
+        for namespace, path in _namespaces():
+            api.add_namespace(namespace, path=path)
     app.register_blueprint(bp)
     cors.init_app(app)

@@ -135,6 +135,12 @@ class JsonObject(fields.Raw):
     __schema_type__ = "object"
 
 
+class AnyJson(fields.Raw):
+    """Any JSON value; validated later, item by item (e.g. rows of an import)."""
+
+    __schema_type__ = None
+
+
 def register_models(ns: Namespace, *models) -> None:
     """Add module-level restx models to a namespace (and so to the OpenAPI document)."""
     for model in models:

@@ -50,3 +50,33 @@ def audience(tenant_slug: str, policy: AuthPolicy) -> str:
 
 def issuer(tenant_slug: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/t/{tenant_slug}"
+
+
+def policy_model():
+    """The restx model documenting and validating ``settings.auth`` (all fields optional)."""
+    from flask_restx import Model, fields
+
+    def count(low: int, high: int, example: int, text: str):
+        return fields.Integer(min=low, max=high, example=example, description=text)
+
+    return Model(
+        "AuthPolicy",
+        {
+            "password_min_length": count(8, 128, 8, "Shortest password accepted"),
+            "password_max_length": count(64, 1024, 128, "Longest password accepted"),
+            "allow_unverified_login": fields.Boolean(example=True),
+            "access_token_ttl_seconds": count(60, 86400, 900, "Access-token lifetime"),
+            "refresh_token_ttl_seconds": count(300, 31536000, 2592000, "Session lifetime"),
+            "token_alg": fields.String(enum=["ES256", "RS256"], example="ES256"),
+            "token_audience": fields.String(max_length=200, example="acme-web"),
+            "max_sessions_per_user": count(1, 1000, 10, "Cap on concurrent sessions"),
+            "lockout_threshold": count(3, 1000, 10, "Failed sign-ins before a lockout"),
+            "lockout_base_seconds": count(1, 3600, 60, "First lockout; doubles each time"),
+            "lockout_max_seconds": count(1, 86400, 900, "Longest lockout"),
+            "lockout_reset_seconds": count(60, 604800, 43200, "Counters reset after"),
+            "reset_token_ttl_seconds": count(300, 86400, 3600, "Password-reset link lifetime"),
+            "verify_token_ttl_seconds": count(3600, 604800, 172800, "Verification link lifetime"),
+            "require_mfa_for_admins": fields.Boolean(example=False),
+        },
+        strict=True,
+    )

@@ -1,6 +1,8 @@
 """Brute-force protection: failed-login counters per account and per end-user IP.
 
-After ``lockout_threshold`` failures a subject is locked for a time that
+After ``lockout_threshold`` failures an account is locked (an end-user IP,
+which may be shared by many people behind one NAT, after ``IP_FACTOR`` times
+as many) for a time that
 doubles with each lockout (``lockout_base_seconds`` up to
 ``lockout_max_seconds``); counters are forgotten ``lockout_reset_seconds``
 after the first failure. Locked subjects are refused *before* any password
@@ -23,6 +25,12 @@ from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.kv import redis_client
 from authsvc.tenancy import current_tenant_id
+
+IP_FACTOR = 5
+
+
+def _threshold(name: str, policy: AuthPolicy) -> int:
+    return policy.lockout_threshold * (IP_FACTOR if name.startswith("ip:") else 1)
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
     pipe.hincrby(key, "failures", 1)
     pipe.expire(key, policy.lockout_reset_seconds, nx=True)
     failures = pipe.execute()[0]
-    if failures < policy.lockout_threshold:
+    if failures < _threshold(name, policy):
         return False
     lockouts = client.hincrby(key, "lockouts", 1)
     until = time.time() + _lock_seconds(policy, lockouts)
@@ -111,7 +119,7 @@ def _fail_db(name: str, policy: AuthPolicy) -> bool:
     if row.first_failure_at is None or expired:
         row.failures, row.lockouts, row.first_failure_at = 0, 0, now
     row.failures += 1
-    if row.failures < policy.lockout_threshold:
+    if row.failures < _threshold(name, policy):
         return False
     row.lockouts += 1
     row.failures = 0

@@ -7,13 +7,16 @@ from flask_restx import Model, Namespace, Resource, fields
 from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import EXAMPLE_TIME, document_errors
 from authsvc.api.validation import NullableString, expect_json, register_models
+from authsvc.auth.settings import policy_model
 from authsvc.tenants import service
 
 ns = Namespace("tenant", description="The tenant that owns the API key")
 
+auth_policy = policy_model()
 settings_model = Model(
     "TenantSettings",
     {
+        "auth": fields.Nested(auth_policy, description="Sign-in policy (merged over defaults)"),
         "cors_origins": fields.List(
             fields.String(max_length=255),
             description="Browser origins allowed to call the API with this tenant's keys",
@@ -68,7 +71,7 @@ tenant_patch = Model(
     },
     strict=True,
 )
-register_models(ns, settings_model, tenant_out, tenant_patch)
+register_models(ns, auth_policy, settings_model, tenant_out, tenant_patch)
 
 
 @ns.route("")

@@ -144,7 +144,10 @@ def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None
     if "domains" in data:
         _set_domains(tenant, data["domains"])
     if "settings" in data:
-        tenant.settings = check_settings({**tenant.settings, **data["settings"]})
+        merged = {**tenant.settings, **data["settings"]}
+        if "auth" in data["settings"]:
+            merged["auth"] = {**tenant.settings.get("auth", {}), **data["settings"]["auth"]}
+        tenant.settings = check_settings(merged)
     with tenant_context(tenant.id):
         events.emit("tenant.updated", {"tenant_id": str(tenant.id), "changed": sorted(data)}, actor)
         db.session.commit()

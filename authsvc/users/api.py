@@ -7,7 +7,7 @@ from flask_restx import Model, Namespace, Resource, fields, inputs, reqparse
 
 from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import document_errors
-from authsvc.api.validation import expect_json, register_models
+from authsvc.api.validation import AnyJson, expect_json, register_models
 from authsvc.auth import service as auth_service
 from authsvc.auth import sessions
 from authsvc.auth.schemas import session_out
@@ -107,7 +107,7 @@ import_in = Model(
     "UserImport",
     {
         "users": fields.List(
-            fields.Raw,
+            AnyJson,
             required=True,
             max_items=importer.MAX_ROWS,
             description=(

@@ -47,7 +47,9 @@ def _row_errors(row: Any) -> dict[str, list[str]]:
         field = ".".join(str(p) for p in error.absolute_path) or "row"
         errors.setdefault(field, []).append(error.message)
     if not errors and row.get("password_hash") and not is_supported_hash(row["password_hash"]):
-        errors["password_hash"] = ["Unsupported hash format (argon2, pbkdf2, bcrypt accepted)."]
+        errors["password_hash"] = [
+            "Unsupported hash format (argon2, werkzeug pbkdf2/scrypt, bcrypt, passlib pbkdf2)."
+        ]
     return errors
 
 

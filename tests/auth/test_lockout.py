@@ -1,0 +1,117 @@
+"""Brute-force protection: lockouts per account and per end-user IP, in the database and in Redis."""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import upgrade
+
+from authsvc.auth import service as auth_service
+from tests.auth.conftest import PASSWORD, TenantApp
+from tests.conftest import make_app
+
+
+@pytest.fixture(params=["database", "redis"])
+def lockout_app(request, app, database_url, tmp_path):
+    """A tenant app whose counters live in the database, or in a real Redis server."""
+    if request.param == "database":
+        yield app
+        return
+    redis_app = make_app(database_url, tmp_path, REDIS_URL=request.getfixturevalue("redis_url"))
+    with redis_app.app_context():
+        upgrade()
+    yield redis_app
+    make_app(database_url, tmp_path)  # the limiter is process-wide: back to memory storage
+
+
+@pytest.fixture
+def guarded(lockout_app, make_tenant, make_key):
+    from tests.conftest import ApiClient
+
+    tenant = make_tenant(settings={"auth": {"lockout_threshold": 3}})
+    client = ApiClient(lockout_app.test_client(), make_key(tenant), *tenant)
+    tenant_app = TenantApp(client, tenant)
+    user = tenant_app.signup("target@example.com", username="target")
+    return tenant_app, user
+
+
+def test_lockout_after_threshold_answers_429_before_hashing(guarded, monkeypatch):
+    tenant_app, _user = guarded
+    for _ in range(3):
+        assert tenant_app.login("target@example.com", "wrong password!").status_code == 401
+    calls = []
+    monkeypatch.setattr(auth_service, "verify_password", lambda *a: calls.append(a) or True)
+    locked = tenant_app.login("target", PASSWORD, field="username")
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 60
+    assert calls == [], "a locked attempt must not hash a password"
+
+
+def test_lock_emits_an_event_and_an_admin_unlock_restores_access(guarded):
+    tenant_app, user = guarded
+    for _ in range(3):
+        tenant_app.login("target@example.com", "wrong password!")
+    assert tenant_app.login("target@example.com").status_code == 429
+    events = tenant_app.client.get("/audit", query_string={"action": "user.locked"}).json["items"]
+    assert [e["target_id"] for e in events] == [user["id"]]
+    assert tenant_app.client.post(f"/users/{user['id']}/unlock").status_code == 204
+    assert tenant_app.login("target@example.com").status_code == 200
+
+
+def test_one_attacker_ip_does_not_lock_out_the_tenant_app(guarded):
+    """The attacker's end-user IP is locked; other users behind the same app still sign in."""
+    tenant_app, _user = guarded
+    tenant_app.signup("bystander@example.com")
+    attacker = {"headers": {"X-End-User-IP": "198.51.100.66"}}
+    # Per IP the threshold is five times the per-account one (NATs hold many users).
+    for number in range(15):
+        victim = f"victim{number}@example.com"
+        tenant_app.client.post(
+            "/auth/login", json={"email": victim, "password": "guess"}, **attacker
+        )
+    blocked = tenant_app.client.post(
+        "/auth/login", json={"email": "bystander@example.com", "password": PASSWORD}, **attacker
+    )
+    assert blocked.status_code == 429
+    fine = tenant_app.client.post(
+        "/auth/login",
+        json={"email": "bystander@example.com", "password": PASSWORD},
+        headers={"X-End-User-IP": "203.0.113.10"},
+    )
+    assert fine.status_code == 200
+
+
+def test_lockouts_grow(guarded, lockout_app):
+    tenant_app, user = guarded
+    for _ in range(3):
+        tenant_app.login("target@example.com", "wrong password!")
+    first = int(tenant_app.login("target@example.com").headers["Retry-After"])
+    with lockout_app.app_context():
+        from authsvc.auth import throttle
+        from authsvc.tenancy import tenant_context
+
+        with tenant_context(tenant_app.tenant_id):
+            # Let the first lockout run out, as if a minute had passed.
+            _expire_lock(throttle)
+    for _ in range(3):
+        tenant_app.login("target@example.com", "wrong password!")
+    second = int(tenant_app.login("target@example.com").headers["Retry-After"])
+    assert first <= 60 < second <= 120
+    assert user
+
+
+def _expire_lock(throttle) -> None:
+    from authsvc.extensions import db
+    from authsvc.kv import redis_client
+
+    client = redis_client()
+    if client is not None:
+        for key in client.scan_iter("authsvc:throttle:*"):
+            if client.hget(key, "locked_until"):
+                client.hset(key, "locked_until", 0)
+        return
+    import sqlalchemy as sa
+
+    from authsvc.auth.models import LoginThrottle
+
+    db.session.execute(sa.update(LoginThrottle).values(locked_until=None))
+    db.session.commit()

@@ -40,12 +40,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, cli, health, hosted, webhooks
+    from authsvc import api, auth, cli, health, hosted, webhooks
     from authsvc.api import credentials
-    from authsvc.auth import keys, wellknown
+    from authsvc.auth import wellknown
 
     credentials.init_app(app)
-    keys.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(health.bp)
     limiter.exempt(health.bp)
     api.init_app(app)

@@ -1,1 +1,16 @@
 """End-user authentication: sign-up, login, tokens, sessions, MFA, recovery flows."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+PRUNE_INTERVAL_SECONDS = 3600
+
+
+def init_app(app: Flask) -> None:
+    """Key caches, and the worker job that forgets expired denylist entries."""
+    from authsvc.auth import denylist, keys
+    from authsvc.jobs import register_job
+
+    keys.init_app(app)
+    register_job(app, "auth.denylist_prune", denylist.prune, PRUNE_INTERVAL_SECONDS)

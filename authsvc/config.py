@@ -182,7 +182,7 @@ def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, 
     values.update(
         SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"],
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
-        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "authsvc-memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         # If Redis goes away, keep limiting per process rather than failing requests.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,

@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from authsvc import ratelimit_storage  # noqa: F401 - registers the authsvc-memory:// scheme
 from authsvc.db import Base
 
 db = SQLAlchemy(model_class=Base)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_restx import marshal
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from authsvc import events
 from authsvc.errors import Conflict, NotFound, ValidationFailed
@@ -32,8 +33,13 @@ def user_payload(user: User) -> dict[str, Any]:
 
 
 def get_user(user_id: str | uuid.UUID) -> User:
-    statement = sa.select(User).where(User.id == parse_id(user_id, "user"))
-    user = db.session.execute(statement).scalar_one_or_none()
+    # One query: the user with its roles joined in, rather than a second round trip.
+    statement = (
+        sa.select(User)
+        .where(User.id == parse_id(user_id, "user"))
+        .options(joinedload(User.role_links).joinedload(UserRole.role))
+    )
+    user = db.session.execute(statement).unique().scalar_one_or_none()
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     return user

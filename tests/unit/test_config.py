@@ -10,7 +10,7 @@ from authsvc.config import DEV_SECRET_KEY, ConfigError, load
 def test_embedded_defaults_need_no_environment(tmp_path):
     config = load(environ={"AUTHSVC_INSTANCE_PATH": str(tmp_path)})
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'authsvc.db'}"
-    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["RATELIMIT_STORAGE_URI"] == "authsvc-memory://"
     assert config["EMBEDDED_WORKER"] is True
 
 

@@ -63,6 +63,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "APIKEYS_CACHE_TTL_SECONDS": (10, int),
     "APIKEYS_LAST_USED_INTERVAL_SECONDS": (60, int),
     "RATELIMIT_DEFAULT": ("600/minute", str),
+    # Per end-user IP and tenant, on the public flows (on top of the per-key limit).
+    "RATELIMIT_LOGIN": ("30/minute", str),
+    "RATELIMIT_REGISTER": ("20/hour", str),
+    "RATELIMIT_FORGOT_PASSWORD": ("10/hour", str),
+    "RATELIMIT_RESEND_VERIFICATION": ("10/hour", str),
     "PAGINATION_DEFAULT_LIMIT": (50, int),
     "PAGINATION_MAX_LIMIT": (200, int),
     # Password hashing (argon2id, OWASP parameters).

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_restx import Namespace, Resource, marshal
 
-from authsvc.api.credentials import require_scope
+from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.auth import context, mfa, schemas, service, sessions
 from authsvc.auth.bearer import current_claims, require_token
 from authsvc.auth.settings import policy_for
 from authsvc.errors import AuthenticationFailed, ValidationFailed
-from authsvc.extensions import db
+from authsvc.extensions import db, limiter
 from authsvc.users.schemas import user_out
 from authsvc.users.service import get_user, user_payload
 
@@ -21,6 +22,18 @@ register_models(auth_ns, *schemas.ALL, user_out)
 register_models(me_ns, *schemas.ALL, user_out)
 
 ACCEPTED = {"status": "accepted"}
+
+
+def end_user_key() -> str:
+    """Public-flow limits count per tenant and end-user IP (see :mod:`context`)."""
+    principal = current_principal(required=False)
+    tenant = principal.tenant_id if principal else "-"
+    return f"enduser:{tenant}:{context.from_request().ip}"
+
+
+def flow_limit(setting: str):
+    """Flask-Limiter limit for one public flow, configured by ``RATELIMIT_<setting>``."""
+    return limiter.limit(lambda: current_app.config[f"RATELIMIT_{setting}"], key_func=end_user_key)
 
 
 def login_response(result: service.LoginResult):
@@ -37,6 +50,7 @@ def login_response(result: service.LoginResult):
 @auth_ns.route("/register")
 class Register(Resource):
     @require_scope("auth")
+    @flow_limit("REGISTER")
     @expect_json(auth_ns, schemas.register_in)
     @auth_ns.response(201, "Registered; a verification email is on its way", user_out)
     @document_errors(auth_ns, 400, 403, 409, 413, 415, 422)
@@ -49,6 +63,7 @@ class Register(Resource):
 @auth_ns.route("/login")
 class Login(Resource):
     @require_scope("auth")
+    @flow_limit("LOGIN")
     @expect_json(auth_ns, schemas.login_in)
     @auth_ns.response(200, "Signed in, or `mfa_required` with an `mfa_token`", schemas.tokens_out)
     @document_errors(auth_ns, 400, 403, 413, 415, 422)
@@ -129,6 +144,7 @@ class VerifyEmail(Resource):
 @auth_ns.route("/resend-verification")
 class ResendVerification(Resource):
     @require_scope("auth")
+    @flow_limit("RESEND_VERIFICATION")
     @expect_json(auth_ns, schemas.email_in)
     @auth_ns.response(202, "Accepted (the same answer whether or not the account exists)")
     @document_errors(auth_ns, 400, 403, 413, 415, 422)
@@ -141,6 +157,7 @@ class ResendVerification(Resource):
 @auth_ns.route("/forgot-password")
 class ForgotPassword(Resource):
     @require_scope("auth")
+    @flow_limit("FORGOT_PASSWORD")
     @expect_json(auth_ns, schemas.email_in)
     @auth_ns.response(202, "Accepted (the same answer whether or not the account exists)")
     @document_errors(auth_ns, 400, 403, 413, 415, 422)

@@ -115,3 +115,37 @@ def _expire_lock(throttle) -> None:
 
     db.session.execute(sa.update(LoginThrottle).values(locked_until=None))
     db.session.commit()
+
+
+def test_public_flows_are_rate_limited_per_end_user_ip(app, tenant_app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_FORGOT_PASSWORD", "2/hour")
+    one_ip = {"X-End-User-IP": "198.51.100.20"}
+    for _ in range(2):
+        ok = tenant_app.client.post(
+            "/auth/forgot-password", json={"email": "x@example.com"}, headers=one_ip
+        )
+        assert ok.status_code == 202
+    limited = tenant_app.client.post(
+        "/auth/forgot-password", json={"email": "x@example.com"}, headers=one_ip
+    )
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    other_ip = {"X-End-User-IP": "198.51.100.21"}
+    response = tenant_app.client.post(
+        "/auth/forgot-password", json={"email": "x@example.com"}, headers=other_ip
+    )
+    assert response.status_code == 202
+
+
+def test_logout_denylist_works_in_redis_too(lockout_app, make_tenant, make_key):
+    from tests.conftest import ApiClient
+
+    tenant = make_tenant()
+    tenant_app = TenantApp(ApiClient(lockout_app.test_client(), make_key(tenant), *tenant), tenant)
+    tenant_app.signup("out@example.com")
+    pair = tenant_app.tokens("out@example.com")
+    assert tenant_app.as_user("post", "/auth/logout", pair["access_token"]).status_code == 204
+    assert tenant_app.as_user("get", "/me", pair["access_token"]).status_code == 401
+    validate = lockout_app.test_client().get(
+        "/api/v1/auth/validate", headers={"Authorization": f"Bearer {pair['access_token']}"}
+    )
+    assert validate.status_code == 401

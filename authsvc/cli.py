@@ -353,7 +353,18 @@ def _print_import(summary: dict[str, Any]) -> None:
 # --- serving --------------------------------------------------------------
 
 
+def _default_base_url(host: str, port: int) -> None:
+    """Without AUTHSVC_BASE_URL, links (emails, token issuer) point at where we serve."""
+    if os.environ.get("AUTHSVC_BASE_URL"):
+        return
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only a display
+    url = f"http://{shown}:{port}"
+    os.environ["AUTHSVC_BASE_URL"] = url  # inherited by the gunicorn workers
+    current_app.config["BASE_URL"] = url
+
+
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    _default_base_url(host, port)
     if dev:
         # The reloader's parent process only watches files; the serving child runs the worker.
         if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
@@ -405,6 +416,7 @@ def serve_command(as_json: bool, host: str, port: int, workers, dev: bool) -> No
 @_with_serve_options
 def up_command(as_json: bool, host: str, port: int, workers, dev: bool) -> None:
     """Initialise the embedded platform with demo data, print the logins, and serve it."""
+    _default_base_url(host, port)
     result = {"schema": upgrade_schema(), "demo": ensure_demo()}
     _emit(result, as_json, _print_init)
     serve(host, port, workers, dev)

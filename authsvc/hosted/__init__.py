@@ -1,30 +1,66 @@
-"""Hosted pages under ``/t/<slug>/``: the tenant is bound from the URL prefix."""
+"""Hosted pages: sign-in, sign-up, password reset, email verification, MFA, sign-out.
+
+The same blueprint serves ``/t/<slug>/...`` on the platform host and, for a
+tenant with its own domains (``tenant_domains``), ``/...`` on those hosts. The
+tenant is bound from the prefix or the Host header before any view runs.
+Pages are themed per tenant, work without JavaScript, and use the end-user
+flows of :mod:`authsvc.auth.service`, like the REST API.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, render_template
+from flask import Blueprint, Flask, g, request, url_for
 
-from authsvc.hosted.resolve import bind, tenant_for_slug
+from authsvc.hosted.redirects import redirect_origins
+from authsvc.hosted.resolve import bind, tenant_for_host, tenant_for_slug
+from authsvc.security_headers import allow_form_targets
+from authsvc.themes.service import resolve_theme
 
 bp = Blueprint("hosted", __name__, url_prefix="/t/<slug>")
+DOMAIN_NAME = "hosted_domain"
 
 
 @bp.url_value_preprocessor
 def _bind_tenant(_endpoint, values) -> None:
-    bind(tenant_for_slug(values.pop("slug")))
+    slug = (values or {}).pop("slug", None)
+    tenant = tenant_for_slug(slug) if slug is not None else tenant_for_host(request.host)
+    bind(tenant)
+    # A sign-in form ends in a redirect to the tenant's app; CSP form-action must allow it.
+    allow_form_targets(redirect_origins(tenant))
 
 
 @bp.url_defaults
-def _add_slug(_endpoint, values) -> None:
-    if "slug" not in values and "tenant" in g:
+def _add_slug(endpoint, values) -> None:
+    if endpoint.startswith("hosted.") and "slug" not in values and "tenant" in g:
         values["slug"] = g.tenant.slug
 
 
-@bp.get("/")
-def home():
-    """The tenant's landing page."""
-    return render_template("hosted/home.html", tenant=g.tenant)
+def page_url(page: str, **values) -> str:
+    """URL of another hosted page, on the prefix or domain this request came by."""
+    name = DOMAIN_NAME if request.blueprint == DOMAIN_NAME else "hosted"
+    return url_for(f"{name}.{page}", **values)
+
+
+@bp.app_template_global()
+def input_attrs(field, **attrs) -> dict:
+    """HTML attributes of a form input: the given ones that are set, and error wiring."""
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.id}-error"
+    return {name: value for name, value in attrs.items() if value not in (None, False)}
+
+
+@bp.context_processor
+def _page_context() -> dict:
+    return {
+        "tenant": g.tenant,
+        "theme": resolve_theme(g.tenant),
+        "page_url": page_url,
+    }
 
 
 def init_app(app: Flask) -> None:
+    from authsvc.hosted import views  # noqa: F401 - registers the page routes on bp
+
     app.register_blueprint(bp)
+    app.register_blueprint(bp, name=DOMAIN_NAME, url_prefix="")

@@ -62,7 +62,9 @@ def _page_policy(docs: bool) -> str:
 def _apply(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin: URLs (which may carry emailed tokens) never leave for other sites, while
+    # our own form posts keep the Referer that Flask-WTF's strict HTTPS CSRF check requires.
+    headers.setdefault("Referrer-Policy", "same-origin")
     max_age = current_app.config["SECURITY_HSTS_MAX_AGE"]
     if request.is_secure and max_age:
         headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")

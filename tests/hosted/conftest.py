@@ -18,11 +18,19 @@ def csrf_token(response) -> str:
     return match.group(1)
 
 
-def submit(client, url: str, data: dict, **kwargs):
-    """GET the page, then POST its form with its CSRF token (as a browser would)."""
-    page = client.get(url, **kwargs)
+def submit(client, url: str, data: dict, base_url: str = "http://localhost", **kwargs):
+    """GET the page, then POST its form with its CSRF token and, as a browser does under
+    our same-origin Referrer-Policy, the page as Referer."""
+    page = client.get(url, base_url=base_url, **kwargs)
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
-    return client.post(url, data={"csrf_token": csrf_token(page), **data}, **kwargs)
+    headers = {"Referer": base_url + url, **kwargs.pop("headers", {})}
+    return client.post(
+        url,
+        data={"csrf_token": csrf_token(page), **data},
+        base_url=base_url,
+        headers=headers,
+        **kwargs,
+    )
 
 
 def text(response) -> str:

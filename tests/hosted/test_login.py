@@ -96,7 +96,7 @@ def test_a_post_without_the_csrf_token_signs_nobody_in(client, tenant, member):
     response = client.post(
         f"/t/{tenant[1]}/login", data={"identifier": member["email"], "password": PASSWORD}
     )
-    assert response.status_code == 422 and "authsvc_hosted" not in response.headers.get(
+    assert response.status_code == 400 and "authsvc_hosted" not in response.headers.get(
         "Set-Cookie", ""
     )
 

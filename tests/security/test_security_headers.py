@@ -59,10 +59,10 @@ def test_json_api_answers_carry_a_policy_that_allows_nothing(tenant, api_client)
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/api/v1/swagger.json", "/admin/", "/t/{slug}/"])
-def test_every_answer_has_nosniff_and_no_referrer(client, tenant, path):
+def test_every_answer_has_nosniff_and_a_same_origin_referrer_policy(client, tenant, path):
     response = client.get(path.format(slug=tenant[1]))
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_hsts_is_sent_over_tls_only(client):

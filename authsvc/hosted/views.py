@@ -7,18 +7,32 @@ without JavaScript and a script can still tell failure from success.
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request
+from flask import current_app, g, redirect, render_template, request
 from flask import session as cookie_session
 
 from authsvc.auth import context, service, sessions
 from authsvc.auth.settings import policy_for
 from authsvc.errors import AuthsvcError
-from authsvc.extensions import db
+from authsvc.extensions import db, limiter
 from authsvc.hosted import bp, forms, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
 
 MFA_KEY = "authsvc_hosted_mfa"
+
+
+def _end_user_key() -> str:
+    return f"hosted:{g.tenant.id}:{request.remote_addr}"
+
+
+def _flow_limit(setting: str):
+    """The same per-flow limits as the REST API (``RATELIMIT_<setting>``), on form posts,
+    per tenant and browser address."""
+    return limiter.limit(
+        lambda: current_app.config[f"RATELIMIT_{setting}"],
+        key_func=_end_user_key,
+        methods=["POST"],
+    )
 
 
 def _page(template: str, status: int = 200, headers=None, **values):
@@ -55,6 +69,7 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@_flow_limit("LOGIN")
 def login():
     """Sign in with email or username and password; MFA users continue on /mfa."""
     return_to = _return_to()
@@ -77,6 +92,7 @@ def login():
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
+@_flow_limit("LOGIN")
 def mfa():
     """Second step of a sign-in: a TOTP or recovery code."""
     pending = cookie_session.get(MFA_KEY)
@@ -97,6 +113,7 @@ def mfa():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@_flow_limit("REGISTER")
 def register():
     """Create an account; a verification link is emailed."""
     form = forms.RegisterForm(return_to=_return_to())
@@ -114,6 +131,7 @@ def register():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@_flow_limit("FORGOT_PASSWORD")
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = forms.ForgotPasswordForm()

@@ -122,3 +122,12 @@ def test_sign_in_with_mfa_continues_on_the_code_page(client, tenant, member, api
 def test_mfa_page_without_a_pending_sign_in_goes_back_to_login(client, tenant):
     response = client.get(f"/t/{tenant[1]}/mfa")
     assert response.status_code == 303 and response.headers["Location"] == f"/t/{tenant[1]}/login"
+
+
+def test_form_posts_are_rate_limited_per_flow_like_the_api(client, tenant, monkeypatch, app):
+    monkeypatch.setitem(app.config, "RATELIMIT_FORGOT_PASSWORD", "2/hour")
+    url = f"/t/{tenant[1]}/forgot-password"
+    answers = [submit(client, url, {"email": "a@example.com"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[2].headers["Retry-After"]) > 0
+    assert client.get(url).status_code == 200, "showing the form is not limited"

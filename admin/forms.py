@@ -107,6 +107,20 @@ class ApiKeyForm(FlaskForm):
     submit = SubmitField("Create key")
 
 
+class WebhookForm(FlaskForm):
+    url = StringField(
+        "Endpoint URL",
+        validators=[DataRequired(), Length(max=2048)],
+        description="https://… that receives signed POSTs.",
+    )
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    event_types = TextAreaField(
+        "Events", description="One a line: an event type, a wildcard such as user.*, or *."
+    )
+    is_active = BooleanField("Active", default=True)
+    submit = SubmitField("Save")
+
+
 class TenantSettingsForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     domains = TextAreaField("Domains", description="Host names of the hosted pages, one a line.")

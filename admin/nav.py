@@ -30,6 +30,7 @@ CORE_NAV = (
     NavItem("Users", "admin.users", "people"),
     NavItem("Roles", "admin.roles_list", "person-badge"),
     NavItem("API keys", "admin.api_keys", "key"),
+    NavItem("Webhooks", "admin.webhooks", "broadcast"),
     NavItem("Plugins", "admin.plugins_page", "puzzle"),
 )
 

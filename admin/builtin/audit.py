@@ -1,7 +1,7 @@
 """Built-in Audit log plugin: who did what to which object, filterable, as CSV.
 
-It reads the event outbox (every service stages an event with its actor in the
-same transaction as the change), newest first, under the bound tenant.
+It reads the audit trail through :func:`authsvc.audit.service.search` (the
+same query as ``GET /api/v1/audit``), under the bound tenant.
 """
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request, url_for
 
-from authsvc.events import EVENT_TYPES, Event
-from authsvc.extensions import db
-from authsvc.ids import parse_id
+from authsvc.audit import service
+from authsvc.audit.models import AuditEntry
+from authsvc.events import EVENT_TYPES
 from authsvc.plugins import AdminPlugin
 
 bp = Blueprint("plugin_audit", __name__)
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
+TARGET_TYPES = ("user", "session", "api_key", "role", "webhook", "tenant")
 
 
 def _day(raw: str | None) -> datetime | None:
@@ -33,72 +33,68 @@ def _day(raw: str | None) -> datetime | None:
         return None
 
 
-def _statement(args: dict[str, str]) -> sa.Select:
-    """Events matching the filters: actor, action (type), target (text in the payload), dates."""
-    statement = sa.select(Event).order_by(Event.id.desc())
-    if args.get("actor"):
-        statement = statement.where(Event.actor.contains(args["actor"].strip(), autoescape=True))
+def filters(args: dict[str, str]) -> dict[str, Any]:
+    """Service filters from the form: actor ``type:id`` (or a bare type), action, target, dates."""
+    result: dict[str, Any] = {}
+    actor = (args.get("actor") or "").strip()
+    if actor:
+        kind, _, ident = actor.partition(":")
+        result["actor_type"] = {"apikey": "api_key"}.get(kind, kind)
+        result["actor_id"] = ident or None
     if args.get("action") in EVENT_TYPES:
-        statement = statement.where(Event.type == args["action"])
-    if args.get("target"):
-        payload = sa.cast(Event.data, sa.Text)
-        statement = statement.where(payload.contains(args["target"].strip(), autoescape=True))
-    if since := _day(args.get("since")):
-        statement = statement.where(Event.created_at >= since)
-    if until := _day(args.get("until")):
-        statement = statement.where(Event.created_at < until + timedelta(days=1))
-    return statement
+        result["action"] = args["action"]
+    if args.get("target_type") in TARGET_TYPES:
+        result["target_type"] = args["target_type"]
+    result["target_id"] = (args.get("target_id") or "").strip() or None
+    result["since"] = _day(args.get("since"))
+    until = _day(args.get("until"))
+    result["until"] = until + timedelta(days=1) if until else None
+    return result
 
 
 @bp.get("/")
 def index():
     args = request.args.to_dict()
-    statement = _statement(args)
-    if args.get("before"):
-        statement = statement.where(Event.id < parse_id(args["before"], "event"))
-    rows = list(db.session.execute(statement.limit(PAGE_SIZE + 1)).scalars())
-    older = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        older = url_for("plugin_audit.index", **{**args, "before": str(rows[-1].id)})
+    page = service.search(filters(args), args.get("cursor") or None, PAGE_SIZE)
+    plain = {k: v for k, v in args.items() if k != "cursor"}
+    more = url_for("plugin_audit.index", **plain, cursor=page.next_cursor)
     return render_template(
         "admin/builtin/audit.html",
-        rows=rows,
+        rows=page.items,
         args=args,
-        older=older,
+        more=more if page.next_cursor else None,
         actions=EVENT_TYPES,
-        export=url_for("plugin_audit.export", **{k: v for k, v in args.items() if k != "before"}),
-        summary=summary,
+        target_types=TARGET_TYPES,
+        export=url_for("plugin_audit.export", **plain),
     )
 
 
-def summary(event: Event) -> str:
-    """A short description of an event's target for the table."""
-    data: dict[str, Any] = event.data or {}
-    for key in ("user", "role", "api_key"):
-        if isinstance(data.get(key), dict):
-            item = data[key]
-            return f"{key} {item.get('email') or item.get('name') or item.get('id')}"
-    return ", ".join(f"{k}={v}" for k, v in data.items() if not isinstance(v, dict | list))[:120]
+def _rows(args: dict[str, str]):
+    cursor, seen = None, 0
+    while seen < CSV_LIMIT:
+        page = service.search(filters(args), cursor, min(200, CSV_LIMIT - seen))
+        yield from page.items
+        seen += len(page.items)
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def _csv_row(entry: AuditEntry) -> list[str]:
+    actor = f"{entry.actor_type}:{entry.actor_id}" if entry.actor_id else entry.actor_type
+    target = f"{entry.target_type}:{entry.target_id}" if entry.target_id else ""
+    cells = [actor, entry.action, target, entry.ip or "", json.dumps(entry.changes, sort_keys=True)]
+    return [entry.created_at.isoformat(), *map(_cell, cells)]
 
 
 @bp.get("/export.csv")
 def export():
-    """The filtered log as CSV (at most CSV_LIMIT rows, newest first)."""
+    """The filtered log as CSV (at most CSV_LIMIT rows, oldest first)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["time", "actor", "action", "target", "data"])
-    rows = db.session.execute(_statement(request.args.to_dict()).limit(CSV_LIMIT)).scalars()
-    for event in rows:
-        writer.writerow(
-            [
-                event.created_at.isoformat(),
-                _cell(event.actor or ""),
-                event.type,
-                _cell(summary(event)),
-                _cell(json.dumps(event.data, sort_keys=True)),
-            ]
-        )
+    writer.writerow(["time", "actor", "action", "target", "ip", "changes"])
+    for entry in _rows(request.args.to_dict()):
+        writer.writerow(_csv_row(entry))
     headers = {"Content-Disposition": 'attachment; filename="audit-log.csv"'}
     return Response(out.getvalue(), mimetype="text/csv", headers=headers)
 

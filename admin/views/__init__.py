@@ -1,3 +1,12 @@
 """The panel's core pages; importing this package registers their routes."""
 
-from admin.views import apikeys, dashboard, plugins, roles, tenants, users  # noqa: F401
+from admin.views import (  # noqa: F401
+    apikeys,
+    dashboard,
+    plugins,
+    roles,
+    tenants,
+    user_security,
+    users,
+    webhooks,
+)

@@ -43,10 +43,17 @@ def dashboard():
         "signups_7d": analytics.event_count("user.created", 7),
         "logins_7d": analytics.event_count("user.login", 7),
         "failed_logins_7d": analytics.event_count("user.login_failed", 7),
+        "active_sessions": analytics.active_session_count(),
     }
     data = analytics.daily_counts(["user.created", "user.login"], 14)
     chart = line_chart(
         "Sign-ups and logins per day, last 14 days",
         {"Sign-ups": data["user.created"], "Logins": data["user.login"]},
     )
-    return render_template("admin/dashboard.html", stats=stats, chart=chart, widgets=_widgets())
+    return render_template(
+        "admin/dashboard.html",
+        stats=stats,
+        chart=chart,
+        webhooks=analytics.webhook_health(),
+        widgets=_widgets(),
+    )

@@ -64,7 +64,7 @@ def save_settings(form: TenantSettingsForm, tenant: Tenant) -> bool:
     data = {
         "name": form.name.data.strip(),
         "domains": lines(form.domains.data),
-        "settings": form_settings(form),
+        "settings": form_settings(form, tenant),
     }
     try:
         service.update_tenant(tenant, data, actor=actor())

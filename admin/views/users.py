@@ -14,6 +14,7 @@ from admin import bp
 from admin.access import require_tenant
 from admin.forms import ActionForm, UserForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
+from admin.views.user_security import security_summary
 from authsvc.errors import Conflict, ValidationFailed
 from authsvc.users import roles, service
 
@@ -104,7 +105,10 @@ def user_edit(user_id: str):
         else:
             flash_done("Changes saved.")
             return _to(user)
-    return render_template("admin/users/form.html", form=form, user=user), _status(form)
+    security = security_summary(user)
+    return render_template(
+        "admin/users/form.html", form=form, user=user, security=security
+    ), _status(form)
 
 
 @bp.post("/users/<user_id>/<any(enable, disable, verify):change>")

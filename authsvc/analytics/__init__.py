@@ -46,3 +46,27 @@ def daily_counts(event_types: list[str], days: int) -> dict[str, list[tuple[date
         counts[key] = counts.get(key, 0) + 1
     span = [first + timedelta(days=offset) for offset in range(days)]
     return {t: [(day, counts.get((t, day), 0)) for day in span] for t in event_types}
+
+
+def active_session_count() -> int:
+    """Device sessions that are neither revoked nor expired."""
+    from authsvc.auth.models import Session
+
+    statement = sa.select(sa.func.count(Session.id)).where(
+        Session.revoked_at.is_(None), Session.expires_at > utcnow()
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def webhook_health() -> dict[str, int]:
+    """How many webhook endpoints are healthy, failing (retrying) or disabled."""
+    from authsvc.webhooks.models import WebhookEndpoint
+
+    rows = db.session.execute(
+        sa.select(WebhookEndpoint.is_active, WebhookEndpoint.failing_since.is_not(None))
+    ).all()
+    return {
+        "healthy": sum(1 for active, failing in rows if active and not failing),
+        "failing": sum(1 for active, failing in rows if active and failing),
+        "disabled": sum(1 for active, _failing in rows if not active),
+    }

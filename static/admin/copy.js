@@ -8,7 +8,7 @@ document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     field.select();
     var done = function () {
       button.textContent = "Copied";
-      if (status) status.textContent = "The key is on your clipboard.";
+      if (status) status.textContent = "Copied to your clipboard.";
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(done, function () {

@@ -1,0 +1,96 @@
+"""A user's sign-in security, for admins: reset email, unlock, sessions, MFA reset.
+
+Each action calls the end-user authentication services (``authsvc.auth``), the
+same ones the REST API uses, under the tenant bound for the panel request.
+"""
+
+from __future__ import annotations
+
+from flask import g, redirect, render_template, url_for
+
+from admin import bp
+from admin.forms import ActionForm
+from admin.views.common import actor, confirm_then, flash_done
+from authsvc.auth import mfa, sessions, throttle
+from authsvc.auth import service as auth
+from authsvc.auth.settings import policy_for
+from authsvc.extensions import db
+from authsvc.users import service as users
+
+
+def security_summary(user) -> dict:
+    """What the user page shows: lockout, MFA, active sessions."""
+    return {
+        "locked": throttle.check(throttle.subjects(user.email, user, None)),
+        "mfa": mfa.is_enabled(user),
+        "sessions": sessions.list_sessions(user.id),
+    }
+
+
+@bp.post("/users/<user_id>/send-reset")
+def user_send_reset(user_id: str):
+    """Email the user a password-reset link (the same mail as the forgot-password flow)."""
+    user = users.get_user(user_id)
+    if ActionForm().validate_on_submit():
+        auth.request_password_reset(user.email)
+        flash_done(f"A password-reset email is on its way to {user.email}.")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<user_id>/unlock")
+def user_unlock(user_id: str):
+    user = users.get_user(user_id)
+    if ActionForm().validate_on_submit():
+        auth.unlock(user, actor())
+        flash_done("The account is unlocked; failed attempts are forgotten.")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.get("/users/<user_id>/sessions")
+def user_sessions(user_id: str):
+    user = users.get_user(user_id)
+    return render_template(
+        "admin/users/sessions.html", user=user, sessions=sessions.list_sessions(user.id)
+    )
+
+
+@bp.post("/users/<user_id>/sessions/<session_id>/revoke")
+def user_session_revoke(user_id: str, session_id: str):
+    """End one device session: its refresh token dies and its access tokens are refused."""
+    user = users.get_user(user_id)
+    session = sessions.get_session(session_id, user.id)
+    if ActionForm().validate_on_submit():
+        sessions.revoke(session, "admin_revoked", policy_for(g.admin_tenant), actor())
+        db.session.commit()
+        flash_done("Session revoked.")
+    return redirect(url_for("admin.user_sessions", user_id=user.id))
+
+
+@bp.post("/users/<user_id>/sessions/revoke-all")
+def user_sessions_revoke_all(user_id: str):
+    user = users.get_user(user_id)
+    if ActionForm().validate_on_submit():
+        count = sessions.revoke_all(user.id, "admin_revoked", policy_for(g.admin_tenant), actor())
+        db.session.commit()
+        flash_done(f"{count} session(s) revoked.")
+    return redirect(url_for("admin.user_sessions", user_id=user.id))
+
+
+@bp.route("/users/<user_id>/reset-mfa", methods=["GET", "POST"])
+def user_reset_mfa(user_id: str):
+    """Remove the user's authenticator (they lost their device); confirmed first."""
+    user = users.get_user(user_id)
+
+    def reset() -> str:
+        mfa.disable(user, actor())
+        flash_done("Two-factor authentication removed; the user can enrol again.")
+        return url_for("admin.user_edit", user_id=user.id)
+
+    return confirm_then(
+        f"Reset two-factor authentication of {user.email}?",
+        "Their authenticator app and recovery codes stop working. Do this only after "
+        "checking who is asking.",
+        "Reset MFA",
+        url_for("admin.user_edit", user_id=user.id),
+        reset,
+    )

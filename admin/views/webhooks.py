@@ -1,0 +1,155 @@
+"""Webhook endpoints of the current tenant: create, edit, test, rotate, deliveries, retry.
+
+Signing secrets are shown once, on the page that answers their creation or
+rotation. Every action calls :mod:`authsvc.webhooks.service`, as the API does.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from admin import bp
+from admin.access import require_tenant
+from admin.forms import ActionForm, ConfirmForm, WebhookForm, attach_errors, lines
+from admin.views.common import actor, confirm_then, flash_done
+from authsvc.errors import Conflict, ValidationFailed
+from authsvc.events import EVENT_TYPES
+from authsvc.webhooks import service
+from authsvc.webhooks.models import STATES
+
+PAGE_SIZE = 50
+
+
+def _secret_page(endpoint, secret: str, created: bool):
+    html = render_template(
+        "admin/webhooks/secret.html", endpoint=endpoint, secret=secret, created=created
+    )
+    return html, 201 if created else 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/webhooks")
+def webhooks():
+    require_tenant()
+    page = service.list_webhooks(request.args.get("cursor") or None, PAGE_SIZE)
+    return render_template("admin/webhooks/list.html", page=page)
+
+
+def _data(form: WebhookForm) -> dict:
+    return {
+        "url": form.url.data.strip(),
+        "description": form.description.data or "",
+        "event_types": lines(form.event_types.data) or ["*"],
+        "is_active": form.is_active.data,
+    }
+
+
+def _code(form) -> int:
+    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
+
+
+@bp.route("/webhooks/new", methods=["GET", "POST"])
+def webhook_new():
+    require_tenant()
+    form = WebhookForm()
+    if not form.is_submitted():
+        form.event_types.data, form.is_active.data = "*", True
+    if form.validate_on_submit():
+        try:
+            endpoint, secret = service.create_webhook(_data(form))
+        except (Conflict, ValidationFailed) as error:
+            attach_errors(form, error)
+        else:
+            return _secret_page(endpoint, secret, created=True)
+    return render_template(
+        "admin/webhooks/form.html", form=form, endpoint=None, event_types=EVENT_TYPES
+    ), _code(form)
+
+
+@bp.route("/webhooks/<webhook_id>", methods=["GET", "POST"])
+def webhook_edit(webhook_id: str):
+    endpoint = service.get_webhook(webhook_id)
+    form = WebhookForm(obj=endpoint)
+    if not form.is_submitted():
+        form.event_types.data = "\n".join(endpoint.event_types)
+    if form.validate_on_submit():
+        try:
+            service.update_webhook(endpoint, _data(form))
+        except (Conflict, ValidationFailed) as error:
+            attach_errors(form, error)
+        else:
+            flash_done("Webhook saved.")
+            return redirect(url_for("admin.webhook_edit", webhook_id=endpoint.id))
+    state = request.args.get("state") if request.args.get("state") in STATES else None
+    deliveries = service.list_deliveries(endpoint, state, request.args.get("cursor"), PAGE_SIZE)
+    return render_template(
+        "admin/webhooks/form.html",
+        form=form,
+        endpoint=endpoint,
+        event_types=EVENT_TYPES,
+        deliveries=deliveries,
+        state=state,
+        states=STATES,
+    ), _code(form)
+
+
+@bp.post("/webhooks/<webhook_id>/test")
+def webhook_test(webhook_id: str):
+    endpoint = service.get_webhook(webhook_id)
+    if ActionForm().validate_on_submit():
+        try:
+            service.send_test(endpoint, actor())
+        except Conflict as error:
+            flash(error.detail, "warning")
+        else:
+            flash_done("A webhook.test event is queued; it appears in the deliveries below.")
+    return redirect(url_for("admin.webhook_edit", webhook_id=endpoint.id))
+
+
+@bp.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/retry")
+def webhook_retry(webhook_id: str, delivery_id: str):
+    endpoint = service.get_webhook(webhook_id)
+    if ActionForm().validate_on_submit():
+        try:
+            service.retry_delivery(endpoint, delivery_id)
+        except Conflict as error:
+            flash(error.detail, "warning")
+        else:
+            flash_done("The delivery is queued to be sent again now.")
+    return redirect(url_for("admin.webhook_edit", webhook_id=endpoint.id))
+
+
+@bp.route("/webhooks/<webhook_id>/rotate", methods=["GET", "POST"])
+def webhook_rotate(webhook_id: str):
+    """A new signing secret, after a confirmation step; the answer shows it once."""
+    endpoint = service.get_webhook(webhook_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _endpoint, secret = service.rotate_secret(endpoint)
+        return _secret_page(endpoint, secret, created=False)
+    return render_template(
+        "admin/confirm.html",
+        form=form,
+        title="Rotate the signing secret?",
+        message="A new secret is created and shown once. Deliveries are signed with both "
+        "secrets during the grace period, so receivers can switch without losing events.",
+        button="Rotate secret",
+        cancel_url=url_for("admin.webhook_edit", webhook_id=endpoint.id),
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.route("/webhooks/<webhook_id>/delete", methods=["GET", "POST"])
+def webhook_delete(webhook_id: str):
+    endpoint = service.get_webhook(webhook_id)
+
+    def delete() -> str:
+        service.delete_webhook(endpoint)
+        flash_done("Webhook and its delivery log deleted.")
+        return url_for("admin.webhooks")
+
+    return confirm_then(
+        f"Delete the webhook to {endpoint.url}?",
+        "It stops receiving events and its delivery log is removed.",
+        "Delete webhook",
+        url_for("admin.webhook_edit", webhook_id=endpoint.id),
+        delete,
+    )

@@ -150,7 +150,9 @@ def _from_rate_limit(exc: HTTPException) -> RateLimited:
 
 def wants_html() -> bool:
     """Panel and hosted pages speak HTML to browsers; everything else speaks JSON."""
-    if not (request.path.startswith("/admin") or request.path.startswith("/t/")):
+    # Hosted pages on a tenant's own domain have no /t/ prefix; their blueprint names them.
+    hosted_domain = request.blueprint == "hosted_domain"
+    if not (request.path.startswith(("/admin", "/t/")) or hosted_domain):
         return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "text/html"

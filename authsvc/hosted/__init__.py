@@ -52,6 +52,8 @@ def input_attrs(field, **attrs) -> dict:
 
 @bp.context_processor
 def _page_context() -> dict:
+    if "tenant" not in g:
+        return {}  # an error page for an unknown tenant or host
     return {
         "tenant": g.tenant,
         "theme": resolve_theme(g.tenant),

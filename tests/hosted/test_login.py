@@ -206,3 +206,21 @@ def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user
     assert response.headers["Location"] == "/signed-in"
     assert "Path=/;" in response.headers["Set-Cookie"]
     assert client.get("/login", base_url="http://unknown-host.test").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/t/no-such-tenant/login", "/t/no-such-tenant/theme.css", "/login"]
+)
+def test_unknown_tenants_and_hosts_get_a_plain_404_page(client, path):
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404 and "404 Not found" in text(response)
+
+
+def test_a_deactivated_tenant_has_no_hosted_pages(client, tenant, app):
+    from authsvc.extensions import db
+    from authsvc.tenants.models import Tenant
+    from authsvc.tenants.service import deactivate_tenant
+
+    with app.app_context():
+        deactivate_tenant(db.session.get(Tenant, tenant[0]))
+    assert client.get(f"/t/{tenant[1]}/login").status_code == 404

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request, url_for
 
 from authsvc.hosted.redirects import redirect_origins
-from authsvc.hosted.resolve import bind, tenant_for_host, tenant_for_slug
+from authsvc.hosted.resolve import bind, tenant_for_host, tenant_for_prefix
 from authsvc.security_headers import allow_form_targets
 from authsvc.themes.service import resolve_theme
 
@@ -23,7 +23,10 @@ DOMAIN_NAME = "hosted_domain"
 @bp.url_value_preprocessor
 def _bind_tenant(_endpoint, values) -> None:
     slug = (values or {}).pop("slug", None)
-    tenant = tenant_for_slug(slug) if slug is not None else tenant_for_host(request.host)
+    if slug is not None:
+        tenant = tenant_for_prefix(slug, request.host)
+    else:
+        tenant = tenant_for_host(request.host)
     bind(tenant)
     # A sign-in form ends in a redirect to the tenant's app; CSP form-action must allow it.
     allow_form_targets(redirect_origins(tenant))

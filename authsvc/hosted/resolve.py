@@ -22,9 +22,26 @@ def tenant_for_slug(slug: str) -> Tenant:
     return tenant
 
 
+def _host_name(host: str) -> str:
+    return host.rsplit(":", 1)[0].strip().lower().rstrip(".")
+
+
+def tenant_for_prefix(slug: str, host: str) -> Tenant:
+    """The tenant of a ``/t/<slug>/`` page; on a tenant's own domain, only that tenant's.
+
+    Otherwise ``login.acme.com/t/other/login`` would show another tenant's sign-in
+    page under Acme's name in the address bar.
+    """
+    tenant = tenant_for_slug(slug)
+    owner = db.session.get(TenantDomain, _host_name(host))
+    if owner is not None and owner.tenant_id != tenant.id:
+        raise NotFound(f"No tenant {slug!r}.")
+    return tenant
+
+
 def tenant_for_host(host: str) -> Tenant:
     """The active tenant serving ``host`` (a ``tenant_domains`` row), port ignored."""
-    name = host.rsplit(":", 1)[0].strip().lower().rstrip(".")
+    name = _host_name(host)
     tenant = db.session.execute(
         sa.select(Tenant)
         .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)

@@ -208,6 +208,13 @@ def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user
     assert client.get("/login", base_url="http://unknown-host.test").status_code == 404
 
 
+def test_a_tenant_domain_does_not_serve_another_tenants_pages(client, make_tenant, other_tenant):
+    make_tenant(domains=["login.own-domain.test"])
+    base = "http://login.own-domain.test"
+    assert client.get(f"/t/{other_tenant[1]}/login", base_url=base).status_code == 404
+    assert client.get(f"/t/{other_tenant[1]}/login").status_code == 200
+
+
 @pytest.mark.parametrize(
     "path", ["/t/no-such-tenant/login", "/t/no-such-tenant/theme.css", "/login"]
 )

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
 from authsvc.auth.keys import published_jwks
 from authsvc.auth.settings import issuer
-from authsvc.errors import NotFound
-from authsvc.extensions import db
-from authsvc.tenants.models import Tenant
+from authsvc.hosted.resolve import tenant_for_slug
 
 bp = Blueprint("wellknown", __name__, url_prefix="/t/<slug>/.well-known")
-
-
-def _tenant(slug: str) -> Tenant:
-    tenant = db.session.execute(
-        sa.select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True))
-    ).scalar_one_or_none()
-    if tenant is None:
-        raise NotFound(f"No tenant {slug!r}.")
-    return tenant
 
 
 def _cached(response, seconds: int = 300):
@@ -32,12 +20,12 @@ def _cached(response, seconds: int = 300):
 @bp.get("/jwks.json")
 def jwks(slug: str):
     """The tenant's public signing keys, including retired keys still in their window."""
-    return _cached(jsonify(published_jwks(_tenant(slug).id)))
+    return _cached(jsonify(published_jwks(tenant_for_slug(slug).id)))
 
 
 @bp.get("/openid-configuration")
 def openid_configuration(slug: str):
-    tenant = _tenant(slug)
+    tenant = tenant_for_slug(slug)
     base = issuer(tenant.slug)
     api = base.rsplit("/t/", 1)[0] + "/api/v1"
     return _cached(

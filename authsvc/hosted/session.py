@@ -70,4 +70,7 @@ def current() -> tuple[Session, User] | None:
         return None
     if not session.active:
         return None
-    return session, get_user(session.user_id)
+    try:
+        return session, get_user(session.user_id)
+    except NotFound:  # the user was deleted since
+        return None

@@ -95,7 +95,8 @@ def test_reset_page_without_a_token_explains_what_to_do(client, tenant):
     assert page.status_code == 200 and "needs the link from your email" in text(page)
 
 
-def test_sign_in_with_mfa_continues_on_the_code_page(client, tenant, member, api_client):
+def _enrol_totp(api_client, tenant, member) -> pyotp.TOTP:
+    """Turn TOTP on for ``member`` through the API, as the tenant's app would."""
     auth = api_client(tenant, ["auth"])
     tokens = auth.post("/auth/login", json={"email": member["email"], "password": PASSWORD}).json
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
@@ -105,7 +106,11 @@ def test_sign_in_with_mfa_continues_on_the_code_page(client, tenant, member, api
         "/me/mfa/totp/confirm", headers=bearer, json={"code": totp.at(time.time() - 30)}
     )
     assert confirm.status_code == 200, confirm.json
+    return totp
 
+
+def test_sign_in_with_mfa_continues_on_the_code_page(client, tenant, member, api_client):
+    totp = _enrol_totp(api_client, tenant, member)
     response = submit(
         client, f"/t/{tenant[1]}/login", {"identifier": member["email"], "password": PASSWORD}
     )
@@ -131,3 +136,17 @@ def test_form_posts_are_rate_limited_per_flow_like_the_api(client, tenant, monke
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert int(answers[2].headers["Retry-After"]) > 0
     assert client.get(url).status_code == 200, "showing the form is not limited"
+
+
+def test_mfa_sign_in_keeps_the_validated_return_to(client, make_tenant, make_user, api_client):
+    back = "https://app.example.com/after-login"
+    tenant = make_tenant(settings={"redirect_urls": [back]})
+    member = make_user(tenant, password=PASSWORD, is_verified=True)
+    totp = _enrol_totp(api_client, tenant, member)
+    submit(
+        client,
+        f"/t/{tenant[1]}/login?return_to={back}",
+        {"identifier": member["email"], "password": PASSWORD},
+    )
+    done = submit(client, f"/t/{tenant[1]}/mfa", {"code": totp.now()})
+    assert done.status_code == 303 and done.headers["Location"] == back

@@ -8,6 +8,7 @@ by :func:`attach_errors`.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -105,6 +106,37 @@ class ApiKeyForm(FlaskForm):
         "Expires in (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
     )
     submit = SubmitField("Create key")
+
+
+def _colour(label: str) -> StringField:
+    return StringField(
+        label, validators=[DataRequired(), Length(max=7)], render_kw={"type": "color"}
+    )
+
+
+class ThemeForm(FlaskForm):
+    primary_color = _colour("Primary colour")
+    secondary_color = _colour("Secondary colour")
+    accent_color = _colour("Accent colour")
+    background_color = _colour("Background colour")
+    text_color = _colour("Text colour")
+    font_stack = StringField(
+        "Font stack",
+        validators=[DataRequired(), Length(max=300)],
+        description='Font names separated by commas, e.g. "Inter", Arial, sans-serif.',
+    )
+    custom_css = TextAreaField(
+        "Custom CSS",
+        description="Optional. No @import, no url() to other hosts, no expression(), no script.",
+        render_kw={"rows": 6, "spellcheck": "false", "class": "font-monospace"},
+    )
+    submit = SubmitField("Save theme")
+
+
+class ThemeAssetForm(FlaskForm):
+    logo = FileField("Logo", description="PNG, SVG or ICO, at most 256 KiB.")
+    favicon = FileField("Favicon", description="PNG, SVG or ICO.")
+    submit = SubmitField("Upload")
 
 
 class WebhookForm(FlaskForm):

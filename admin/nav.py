@@ -14,6 +14,7 @@ from admin.forms import SwitchTenantForm
 from authsvc.ids import parse_id
 from authsvc.plugins import registry
 from authsvc.plugins.service import enabled_slugs
+from authsvc.themes.service import theme_css_url
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ CORE_NAV = (
     NavItem("Roles", "admin.roles_list", "person-badge"),
     NavItem("API keys", "admin.api_keys", "key"),
     NavItem("Webhooks", "admin.webhooks", "broadcast"),
+    NavItem("Theme", "admin.theme_editor", "palette"),
     NavItem("Plugins", "admin.plugins_page", "puzzle"),
 )
 
@@ -70,6 +72,7 @@ def panel_context() -> dict[str, Any]:
         form.tenant.data = str(g.admin_tenant.id)
     return {
         "current_tenant": g.admin_tenant,
+        "theme_css_url": theme_css_url(g.admin_tenant) if g.admin_tenant else None,
         "switch_form": form,
         "switchable": len(tenants) > 1,
         "nav": nav_items(),

@@ -6,6 +6,7 @@ from admin.views import (  # noqa: F401
     plugins,
     roles,
     tenants,
+    theme,
     user_security,
     users,
     webhooks,

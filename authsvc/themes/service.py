@@ -24,8 +24,9 @@ from authsvc.themes.css import CssRefused, sanitize_custom_css
 from authsvc.themes.models import ASSET_KINDS, COLOR_FIELDS, DEFAULTS, Theme, ThemeAsset
 
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-# A comma-separated list of family names: quoted, or plain words (generic families).
-_FAMILY = r"""(?:"[A-Za-z0-9 _-]{1,60}"|'[A-Za-z0-9 _-]{1,60}'|[A-Za-z][A-Za-z0-9 _-]{0,59})"""
+# A comma-separated list of family names: quoted, or plain words (generic families, and
+# vendor names with a leading hyphen such as -apple-system, which the default stack uses).
+_FAMILY = r"""(?:"[A-Za-z0-9 _-]{1,60}"|'[A-Za-z0-9 _-]{1,60}'|-?[A-Za-z][A-Za-z0-9 _-]{0,59})"""
 FONT_STACK = re.compile(rf"^{_FAMILY}(?:\s*,\s*{_FAMILY}){{0,9}}$")
 
 

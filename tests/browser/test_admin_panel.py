@@ -1,0 +1,204 @@
+"""The admin panel in a real browser (Debian's headless Chromium through Playwright).
+
+One live server (werkzeug, in a thread) on its own fresh PostgreSQL database, one
+browser for the module. Screenshots of the main pages go to
+``test-artifacts/screenshots/``. Every page is also checked for CSP violations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+from pathlib import Path
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("AUTHSVC_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+EMAIL, PASSWORD = "root@example.com", "platform admin password"
+
+
+def _fresh_database(postgres_url: str) -> str:
+    """A new, empty database on the test server, so the panel starts with no tenants."""
+    url = make_url(postgres_url)
+    name = f"authsvc_browser_{secrets.token_hex(4)}"
+    conn = psycopg2.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, dbname="postgres"
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def live_url(postgres_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from authsvc.admins.service import create_admin
+
+    app = make_app(_fresh_database(postgres_url), tmp_path_factory.mktemp("panel-browser"))
+    with app.app_context():
+        upgrade()
+        create_admin(EMAIL, PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, chromium_sandbox=False, args=ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies); fails the test on any CSP violation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield page
+    context.close()
+    assert violations == []
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, live_url: str) -> None:
+    page.goto(f"{live_url}/admin/login")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/admin/.*"))
+
+
+def ensure_tenant(page, live_url: str, slug: str) -> None:
+    page.goto(f"{live_url}/admin/tenants/new")
+    page.get_by_label("Slug").fill(slug)
+    page.get_by_label("Name").fill(slug.replace("-", " ").title())
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=is now the current tenant")
+
+
+def test_platform_admin_creates_a_tenant_a_user_and_a_key_shown_once(page, live_url):
+    page.goto(f"{live_url}/admin/login")
+    shoot(page, "01-login")
+    sign_in(page, live_url)
+    assert "There are no tenants yet" in page.inner_text("main")
+    shoot(page, "02-dashboard-empty")
+    ensure_tenant(page, live_url, "acme")
+    assert "Acme" in page.inner_text("[data-testid=current-tenant]")
+    shoot(page, "03-tenant-form")
+
+    page.goto(f"{live_url}/admin/users/new")
+    page.get_by_label("Email", exact=True).fill("ada@example.com")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill("a long password 1")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=User ada@example.com created.")
+    page.goto(f"{live_url}/admin/users")
+    assert "ada@example.com" in page.inner_text("table")
+    shoot(page, "04-users")
+
+    page.goto(f"{live_url}/admin/api-keys/new")
+    page.get_by_label("Name").fill("backend")
+    page.get_by_label(re.compile(r"^users:read")).check()
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_test_id("new-key").input_value()
+    assert re.fullmatch(r"ak_[a-z2-7]{12}_[\w-]{43}", key)
+    copy = page.get_by_role("button", name="Copy")
+    assert copy.is_visible(), "copy.js reveals the copy button"
+    shoot(page, "05-api-key-created")
+    page.goto(f"{live_url}/admin/api-keys")
+    assert key not in page.content() and key.split("_")[1] in page.inner_text("table")
+    page.goto(f"{live_url}/admin/")
+    assert page.get_by_test_id("stat-users").inner_text() == "1"
+    assert page.locator("svg[role=img] polyline").count() == 2
+    shoot(page, "06-dashboard")
+
+
+def test_primary_colour_reaches_the_hosted_login_page(page, live_url):
+    sign_in(page, live_url)
+    ensure_tenant(page, live_url, "colours")
+    page.goto(f"{live_url}/admin/theme")
+    page.get_by_label("Primary colour").fill("#aa3300")
+    # The live preview follows the edit before it is saved (theme-preview.js).
+    preview = page.get_by_test_id("theme-preview")
+    assert preview.evaluate("e => e.style.getPropertyValue('--authsvc-primary')") == "#aa3300"
+    shoot(page, "07-theme-editor")
+    page.get_by_role("button", name="Save theme").click()
+    page.wait_for_selector("text=Theme saved")
+    page.goto(f"{live_url}/t/colours/login")
+    button = page.get_by_role("button", name="Sign in")
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(170, 51, 0)"
+    shoot(page, "08-hosted-login-themed")
+
+
+def test_enabling_a_plugin_adds_its_nav_entry(page, live_url):
+    sign_in(page, live_url)
+    ensure_tenant(page, live_url, "plugins")
+    nav = page.get_by_role("navigation", name="Admin sections")
+    assert nav.get_by_role("link", name="Hello").count() == 0
+    page.goto(f"{live_url}/admin/plugins")
+    page.get_by_role("button", name="Enable Hello").click()
+    page.wait_for_selector("text=Hello enabled for this tenant.")
+    shoot(page, "09-plugins")
+    nav.get_by_role("link", name="Hello").click()
+    assert page.get_by_test_id("hello-heading").inner_text() == "Hello, Plugins!"
+
+
+def test_login_form_works_with_the_keyboard_alone(page, live_url):
+    page.goto(f"{live_url}/admin/login")
+    focused = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        focused.append(
+            page.evaluate(
+                "document.activeElement.name || document.activeElement.textContent.trim()"
+            )
+        )
+    assert focused == ["Skip to content", "email", "password", "submit"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type(EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/admin/$"))
+    assert "Dashboard" in page.inner_text("h1")

@@ -1,0 +1,1 @@
+"""Benchmarks for authsvc; ``python -m bench.api`` runs the API benchmark (see bench/README.md)."""

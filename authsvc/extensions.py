@@ -12,7 +12,10 @@ from flask_wtf import CSRFProtect
 from authsvc import ratelimit_storage  # noqa: F401 - registers the authsvc-memory:// scheme
 from authsvc.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after a commit: services commit and then the view shapes
+# the response (or signs a token) from the same objects; reloading every
+# attribute there would cost a query per object on every write.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 # Forms of the admin panel and hosted pages; the JSON API under /api/v1 is exempted.
 csrf = CSRFProtect()

@@ -70,13 +70,20 @@ def _bind_tenant_from_key() -> None:
     current_principal(required=False)
 
 
-limiter.limit(rate_limit_value, exempt_when=lambda: request.endpoint in UNLIMITED)(bp)
+limiter.limit(rate_limit_value)(bp)
+bp.after_request(cors.apply_cors)
 # Reverse proxies call /auth/validate on every request they forward: it is
-# not counted against the proxy's address.
+# not counted against the proxy's address, and skips the limiter entirely.
 UNLIMITED = {"api.auth_validate"}
+
+
+@limiter.request_filter
+def _unlimited() -> bool:
+    return request.endpoint in UNLIMITED
+
+
 # API clients authenticate with a header, which no other site can make a browser send.
 csrf.exempt(bp)
-bp.after_request(cors.apply_cors)
 
 
 def init_app(app: Flask) -> None:

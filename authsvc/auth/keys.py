@@ -78,11 +78,17 @@ class KeyCache:
     def __init__(self) -> None:
         self.active: dict[uuid.UUID, tuple[float, LoadedKey]] = {}
         self.public: dict[str, tuple[float, LoadedKey | None]] = {}
+        # Recently verified access tokens -> (claims, monotonic deadline).
+        self.verified: dict[str, tuple[object, float]] = {}
         self.lock = threading.Lock()
 
 
 def _cache() -> KeyCache:
     return current_app.extensions["authsvc.keys"]
+
+
+def verified_cache() -> dict:
+    return _cache().verified
 
 
 def _active_row(tenant_id: uuid.UUID) -> SigningKey | None:

@@ -118,8 +118,32 @@ def _validate_claims(claims: dict, key: keys.LoadedKey, aud: str) -> None:
         raise AuthenticationFailed(f"The token {reason}.", scheme="Bearer") from None
 
 
+VERIFIED_CACHE_SECONDS = 60
+VERIFIED_CACHE_SIZE = 20_000
+
+
 def verify_access_token(token: str) -> AccessClaims:
-    """Check an access token completely (signature, type, issuer, audience, expiry)."""
+    """Check an access token completely (signature, type, issuer, audience, expiry).
+
+    A reverse proxy presents the same token on every request it forwards, so a
+    verified token is remembered for up to a minute (never past its expiry, and
+    as long as the key cache would trust its key anyway). Revocation is not
+    cached: callers check the denylist on every request.
+    """
+    cache = keys.verified_cache()
+    hit = cache.get(token)
+    now = time.monotonic()
+    if hit is not None and hit[1] > now and hit[0].exp > time.time():
+        return hit[0]
+    claims = _verify_uncached(token)
+    if len(cache) >= VERIFIED_CACHE_SIZE:
+        cache.clear()
+    lifetime = min(VERIFIED_CACHE_SECONDS, claims.exp - time.time())
+    cache[token] = (claims, now + lifetime)
+    return claims
+
+
+def _verify_uncached(token: str) -> AccessClaims:
     decoded, key = _decode(token, ACCESS_TYPE)
     policy = policy_from_settings(key.tenant_settings)
     claims = decoded.claims

@@ -80,9 +80,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "SMTP_USERNAME": (None, str),
     "SMTP_PASSWORD": (None, str),
     "SMTP_TLS": ("none", str),
+    # A CA bundle for a relay with a private certificate (default: the system's CAs).
+    "SMTP_CA_FILE": (None, str),
     "MAIL_SENDER": ("authsvc <no-reply@localhost>", str),
     # Seconds to wait before each retry of a failed send; after the last, the mail is failed.
-    "MAIL_RETRY_SCHEDULE": ("60,300,1800,7200,21600", _int_list),
+    "MAIL_RETRY_SCHEDULE": ([60, 300, 1800, 7200, 21600], _int_list),
     "MAIL_SMTP_TIMEOUT_SECONDS": (10, int),
     "MAIL_JOB_INTERVAL_SECONDS": (5, float),
     # Themes: where per-tenant template overrides live (templates/tenants/<slug>/...).
@@ -140,6 +142,8 @@ def _derived_defaults(values: dict[str, Any]) -> None:
         values["THEMES_TEMPLATES_PATH"] = str(PROJECT_ROOT / "templates" / "tenants")
     if isinstance(values["WEBHOOK_RETRY_SCHEDULE"], str):
         values["WEBHOOK_RETRY_SCHEDULE"] = _int_list(values["WEBHOOK_RETRY_SCHEDULE"])
+    if isinstance(values["MAIL_RETRY_SCHEDULE"], str):
+        values["MAIL_RETRY_SCHEDULE"] = _int_list(values["MAIL_RETRY_SCHEDULE"])
     if values["EMBEDDED_WORKER"] is None:
         values["EMBEDDED_WORKER"] = values["DATABASE_URL"].startswith("sqlite")
     if values["SECRET_KEY"] is None and values["ENV"] != "production":
@@ -175,6 +179,8 @@ def _validate_webhooks(values: Mapping[str, Any]) -> None:
             raise ConfigError(f"{PREFIX}WEBHOOKS_{name} must be greater than 0")
     if any(delay < 0 for delay in values["WEBHOOK_RETRY_SCHEDULE"]):
         raise ConfigError(f"{PREFIX}WEBHOOK_RETRY_SCHEDULE takes non-negative seconds")
+    if any(delay < 0 for delay in values["MAIL_RETRY_SCHEDULE"]):
+        raise ConfigError(f"{PREFIX}MAIL_RETRY_SCHEDULE takes non-negative seconds")
 
 
 def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, Any]:

@@ -50,13 +50,15 @@ def build_email(message: MailMessage) -> EmailMessage:
 def _send_smtp(email: EmailMessage, config) -> None:
     host, port, mode = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TLS"]
     timeout = config["MAIL_SMTP_TIMEOUT_SECONDS"]
+    # Certificates are always verified: against the system's CAs, or a private relay's CA.
+    context = ssl.create_default_context(cafile=config["SMTP_CA_FILE"] or None)
     if mode == "ssl":
-        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         client = smtplib.SMTP(host, port, timeout=timeout)
     with client:
         if mode == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=context)
         if config["SMTP_USERNAME"]:
             client.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
         client.send_message(email)

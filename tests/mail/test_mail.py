@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from authsvc.extensions import db
@@ -187,3 +188,57 @@ def test_a_tenant_can_override_an_email_template(
     assert own_mail["Subject"] == "Welcome aboard"
     assert own_mail.get_body(("plain",)).get_content().startswith("Ahoy! Confirm here: http")
     assert other_mail["Subject"].startswith("Confirm your email address")
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_mail_is_sent_over_tls_with_a_login(app, tenant, tls_smtp_servers, monkeypatch, mode):
+    from tests.fixtures.mailbox import SMTP_PASSWORD, SMTP_USER
+
+    server = tls_smtp_servers[mode]
+    server.clear()
+    for name, value in {
+        "SMTP_HOST": server.host,
+        "SMTP_PORT": server.port,
+        "SMTP_TLS": mode,
+        "SMTP_CA_FILE": str(server.ca_file),
+        "SMTP_USERNAME": SMTP_USER,
+        "SMTP_PASSWORD": SMTP_PASSWORD,
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
+    address = _queue(app, tenant)
+    deliver_due(app)
+    assert len(server.to(address)) == 1
+    assert _message(app, tenant, address).status == "sent"
+
+
+def test_a_wrong_smtp_password_is_a_visible_failure(app, tenant, tls_smtp_servers, monkeypatch):
+    server = tls_smtp_servers["starttls"]
+    for name, value in {
+        "SMTP_HOST": server.host,
+        "SMTP_PORT": server.port,
+        "SMTP_TLS": "starttls",
+        "SMTP_CA_FILE": str(server.ca_file),
+        "SMTP_USERNAME": "mailer",
+        "SMTP_PASSWORD": "wrong",
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
+    address = _queue(app, tenant)
+    deliver_due(app)
+    message = _message(app, tenant, address)
+    assert message.status == "queued" and "SMTPAuthenticationError" in message.last_error
+    assert "wrong" not in message.last_error
+
+
+def test_an_untrusted_smtp_certificate_is_refused(app, tenant, tls_smtp_servers, monkeypatch):
+    server = tls_smtp_servers["ssl"]
+    for name, value in {
+        "SMTP_HOST": server.host,
+        "SMTP_PORT": server.port,
+        "SMTP_TLS": "ssl",
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
+    address = _queue(app, tenant)
+    deliver_due(app)
+    message = _message(app, tenant, address)
+    assert message.status == "queued" and "CERTIFICATE_VERIFY_FAILED" in message.last_error
+    assert server.to(address) == []

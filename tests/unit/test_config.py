@@ -41,3 +41,12 @@ def test_bad_values_name_the_variable():
         load(environ={"AUTHSVC_WEBHOOK_ALLOW_PRIVATE_TARGETS": "maybe"})
     with pytest.raises(ConfigError, match="AUTHSVC_SMTP_TLS"):
         load(environ={"AUTHSVC_SMTP_TLS": "tls1.0"})
+
+
+def test_mail_retry_schedule_is_seconds_from_default_or_environment():
+    from authsvc.config import ConfigError, load
+
+    assert load(environ={})["MAIL_RETRY_SCHEDULE"] == [60, 300, 1800, 7200, 21600]
+    assert load(environ={"AUTHSVC_MAIL_RETRY_SCHEDULE": "1, 2"})["MAIL_RETRY_SCHEDULE"] == [1, 2]
+    with pytest.raises(ConfigError):
+        load(environ={"AUTHSVC_MAIL_RETRY_SCHEDULE": "5,-1"})

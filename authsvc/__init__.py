@@ -46,7 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     credentials.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(health.bp)
+    health.init_app(app)
     limiter.exempt(health.bp)
     api.init_app(app)
     webhooks.init_app(app)

@@ -46,7 +46,9 @@ def paginate(session, statement: sa.Select, id_column, cursor: str | None, limit
     """Run ``statement`` ordered by ``id_column``, after ``cursor``, one page long."""
     if cursor:
         statement = statement.where(id_column > decode_cursor(cursor))
-    rows = list(session.execute(statement.order_by(id_column).limit(limit + 1)).scalars())
+    result = session.execute(statement.order_by(id_column).limit(limit + 1))
+    # unique(): statements may join-load collections (one row per child).
+    rows = list(result.unique().scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)

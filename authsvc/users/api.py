@@ -17,6 +17,7 @@ from authsvc.extensions import db
 from authsvc.pagination import page_limit
 from authsvc.users import importer, service
 from authsvc.users.schemas import ALL, user_in, user_out, user_page, user_patch
+from authsvc.users.service import user_payload
 
 ns = Namespace("users", description="End users of the API key's tenant")
 register_models(ns, *ALL)
@@ -60,39 +61,40 @@ def actor() -> str:
 class UserList(Resource):
     @require_scope("users:read")
     @ns.expect(list_args)
-    @ns.marshal_with(user_page)
+    @ns.response(200, "A page of users", user_page)
     @document_errors(ns, 403, 422)
     def get(self):
         """List users, oldest first, with cursor pagination, filters and prefix search."""
         args = parse_query(list_args)
-        return service.list_users(args, args["cursor"], page_limit(args["limit"]))
+        page = service.list_users(args, args["cursor"], page_limit(args["limit"]))
+        return {"items": [user_payload(u) for u in page.items], "next_cursor": page.next_cursor}
 
     @require_scope("users:write")
     @expect_json(ns, user_in)
-    @ns.marshal_with(user_out, code=201, description="Created")
+    @ns.response(201, "Created", user_out)
     @document_errors(ns, 400, 403, 409, 413, 415, 422)
     def post(self, body):
         """Create a user (an admin action: no verification email is sent)."""
-        return service.create_user(body, actor=actor()), 201
+        return user_payload(service.create_user(body, actor=actor())), 201
 
 
 @ns.route("/<string:user_id>")
 @ns.param("user_id", "The user's id")
 class UserItem(Resource):
     @require_scope("users:read")
-    @ns.marshal_with(user_out)
+    @ns.response(200, "The user", user_out)
     @document_errors(ns, 403, 404)
     def get(self, user_id):
         """Read one user."""
-        return service.get_user(user_id)
+        return user_payload(service.get_user(user_id))
 
     @require_scope("users:write")
     @expect_json(ns, user_patch)
-    @ns.marshal_with(user_out)
+    @ns.response(200, "The changed user", user_out)
     @document_errors(ns, 400, 403, 404, 409, 413, 415, 422)
     def patch(self, user_id, body):
         """Change a user's profile, flags (`is_active`, `is_verified`) or roles."""
-        return service.update_user(service.get_user(user_id), body, actor=actor())
+        return user_payload(service.update_user(service.get_user(user_id), body, actor=actor()))
 
     @require_scope("users:write")
     @ns.response(204, "Deleted")

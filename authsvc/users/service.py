@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from flask_restx import marshal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -22,14 +21,36 @@ from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.users.models import Role, User, UserRole
-from authsvc.users.schemas import user_out
 
 SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def user_payload(user: User) -> dict[str, Any]:
-    """The user exactly as the API shows it (never the password hash)."""
-    return marshal(user, user_out)
+    """The user exactly as the API shows it (never the password hash).
+
+    Built by hand rather than with restx's ``marshal``, which costs about a
+    third of a list request; ``user_out`` documents the same fields, and a test
+    keeps the two in step.
+    """
+    return {
+        "id": str(user.id),
+        "email": user.email,
+        "username": user.username,
+        "display_name": user.display_name,
+        "avatar_url": user.avatar_url,
+        "is_verified": user.is_verified,
+        "is_active": user.is_active,
+        "roles": user.roles,
+        "metadata": user.user_metadata,
+        "external_user_id": user.external_user_id,
+        "last_login_at": _iso(user.last_login_at),
+        "created_at": _iso(user.created_at),
+        "updated_at": _iso(user.updated_at),
+    }
 
 
 def get_user(user_id: str | uuid.UUID) -> User:
@@ -53,7 +74,7 @@ def find_user_by_login(identifier: str) -> User | None:
 
 
 def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    statement = sa.select(User)
+    statement = sa.select(User).options(joinedload(User.role_links).joinedload(UserRole.role))
     if filters.get("email"):
         statement = statement.where(User.email_normalized == filters["email"].strip().lower())
     if filters.get("username"):

@@ -125,3 +125,13 @@ def test_list_rejects_bad_query_parameters(api_client, tenant):
     assert set(response.json["errors"]) == {"limit", "colour"}
     assert client.get("/users", query_string={"limit": 0}).status_code == 422
     assert client.get("/users", query_string={"cursor": "???"}).status_code == 422
+
+
+def test_user_payload_has_exactly_the_documented_fields(app, api_client, tenant, make_user):
+    """The hand-built serializer and the OpenAPI ``User`` model never drift apart."""
+    from authsvc.users.schemas import user_out
+
+    user = make_user(tenant)
+    assert set(user) == set(user_out)
+    listed = api_client(tenant, ["users:read"]).get("/users").json["items"][0]
+    assert set(listed) == set(user_out)

@@ -58,6 +58,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "INSTANCE_PATH": (None, str),
     "LOG_LEVEL": ("INFO", str),
     "MAX_CONTENT_LENGTH": (1024 * 1024, int),
+    # Reverse proxies in front of us whose X-Forwarded-* headers are trusted
+    # (client address, https, host); 0 trusts none.
+    "PROXY_FIX_HOPS": (0, int),
     # API keys: how long an in-process cache may serve a key lookup (0 = no cache).
     # Revocation reaches every process within this many seconds (at most 30).
     "APIKEYS_CACHE_TTL_SECONDS": (10, int),

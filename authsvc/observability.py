@@ -8,6 +8,7 @@ import secrets
 import time
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 log = logging.getLogger("authsvc.access")
 
@@ -52,6 +53,11 @@ def configure_logging(level: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        # Behind a load balancer the client address, scheme and host come from
+        # X-Forwarded-*; trusting exactly the configured number of hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start)
     app.after_request(_finish)

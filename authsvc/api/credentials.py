@@ -32,6 +32,7 @@ from authsvc.tenancy import ALL_TENANTS, bind_request_tenant
 from authsvc.tenants.models import Tenant
 
 HEADER = "X-API-Key"
+MAX_CACHED_KEYS = 50_000
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,11 @@ class KeyCache:
 
     def put(self, prefix: str, entry: _CachedKey) -> None:
         with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
+            # Evict the oldest entries rather than emptying the cache, so a
+            # process serving many tenants keeps its hot keys.
+            while len(self._entries) >= MAX_CACHED_KEYS:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries.pop(prefix, None)
             self._entries[prefix] = entry
 
     def forget(self, prefix: str) -> None:

@@ -50,3 +50,21 @@ def test_mail_retry_schedule_is_seconds_from_default_or_environment():
     assert load(environ={"AUTHSVC_MAIL_RETRY_SCHEDULE": "1, 2"})["MAIL_RETRY_SCHEDULE"] == [1, 2]
     with pytest.raises(ConfigError):
         load(environ={"AUTHSVC_MAIL_RETRY_SCHEDULE": "5,-1"})
+
+
+def test_proxy_hops_make_forwarded_client_address_and_scheme_trusted(tmp_path):
+    from flask import request
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'p.db'}", tmp_path, PROXY_FIX_HOPS=1)
+
+    @app.get("/whoami")
+    def whoami():
+        return {"ip": request.remote_addr, "secure": request.is_secure}
+
+    headers = {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"}
+    assert app.test_client().get("/whoami", headers=headers).json == {
+        "ip": "203.0.113.5",
+        "secure": True,
+    }

@@ -54,4 +54,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(wellknown.bp)
     admin.init_app(app)
     cli.init_app(app)
+    observability.trust_proxies(app)
     return app

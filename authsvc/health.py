@@ -36,8 +36,14 @@ class LivenessProbe:
                 ("Content-Type", "application/json"),
                 ("Content-Length", str(len(_LIVE_BODY))),
                 ("Cache-Control", "no-store"),
+                # The same baseline headers every other answer gets.
+                ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+                ("X-Frame-Options", "DENY"),
                 ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "same-origin"),
             ]
+            if environ.get("wsgi.url_scheme") == "https":
+                headers.append(("Strict-Transport-Security", "max-age=31536000"))
             start_response("200 OK", headers)
             return [] if environ["REQUEST_METHOD"] == "HEAD" else [_LIVE_BODY]
         return self.wsgi_app(environ, start_response)

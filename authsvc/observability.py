@@ -52,12 +52,16 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
 
 
-def init_app(app: Flask) -> None:
+def trust_proxies(app: Flask) -> None:
+    """Wrap the whole WSGI stack (call last), so every layer sees the real client."""
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         # Behind a load balancer the client address, scheme and host come from
         # X-Forwarded-*; trusting exactly the configured number of hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def init_app(app: Flask) -> None:
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start)
     app.after_request(_finish)

@@ -42,8 +42,10 @@ class User(TenantScoped, Timestamps, Base):
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_login_at: Mapped[datetime | None]
 
+    # Loaded on first use (token issue, API output): sign-in failures and
+    # lockouts never need them. Reads that show roles join-load them.
     role_links: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", overlaps="role"
+        cascade="all, delete-orphan", lazy="select", overlaps="role"
     )
 
     @property

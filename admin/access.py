@@ -95,7 +95,7 @@ def guard():
         # Switching away is allowed: a platform admin need not pass TOTP for a tenant
         # they do not want to work in.
         request.endpoint not in {"admin.mfa", "admin.logout", "admin.switch_tenant"}
-        and (current_user.totp_secret or mfa_required(g.admin_tenant))
+        and (current_user.has_totp or mfa_required(g.admin_tenant))
         and not session.get(sessions.MFA_OK)
     ):
         return redirect(url_for("admin.mfa"))

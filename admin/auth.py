@@ -43,7 +43,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _needs_second_factor(admin: Admin) -> bool:
-    if admin.totp_secret:
+    if admin.has_totp:
         return True
     tenant_ids = [m.tenant_id for m in admin.memberships]
     tenants = [db.session.get(Tenant, tenant_id) for tenant_id in tenant_ids]
@@ -112,7 +112,7 @@ def _totp_step(admin: Admin) -> tuple[bool, TotpForm]:
     session.setdefault("admin_totp_enrol", service.new_totp_secret())
     if not form.validate_on_submit():
         return False, form
-    if admin.totp_secret:
+    if admin.has_totp:
         ok = service.verify_totp(admin, form.code.data)
     else:
         ok = service.enable_totp(admin, session["admin_totp_enrol"], form.code.data)
@@ -124,7 +124,7 @@ def _totp_step(admin: Admin) -> tuple[bool, TotpForm]:
 
 
 def _render_totp(admin: Admin, form: TotpForm):
-    enrol_secret = None if admin.totp_secret else session.get("admin_totp_enrol")
+    enrol_secret = None if admin.has_totp else session.get("admin_totp_enrol")
     uri = service.totp_uri(admin, enrol_secret) if enrol_secret else None
     status = 401 if form.is_submitted() else 200
     return render_template("admin/mfa.html", form=form, secret=enrol_secret, uri=uri), status
@@ -132,8 +132,8 @@ def _render_totp(admin: Admin, form: TotpForm):
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST with a CSRF token, so no other site can sign an admin out)."""
+    """Sign out everywhere (a POST with a CSRF token: no other site can sign an admin out)."""
     if ActionForm().validate_on_submit():
-        sessions.end()
-        flash("You are signed out.", "info")
+        sessions.end(everywhere=True)
+        flash("You are signed out (in every browser).", "info")
     return redirect(url_for("admin.login"))

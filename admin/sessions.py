@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 
 from flask import current_app, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from authsvc.admins.models import Admin
-from authsvc.admins.service import record_login
+from authsvc.admins.service import end_all_sessions, record_login
 
 LOGIN_AT, SEEN_AT, MFA_OK = "admin_login_at", "admin_seen_at", "admin_mfa_ok"
 PENDING, PENDING_AT, TENANT = "admin_pending", "admin_pending_at", "admin_tenant_id"
+EPOCH = "admin_epoch"
 #: How long the password step stays valid while the admin looks up their TOTP code.
 PENDING_SECONDS = 300
 
@@ -33,6 +34,7 @@ def start(admin: Admin, mfa_ok: bool) -> None:
     login_user(admin)
     stamp = now()
     session[LOGIN_AT], session[SEEN_AT], session[MFA_OK] = stamp, stamp, mfa_ok
+    session[EPOCH] = admin.session_epoch
     record_login(admin)
 
 
@@ -49,7 +51,9 @@ def pending_admin_id() -> str | None:
 
 
 def expired() -> str | None:
-    """Why the signed-in session is over (idle or too old), or None while it is valid."""
+    """Why the signed-in session is over (signed out elsewhere, idle, too old), or None."""
+    if session.get(EPOCH) != current_user.session_epoch:
+        return "You were signed out. Please sign in again."
     config, stamp = current_app.config, now()
     if stamp - session.get(LOGIN_AT, 0) > config["ADMIN_SESSION_MAX_SECONDS"]:
         return "Your session reached its maximum length. Please sign in again."
@@ -62,6 +66,13 @@ def touch() -> None:
     session[SEEN_AT] = now()
 
 
-def end() -> None:
+def end(everywhere: bool = False) -> None:
+    """End this session; ``everywhere`` also ends the admin's sessions in other browsers.
+
+    Sessions are signed cookies, so a copied cookie would outlive a local sign-out;
+    bumping the admin's epoch makes every cookie issued before it worthless.
+    """
+    if everywhere and current_user.is_authenticated:
+        end_all_sessions(current_user._get_current_object())
     logout_user()
     session.clear()

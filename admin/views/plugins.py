@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, url_for
+from flask_login import current_user
 
 from admin import bp
 from admin.access import permissions, require_tenant
@@ -28,7 +29,8 @@ def plugins_page():
         "admin/plugins/list.html",
         plugins=[p for p in registry if p.permission in allowed],
         enabled=plugins.enabled_slugs(),
-        failures=registry.failures,
+        # Load errors name modules and exceptions: platform internals, not a tenant's business.
+        failures=registry.failures if current_user.is_platform_admin else {},
         safe_mode=current_app.config["SAFE_MODE"],
     )
 

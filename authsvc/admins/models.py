@@ -22,12 +22,19 @@ class Admin(UserMixin, Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(512))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Base32 TOTP seed. It must be readable to check codes, so unlike passwords it
-    # cannot be hashed; it is never shown again after enrolment.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # TOTP seed, encrypted at rest (authsvc.auth.secretbox): it must be readable to
+    # check codes, so unlike a password it cannot be hashed. Never shown after enrolment.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(200))
     # The last accepted TOTP time step: a code is accepted once (no replay).
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     last_login_at: Mapped[datetime | None]
+    # Panel sessions live in signed cookies; each carries the epoch it started in, and
+    # signing out bumps it, which ends every session of this admin in every browser.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_secret_encrypted is not None
 
     memberships: Mapped[list[AdminMembership]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from authsvc.admins.models import Admin, AdminMembership
+from authsvc.auth import secretbox
 from authsvc.db import utcnow
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
@@ -45,6 +46,9 @@ def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Adm
         admin.memberships.append(AdminMembership(tenant_id=tenant.id))
     db.session.commit()
     return admin
+
+
+TOTP_PURPOSE = "admin-totp"
 
 
 def authenticate(email: str, password: str) -> Admin | None:
@@ -98,11 +102,15 @@ def _accepted_step(secret: str, code: str, last_step: int | None) -> int | None:
     return None
 
 
+def _secret(admin: Admin) -> str:
+    return secretbox.decrypt(admin.totp_secret_encrypted, TOTP_PURPOSE).decode()
+
+
 def verify_totp(admin: Admin, code: str) -> bool:
     """Check a code against the admin's enrolled secret; each code works once."""
-    if not admin.totp_secret:
+    if not admin.has_totp:
         return False
-    step = _accepted_step(admin.totp_secret, code, admin.totp_last_step)
+    step = _accepted_step(_secret(admin), code, admin.totp_last_step)
     if step is None:
         return False
     admin.totp_last_step = step
@@ -115,11 +123,18 @@ def enable_totp(admin: Admin, secret: str, code: str) -> bool:
     step = _accepted_step(secret, code, None)
     if step is None:
         return False
-    admin.totp_secret, admin.totp_last_step = secret, step
+    admin.totp_secret_encrypted = secretbox.encrypt(secret.encode(), TOTP_PURPOSE)
+    admin.totp_last_step = step
     db.session.commit()
     return True
 
 
 def reset_totp(admin: Admin) -> None:
-    admin.totp_secret = admin.totp_last_step = None
+    admin.totp_secret_encrypted = admin.totp_last_step = None
+    db.session.commit()
+
+
+def end_all_sessions(admin: Admin) -> None:
+    """Invalidate every panel session of ``admin`` (their cookies carry the old epoch)."""
+    admin.session_epoch += 1
     db.session.commit()

@@ -164,3 +164,38 @@ def test_password_guessing_is_rate_limited(app, make_admin, tenant):
         for _ in range(11)
     ]
     assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
+def test_signing_out_ends_the_session_in_every_browser(app, make_admin, tenant):
+    email = make_admin(tenant)
+    first, second = AdminClient(app.test_client(), email), AdminClient(app.test_client(), email)
+    first.login(), second.login()
+    with first.client.session_transaction() as stolen:
+        copied = dict(stolen)
+    first.post("/admin/logout")
+    assert second.get("/admin/users").status_code == 302, "the other browser is signed out"
+    replay = app.test_client()
+    with replay.session_transaction() as session:
+        session.update(copied)
+    assert replay.get("/admin/users").status_code == 302, "a copied cookie is worthless"
+
+
+def test_admin_totp_secret_is_encrypted_at_rest(app, make_tenant, make_admin):
+    import sqlalchemy as sa
+
+    from authsvc.extensions import db
+
+    tenant = make_tenant(settings={"auth": {"require_mfa_for_admins": True}})
+    email = make_admin(tenant)
+    client = _login_with_code(app, email)
+    page = client.get("/admin/login/mfa")
+    secret = page.text.split('data-testid="totp-secret">')[1].split("<")[0]
+    token = csrf_token(page.text)
+    code = pyotp.TOTP(secret).now()
+    done = client.client.post("/admin/login/mfa", data={"code": code, "csrf_token": token})
+    assert done.status_code == 302
+    with app.app_context():
+        stored = db.session.execute(
+            sa.text("SELECT totp_secret_encrypted FROM admins WHERE email = :e"), {"e": email}
+        ).scalar_one()
+    assert stored and secret not in stored

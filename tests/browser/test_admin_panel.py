@@ -142,8 +142,8 @@ def test_platform_admin_creates_a_tenant_a_user_and_a_key_shown_once(page, live_
     page.get_by_role("button", name="Create key").click()
     key = page.get_by_test_id("new-key").input_value()
     assert re.fullmatch(r"ak_[a-z2-7]{12}_[\w-]{43}", key)
-    copy = page.get_by_role("button", name="Copy")
-    assert copy.is_visible(), "copy.js reveals the copy button"
+    # copy.js (deferred) reveals the copy button; wait for it rather than race it.
+    page.get_by_role("button", name="Copy").wait_for(state="visible")
     shoot(page, "05-api-key-created")
     page.goto(f"{live_url}/admin/api-keys")
     assert key not in page.content() and key.split("_")[1] in page.inner_text("table")

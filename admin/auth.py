@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from admin import bp, sessions
 from admin.access import mfa_required
 from admin.forms import ActionForm, LoginForm, TotpForm
 from authsvc.admins import service
 from authsvc.admins.models import Admin
+from authsvc.auth.mfa import qr_svg
 from authsvc.extensions import db, limiter, login_manager
 from authsvc.tenants.models import Tenant
 
@@ -126,8 +128,11 @@ def _totp_step(admin: Admin) -> tuple[bool, TotpForm]:
 def _render_totp(admin: Admin, form: TotpForm):
     enrol_secret = None if admin.has_totp else session.get("admin_totp_enrol")
     uri = service.totp_uri(admin, enrol_secret) if enrol_secret else None
+    # segno draws the SVG from our own URI (no user markup), so it may be inlined.
+    qr = Markup(qr_svg(uri)) if uri else None  # noqa: S704
     status = 401 if form.is_submitted() else 200
-    return render_template("admin/mfa.html", form=form, secret=enrol_secret, uri=uri), status
+    page = render_template("admin/mfa.html", form=form, secret=enrol_secret, uri=uri, qr=qr)
+    return page, status
 
 
 @bp.post("/logout")

@@ -53,9 +53,16 @@ def enrol(user, issuer_name: str) -> dict:
     factor.recovery_code_hashes, factor.last_used_step = [], None
     db.session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer_name)
+    return {"secret": secret, "otpauth_uri": uri, "qr_svg": qr_svg(uri)}
+
+
+def qr_svg(uri: str) -> str:
+    """An ``otpauth://`` URI as a QR code in SVG (no XML declaration, safe to inline)."""
     buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=4, title="TOTP QR code")
-    return {"secret": secret, "otpauth_uri": uri, "qr_svg": buffer.getvalue().decode()}
+    segno.make(uri, error="m").save(
+        buffer, kind="svg", scale=4, xmldecl=False, title="QR code for your authenticator app"
+    )
+    return buffer.getvalue().decode()
 
 
 def _hash_code(code: str) -> str:

@@ -122,6 +122,7 @@ def test_tenant_requiring_admin_mfa_enrols_then_asks_for_totp(app, make_tenant, 
     client = _login_with_code(app, email)
     page = client.get("/admin/login/mfa")
     secret = page.text.split('data-testid="totp-secret">')[1].split("<")[0]
+    assert "<svg" in page.text and "QR code" in page.text  # scannable enrolment
     token = csrf_token(page.text)
     wrong = client.client.post("/admin/login/mfa", data={"code": "000000", "csrf_token": token})
     assert wrong.status_code == 401 and "not valid" in wrong.text

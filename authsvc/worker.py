@@ -113,7 +113,9 @@ class Worker:
         try:
             while time.monotonic() < deadline:
                 self._next_run = dict.fromkeys(self._next_run, 0.0)
-                if self.run_once() == 0 and self.in_flight() == 0:
+                # Read before running: work finishing during run_once may have queued more.
+                busy = self.in_flight()
+                if self.run_once() == 0 and busy == 0:
                     return
                 if self.in_flight():
                     self._wake.wait(0.05)

@@ -17,10 +17,17 @@ FAST = {
 
 @pytest.fixture
 def webhook_config(app, monkeypatch):
-    """Apply FAST to the session's app for one test; tests may set more keys on it."""
-    for key, value in FAST.items():
-        monkeypatch.setitem(app.config, key, value)
-    return app.config
+    """Apply FAST to the session's app for one test; ``webhook_config(KEY=value)`` sets more.
+
+    Everything is restored when the test ends.
+    """
+
+    def configure(**values) -> None:
+        for key, value in values.items():
+            monkeypatch.setitem(app.config, key, value)
+
+    configure(**FAST)
+    return configure
 
 
 @pytest.fixture

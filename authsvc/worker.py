@@ -33,10 +33,14 @@ CHANNEL = "authsvc_events"
 WAKEABLE_INTERVAL_SECONDS = 60
 
 
-def wake(app: Flask) -> None:
-    """Wake every worker running in this process for ``app`` (cheap; safe from any thread)."""
+def wake(app: Flask, job: str | None = None) -> None:
+    """Wake every worker running in this process for ``app`` (cheap; safe from any thread).
+
+    With ``job``, only that job is run at once (e.g. the delivery job when a slot frees
+    up); otherwise every job with a short interval.
+    """
     for running in list(app.extensions.get(EXTENSION, ())):
-        running.wake()
+        running.wake(job)
 
 
 class Worker:
@@ -44,10 +48,12 @@ class Worker:
         self.app = app
         self.jobs: list[Job] = registry(app).jobs()
         self._wake = threading.Event()
+        self._woken: set[str | None] = set()
         self._stop = threading.Event()
         self._next_run = {job.name: 0.0 for job in self.jobs}
 
-    def wake(self) -> None:
+    def wake(self, job: str | None = None) -> None:
+        self._woken.add(job)
         self._wake.set()
 
     def stop(self) -> None:
@@ -84,8 +90,11 @@ class Worker:
         timeout = max(0.0, min(self._next_run.values(), default=now + 1) - now)
         if self._wake.wait(timeout):
             self._wake.clear()
+            woken, self._woken = self._woken, set()
             for job in self.jobs:
-                if job.interval_seconds <= WAKEABLE_INTERVAL_SECONDS:
+                if job.name in woken or (
+                    None in woken and job.interval_seconds <= WAKEABLE_INTERVAL_SECONDS
+                ):
                     self._next_run[job.name] = 0.0
 
     def run_forever(self) -> None:

@@ -50,9 +50,7 @@ def init_app(app: Flask) -> None:
     app.extensions[pool.EXTENSION] = {"pool": None, "lock": threading.Lock()}
     poll = app.config["WEBHOOKS_POLL_SECONDS"]
     register_job(app, "webhooks.fanout", fanout.fan_out, poll)
-    register_job(
-        app, "webhooks.deliver", pool.deliver, poll, in_flight=pool.in_flight, stop=pool.stop
-    )
+    register_job(app, pool.JOB, pool.deliver, poll, in_flight=pool.in_flight, stop=pool.stop)
     register_job(app, "webhooks.prune", fanout.prune, PRUNE_INTERVAL_SECONDS)
     _install_hooks()
     # httpx logs every request URL at INFO: receivers' URLs may carry tokens, and the

@@ -24,6 +24,7 @@ from authsvc.webhooks import attempt, delivery, sender
 
 log = logging.getLogger(__name__)
 EXTENSION = "authsvc.webhooks"
+JOB = "webhooks.deliver"
 
 
 class DeliveryPool:
@@ -65,7 +66,7 @@ class DeliveryPool:
         finally:
             with self._lock:
                 self._by_endpoint[claimed.endpoint_id] -= 1
-            worker.wake(self.app)
+            worker.wake(self.app, JOB)
 
     def close(self) -> None:
         self.closed = True
@@ -84,8 +85,11 @@ def _pool(app: Flask, create: bool = True) -> DeliveryPool | None:
 def deliver(app: Flask) -> int:
     """Job: claim due deliveries into the pool's free slots; returns how many it started."""
     pool = _pool(app)
-    free = pool.size - pool.in_flight()
-    if free <= 0 or pool.closed:
+    busy = pool.in_flight()
+    free = pool.size - busy
+    # A claim costs a query whatever its size: while more than half the slots are
+    # busy, wait for more of them to free up instead of claiming one at a time.
+    if pool.closed or free <= 0 or (busy and free < pool.size // 2):
         return 0
     rows = delivery.claim(app, pool.worker_id, free, pool.busy())
     if pool.closed:

@@ -10,6 +10,7 @@ key; it is sealed with AES-GCM under a key derived (HKDF) from
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -28,6 +29,7 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(random_bytes.token_bytes(24)).decode()
 
 
+@functools.lru_cache(maxsize=4)
 def _sealing_key(app_secret: str) -> bytes:
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"authsvc webhook secrets")
     return hkdf.derive(app_secret.encode())

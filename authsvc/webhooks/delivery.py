@@ -60,6 +60,23 @@ def lease_seconds(config) -> float:
     return 2 * config["WEBHOOKS_TIMEOUT_SECONDS"] + 5
 
 
+def due(now: datetime) -> tuple:
+    """Conditions of a claimable delivery.
+
+    They are repeated on the locking SELECT and on the UPDATE itself, not only in the
+    ranking subquery: PostgreSQL re-checks a row that another worker changed meanwhile
+    against the conditions of the statement that locks or updates it, but not against a
+    subquery's result, which comes from the statement's older snapshot. Without them a
+    delivery sent and recorded by another worker during this claim could be claimed again.
+    """
+    D = WebhookDelivery
+    return (
+        D.state == PENDING,
+        D.next_attempt_at <= now,
+        sa.or_(D.locked_until.is_(None), D.locked_until < now),
+    )
+
+
 def _pick(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> sa.Select:
     D, E = WebhookDelivery, WebhookEndpoint
     saturated = [endpoint for endpoint, count in busy.items() if count >= cap]
@@ -87,6 +104,7 @@ def _pick(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> sa
                 sa.select(ranked.c.tenant_id, ranked.c.id).where(ranked.c.slot <= cap)
             )
         )
+        .where(*due(now))
         .order_by(D.next_attempt_at)
         .limit(limit)
     )
@@ -102,7 +120,7 @@ def claim(app: Flask, worker_id: str, limit: int, busy: dict[uuid.UUID, int]) ->
         claimed = db.session.execute(
             sa.update(D)
             .where(sa.tuple_(D.tenant_id, D.id).in_(_pick(now, limit, busy, cap)))
-            .where(sa.or_(D.locked_until.is_(None), D.locked_until < now))
+            .where(*due(now))
             .values(
                 locked_by=worker_id,
                 locked_until=now + timedelta(seconds=lease_seconds(app.config)),

@@ -43,6 +43,8 @@ def _claim_events(limit: int) -> list[sa.Row]:
     statement = (
         sa.update(Event)
         .where(sa.tuple_(Event.tenant_id, Event.id).in_(pick))
+        # Re-checked on the latest row version (see delivery.due).
+        .where(Event.dispatched_at.is_(None))
         .values(dispatched_at=utcnow())
         .returning(Event.tenant_id, Event.id, Event.type, Event.created_at)
         .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)

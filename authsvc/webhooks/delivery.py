@@ -77,14 +77,14 @@ def due(now: datetime) -> tuple:
     )
 
 
-def _pick(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> sa.Select:
+def _candidates(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> sa.Select:
+    """Due deliveries spread over endpoints (at most ``cap`` in flight per endpoint)."""
     D, E = WebhookDelivery, WebhookEndpoint
     saturated = [endpoint for endpoint, count in busy.items() if count >= cap]
     window = (
         sa.select(D.tenant_id, D.id, D.endpoint_id, D.next_attempt_at)
         .join(E, sa.and_(E.tenant_id == D.tenant_id, E.id == D.endpoint_id))
-        .where(D.state == PENDING, D.next_attempt_at <= now, E.is_active.is_(True))
-        .where(sa.or_(D.locked_until.is_(None), D.locked_until < now))
+        .where(*due(now), E.is_active.is_(True))
         .order_by(D.next_attempt_at)
         .limit(CLAIM_WINDOW)
     )
@@ -95,32 +95,40 @@ def _pick(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> sa
     rank = sa.func.row_number().over(
         partition_by=window.c.endpoint_id, order_by=window.c.next_attempt_at
     )
-    ranked = sa.select(window.c.tenant_id, window.c.id, (rank + in_flight).label("slot"))
-    ranked = ranked.subquery()
-    pick = (
-        sa.select(D.tenant_id, D.id)
-        .where(
-            sa.tuple_(D.tenant_id, D.id).in_(
-                sa.select(ranked.c.tenant_id, ranked.c.id).where(ranked.c.slot <= cap)
-            )
-        )
-        .where(*due(now))
-        .order_by(D.next_attempt_at)
+    ranked = sa.select(
+        window.c.tenant_id, window.c.id, window.c.next_attempt_at, (rank + in_flight).label("slot")
+    ).subquery()
+    return (
+        sa.select(ranked.c.tenant_id, ranked.c.id)
+        .where(ranked.c.slot <= cap)
+        .order_by(ranked.c.next_attempt_at)
         .limit(limit)
+        .execution_options(**{ALL_TENANTS: True})
     )
-    return pick.with_for_update(skip_locked=True) if is_postgres() else pick
 
 
 def claim(app: Flask, worker_id: str, limit: int, busy: dict[uuid.UUID, int]) -> list[Claimed]:
-    """Lease up to ``limit`` due deliveries to ``worker_id``; platform-level (all tenants)."""
+    """Lease up to ``limit`` due deliveries to ``worker_id``; platform-level (all tenants).
+
+    Candidates are read first, then leased by key with the due conditions checked
+    again on each row (two short statements: a single UPDATE with the ranking as
+    its subquery can get a plan that re-runs the ranking for every row).
+    """
     with app.app_context():
         now = utcnow()
         cap = app.config["WEBHOOKS_PER_ENDPOINT_CONCURRENCY"]
+        keys = [tuple(row) for row in db.session.execute(_candidates(now, limit, busy, cap))]
+        # End the read (SQLite cannot turn a stale read transaction into a write).
+        db.session.rollback()
+        if not keys:
+            return []
         D = WebhookDelivery
+        lock = sa.select(D.tenant_id, D.id).where(sa.tuple_(D.tenant_id, D.id).in_(keys), *due(now))
+        if is_postgres():
+            lock = lock.with_for_update(skip_locked=True)
         claimed = db.session.execute(
             sa.update(D)
-            .where(sa.tuple_(D.tenant_id, D.id).in_(_pick(now, limit, busy, cap)))
-            .where(*due(now))
+            .where(sa.tuple_(D.tenant_id, D.id).in_(lock), *due(now))
             .values(
                 locked_by=worker_id,
                 locked_until=now + timedelta(seconds=lease_seconds(app.config)),

@@ -49,7 +49,10 @@ def _current_tenant() -> Tenant | None:
         if may_administer(tenant_id):
             return db.session.get(Tenant, tenant_id)
     tenants = allowed_tenants()
-    return tenants[0] if tenants else None
+    # Until the admin picks one, prefer a tenant that does not demand TOTP, so a
+    # platform admin is not stopped by whichever tenant happens to sort first.
+    relaxed = [tenant for tenant in tenants if not mfa_required(tenant)]
+    return (relaxed or tenants or [None])[0]
 
 
 def permissions() -> set[str]:

@@ -127,7 +127,7 @@ def _on_tenant_changed(_sender, tenant_id: uuid.UUID) -> None:
 
 
 def _load(prefix: str) -> _CachedKey:
-    row = db.session.execute(
+    rows = db.session.execute(
         sa.select(ApiKey, Tenant.slug, Tenant.is_active, Tenant.settings)
         .join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(ApiKey.prefix == prefix)
@@ -135,7 +135,7 @@ def _load(prefix: str) -> _CachedKey:
         .execution_options(**{ALL_TENANTS: True})
     ).all()
     # Two keys sharing a random prefix would be ambiguous: accept neither.
-    row = row[0] if len(row) == 1 else None
+    row = rows[0] if len(rows) == 1 else None
     now = time.monotonic()
     if row is None:
         return _CachedKey(None, "", None, False, now)

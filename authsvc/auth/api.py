@@ -57,7 +57,7 @@ class Register(Resource):
     def post(self, body):
         """Sign up with email, optional username, and password."""
         user = service.register(body, context.from_request(body))
-        return marshal(user, user_out), 201
+        return user_payload(user), 201
 
 
 @auth_ns.route("/login")
@@ -138,7 +138,7 @@ class VerifyEmail(Resource):
     @document_errors(auth_ns, 400, 403, 413, 415, 422)
     def post(self, body):
         """Confirm an email address with the token from the verification email."""
-        return marshal(service.verify_email(body["token"]), user_out)
+        return user_payload(service.verify_email(body["token"]))
 
 
 @auth_ns.route("/resend-verification")

@@ -82,12 +82,9 @@ def check(names: list[str]) -> Verdict:
 def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
     """Count a failure; returns the subjects that became locked by it."""
     client = redis_client()
-    fail = (lambda name: _fail_redis(client, name, policy)) if client else _fail_db_for(policy)
-    return [name for name in names if fail(name)]
-
-
-def _fail_db_for(policy: AuthPolicy):
-    return lambda name: _fail_db(name, policy)
+    if client is not None:
+        return [name for name in names if _fail_redis(client, name, policy)]
+    return [name for name in names if _fail_db(name, policy)]
 
 
 def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:

@@ -1,12 +1,12 @@
 """Claiming due deliveries, sending them concurrently, recording each attempt.
 
 Rationale: a delivery is claimed with a lease (``locked_by`` /
-``locked_until``) in one ``UPDATE ... RETURNING``: on PostgreSQL its
-subquery locks rows ``FOR UPDATE SKIP LOCKED`` so concurrent workers take
-disjoint rows without waiting; on SQLite the statement holds the database
-write lock. A worker killed mid-send never records its attempt, so the lease
-runs out and another worker sends it again (at-least-once; receivers
-de-duplicate on ``webhook-id``). Recording is guarded by the lease holder,
+``locked_until``) in one ``UPDATE ... RETURNING``: on PostgreSQL its CTE
+locks rows ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint
+rows without waiting; on SQLite the statement holds the database write lock.
+A worker killed mid-send never records its attempt, so the lease runs out
+and another worker sends it again (at-least-once; receivers de-duplicate on
+``webhook-id``). Recording is guarded by the lease holder,
 so a late result from a worker whose lease expired is dropped.
 
 The claim takes at most the pool's free slots, and per endpoint at most
@@ -17,6 +17,7 @@ flight for it, so one slow receiver cannot occupy every slot.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +33,8 @@ from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
 # How many due rows one claim looks at when spreading slots over endpoints.
 CLAIM_WINDOW = 1000
+# Claims in a row when other workers took some of the candidates first.
+CLAIM_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,11 @@ def lease_seconds(config) -> float:
 def due(now: datetime) -> tuple:
     """Conditions of a claimable delivery.
 
-    They are repeated on the locking SELECT and on the UPDATE itself, not only in the
-    ranking subquery: PostgreSQL re-checks a row that another worker changed meanwhile
-    against the conditions of the statement that locks or updates it, but not against a
-    subquery's result, which comes from the statement's older snapshot. Without them a
-    delivery sent and recorded by another worker during this claim could be claimed again.
+    They are repeated on the locking SELECT, not only in the candidate query:
+    PostgreSQL re-checks a row that another worker changed meanwhile against the
+    conditions of the statement that locks it, but a candidate list comes from an
+    older snapshot. Without them a delivery sent and recorded by another worker
+    during this claim could be claimed again.
     """
     D = WebhookDelivery
     return (
@@ -112,33 +115,67 @@ def claim(app: Flask, worker_id: str, limit: int, busy: dict[uuid.UUID, int]) ->
 
     Candidates are read first, then leased by key with the due conditions checked
     again on each row (two short statements: a single UPDATE with the ranking as
-    its subquery can get a plan that re-runs the ranking for every row).
+    its subquery can get a plan that re-runs the ranking for every row). Workers
+    woken together read the same candidates, and only one of them leases each: the
+    others try again at once, a few times, instead of idling until the next wake-up.
     """
+    rows: list[Claimed] = []
+    busy = Counter(busy)
     with app.app_context():
-        now = utcnow()
-        cap = app.config["WEBHOOKS_PER_ENDPOINT_CONCURRENCY"]
-        keys = [tuple(row) for row in db.session.execute(_candidates(now, limit, busy, cap))]
-        # End the read (SQLite cannot turn a stale read transaction into a write).
+        for _try in range(CLAIM_TRIES):
+            wanted, leased = _claim_once(app, worker_id, limit - len(rows), busy)
+            rows += leased
+            if len(leased) == wanted or len(rows) >= limit:
+                break
+            busy.update(row.endpoint_id for row in leased)
+    return rows
+
+
+def _claim_once(
+    app: Flask, worker_id: str, limit: int, busy: dict[uuid.UUID, int]
+) -> tuple[int, list[Claimed]]:
+    """(how many candidates there were, the ones leased) in one transaction."""
+    now = utcnow()
+    cap = app.config["WEBHOOKS_PER_ENDPOINT_CONCURRENCY"]
+    keys = [tuple(row) for row in db.session.execute(_candidates(now, limit, busy, cap))]
+    if not is_postgres():
+        # End the read: SQLite cannot turn a stale read transaction into a write.
         db.session.rollback()
-        if not keys:
-            return []
-        D = WebhookDelivery
-        lock = sa.select(D.tenant_id, D.id).where(sa.tuple_(D.tenant_id, D.id).in_(keys), *due(now))
-        if is_postgres():
-            lock = lock.with_for_update(skip_locked=True)
-        claimed = db.session.execute(
-            sa.update(D)
-            .where(sa.tuple_(D.tenant_id, D.id).in_(lock), *due(now))
-            .values(
-                locked_by=worker_id,
-                locked_until=now + timedelta(seconds=lease_seconds(app.config)),
-            )
-            .returning(D.tenant_id, D.id)
-            .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
-        ).all()
-        rows = _load(claimed) if claimed else []
-        db.session.commit()
-        return rows
+    if not keys:
+        db.session.rollback()
+        return 0, []
+    claimed = db.session.execute(_lease(keys, now, worker_id, lease_seconds(app.config))).all()
+    rows = _load(claimed) if claimed else []
+    db.session.commit()
+    return len(keys), rows
+
+
+def _lease(keys: list[tuple], now: datetime, worker_id: str, seconds: float) -> sa.Update:
+    """Lease the candidates that are still due and that no other worker is locking.
+
+    The rows are locked in a CTE (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) that finds
+    them by primary key (``= ANY`` on both columns, an index condition) and the UPDATE
+    joins it: an ``IN (subquery FOR UPDATE)`` got a plan re-running the locking
+    subquery for every pending row (seconds per claim with a few thousand queued).
+    """
+    D = WebhookDelivery
+    tenants = sorted({tenant for tenant, _id in keys})
+    lock = sa.select(D.tenant_id, D.id).where(
+        D.tenant_id.in_(tenants),
+        D.id.in_([key for _tenant, key in keys]),
+        sa.tuple_(D.tenant_id, D.id).in_(keys),
+        *due(now),
+    )
+    if is_postgres():
+        lock = lock.with_for_update(skip_locked=True)
+    locked = lock.cte("locked")
+    return (
+        sa.update(D)
+        .where(D.tenant_id == locked.c.tenant_id, D.id == locked.c.id)
+        .values(locked_by=worker_id, locked_until=now + timedelta(seconds=seconds))
+        .returning(D.tenant_id, D.id)
+        .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
+    )
 
 
 def _load(keys: list[sa.Row]) -> list[Claimed]:

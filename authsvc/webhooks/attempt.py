@@ -1,7 +1,9 @@
 """One delivery attempt: build the Standard Webhooks message, send it, record the outcome.
 
-Runs under ``tenant_context`` of the delivery's tenant, so every read and
-write here is scoped like a request of that tenant. The outcome decides the
+Sending needs no database. Recording takes the outcomes of many attempts at
+once (see :mod:`authsvc.webhooks.outcomes`); the endpoint health that follows
+from each is written under ``tenant_context`` of its tenant, scoped like a
+request of that tenant. The outcome decides the
 delivery's next state: succeeded; pending again after the next back-off
 step (the retry schedule with jitter, at least ``Retry-After``); or failed
 after the last attempt or on a final answer. Endpoint health is tracked on
@@ -14,17 +16,17 @@ from __future__ import annotations
 import json
 import logging
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
-from authsvc.webhooks import health, sender, signing
+from authsvc.webhooks import health, outcomes, sender, signing
 from authsvc.webhooks.delivery import Claimed
-from authsvc.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookDelivery
+from authsvc.webhooks.models import FAILED, PENDING, SUCCEEDED
 
 log = logging.getLogger(__name__)
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
@@ -67,34 +69,58 @@ def next_delay(attempt: int, outcome: sender.Outcome, schedule: list[int]) -> fl
     return delay
 
 
-def perform(app: Flask, worker_id: str, client, claimed: Claimed) -> sender.Outcome:
-    """Send one attempt and record it; used by the worker's delivery pool threads."""
-    with app.app_context(), tenant_context(claimed.tenant_id):
-        config = current_app.config
-        now = utcnow()
-        body = message(claimed)
-        headers = signing.headers(
-            signing_secrets(claimed, config["SECRET_KEY"], now), str(claimed.event_id), now, body
-        )
-        outcome = sender.send(
-            client,
-            claimed.url,
-            body,
-            headers,
-            config["WEBHOOK_ALLOW_PRIVATE_TARGETS"],
-            config["WEBHOOKS_TIMEOUT_SECONDS"],
-        )
-        record(worker_id, claimed, outcome, config["WEBHOOK_RETRY_SCHEDULE"])
-        return outcome
-
-
-def record(worker_id: str, claimed: Claimed, outcome: sender.Outcome, schedule) -> None:
+def send(app: Flask, client, claimed: Claimed) -> sender.Outcome:
+    """Build, sign and send one attempt; touches no database (the pool's send threads)."""
+    config = app.config
     now = utcnow()
+    body = message(claimed)
+    headers = signing.headers(
+        signing_secrets(claimed, config["SECRET_KEY"], now), str(claimed.event_id), now, body
+    )
+    return sender.send(
+        client,
+        claimed.url,
+        body,
+        headers,
+        config["WEBHOOK_ALLOW_PRIVATE_TARGETS"],
+        config["WEBHOOKS_TIMEOUT_SECONDS"],
+    )
+
+
+def perform(app: Flask, worker_id: str, client, claimed: Claimed) -> sender.Outcome:
+    """Send one attempt and record it at once."""
+    outcome = send(app, client, claimed)
+    record(app, worker_id, [(claimed, outcome)])
+    return outcome
+
+
+def record(app: Flask, worker_id: str, results: list[tuple[Claimed, sender.Outcome]]) -> int:
+    """Record finished attempts in one transaction; returns how many were still leased.
+
+    Results whose lease ran out (another worker owns the delivery now) are dropped
+    with a warning, and so is their effect on the endpoint's health.
+    """
+    with app.app_context():
+        now = utcnow()
+        schedule = current_app.config["WEBHOOK_RETRY_SCHEDULE"]
+        rows = [_outcome_values(claimed, outcome, now, schedule) for claimed, outcome in results]
+        kept = outcomes.write(worker_id, rows)
+        recorded = [(c, o) for c, o in results if (c.tenant_id, c.id) in kept]
+        for claimed, _outcome in results:
+            if (claimed.tenant_id, claimed.id) not in kept:
+                log.warning("delivery %s: lease lost before recording the attempt", claimed.id)
+        _track_health(recorded, now)
+        db.session.commit()
+        return len(recorded)
+
+
+def _outcome_values(claimed: Claimed, outcome: sender.Outcome, now: datetime, schedule) -> dict:
+    """The delivery row's new values after this attempt."""
     attempt = claimed.attempts + 1
     values = {
+        "tenant_id": claimed.tenant_id,
+        "id": claimed.id,
         "attempts": attempt,
-        "locked_by": None,
-        "locked_until": None,
         "last_status_code": outcome.status_code,
         "last_latency_ms": outcome.latency_ms,
         "last_error": outcome.error,
@@ -105,26 +131,34 @@ def record(worker_id: str, claimed: Claimed, outcome: sender.Outcome, schedule) 
     if outcome.success:
         values.update(state=SUCCEEDED, completed_at=now, next_attempt_at=None)
     elif delay is not None:
-        values.update(state=PENDING, next_attempt_at=now + timedelta(seconds=delay))
+        retry_at = now + timedelta(seconds=delay)
+        values.update(state=PENDING, completed_at=None, next_attempt_at=retry_at)
     else:
         values.update(state=FAILED, completed_at=now, next_attempt_at=None)
-    updated = db.session.execute(
-        sa.update(WebhookDelivery)
-        .where(WebhookDelivery.id == claimed.id, WebhookDelivery.locked_by == worker_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if updated.rowcount != 1:
-        # The lease ran out and another worker owns the delivery now.
-        log.warning("delivery %s: lease lost before recording the attempt", claimed.id)
-        db.session.rollback()
-        return
-    if outcome.success:
-        stale = claimed.last_success_at is None or claimed.last_success_at < now - timedelta(
-            seconds=SUCCESS_TOUCH_SECONDS
-        )
-        if claimed.failing_since is not None or stale:
-            health.mark_success(claimed.endpoint_id, now)
-    else:
-        health.mark_failure(claimed.endpoint_id, claimed.failing_since, now, outcome)
-    db.session.commit()
+    return values
+
+
+def _track_health(recorded: list[tuple[Claimed, sender.Outcome]], now: datetime) -> None:
+    """Endpoint health after these attempts, in the order they finished.
+
+    A success touches the endpoint at most once per batch, and only when it was
+    failing or its ``last_success_at`` is stale; a success after a failure of
+    the same batch always does, so it resets the failure clock.
+    """
+    last: dict[uuid.UUID, bool] = {}
+    touch_before = now - timedelta(seconds=SUCCESS_TOUCH_SECONDS)
+    for claimed, outcome in recorded:
+        endpoint = claimed.endpoint_id
+        with tenant_context(claimed.tenant_id):
+            if outcome.success:
+                if last.get(endpoint) is True:
+                    continue
+                stale = claimed.last_success_at is None or claimed.last_success_at < touch_before
+                if claimed.failing_since is not None or stale or last.get(endpoint) is False:
+                    health.mark_success(endpoint, now)
+                    last[endpoint] = True
+            else:
+                health.mark_failure(endpoint, claimed.failing_since, now, outcome)
+                # Disabling stages an event and mails, stamped with the bound tenant.
+                db.session.flush()
+                last[endpoint] = False

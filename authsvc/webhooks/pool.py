@@ -1,10 +1,14 @@
-"""The worker's delivery pool: a thread per concurrent attempt and one pooled HTTP client.
+"""The worker's delivery pool: a thread per concurrent send, one recorder, one HTTP client.
 
 The ``webhooks.deliver`` job claims only as many deliveries as the pool has
-free slots and hands them over, so nothing is claimed that waits in a queue;
-each finished attempt wakes the worker loop to refill its slot. Stopping the
-pool waits for attempts in flight (bounded by the send timeout) and never
-starts new ones.
+free slots and hands them over, so nothing is claimed that waits in a queue.
+Send threads only send; the recorder thread writes every result that has
+finished meanwhile in one transaction (:mod:`authsvc.webhooks.outcomes`), so
+under load many results share a statement and a commit, while a lone result
+is written at once. A slot stays taken until its result is recorded (the
+lease is held until then), and each recorded batch wakes the worker loop to
+refill the slots. Stopping the pool waits for sends in flight (bounded by the
+send timeout), records their results and never starts new ones.
 """
 
 from __future__ import annotations
@@ -42,7 +46,14 @@ class DeliveryPool:
         self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="webhook-send")
         self._lock = threading.Lock()
         self._by_endpoint: Counter[uuid.UUID] = Counter()
+        self._finished: list[tuple[delivery.Claimed, sender.Outcome]] = []
+        self._result_ready = threading.Condition(self._lock)
+        self._draining = False
         self.closed = False
+        self._recorder = threading.Thread(
+            target=self._record_loop, name="webhook-record", daemon=True
+        )
+        self._recorder.start()
 
     def in_flight(self) -> int:
         with self._lock:
@@ -59,18 +70,44 @@ class DeliveryPool:
 
     def _run(self, claimed: delivery.Claimed) -> None:
         try:
-            attempt.perform(self.app, self.worker_id, self.client, claimed)
+            outcome = attempt.send(self.app, self.client, claimed)
         except Exception:
             # The lease stays; the delivery is retried when it expires.
             log.exception("delivery %s: attempt failed unexpectedly", claimed.id)
-        finally:
+            self._release_slots([claimed])
+            return
+        with self._lock:
+            self._finished.append((claimed, outcome))
+            self._result_ready.notify()
+
+    def _record_loop(self) -> None:
+        while True:
             with self._lock:
+                while not self._finished and not self._draining:
+                    self._result_ready.wait()
+                if not self._finished:
+                    return
+                batch, self._finished = self._finished, []
+            try:
+                attempt.record(self.app, self.worker_id, batch)
+            except Exception:
+                # The leases stay; these deliveries are retried when they expire.
+                log.exception("recording %d webhook attempts failed", len(batch))
+            self._release_slots([claimed for claimed, _outcome in batch])
+
+    def _release_slots(self, rows: list[delivery.Claimed]) -> None:
+        with self._lock:
+            for claimed in rows:
                 self._by_endpoint[claimed.endpoint_id] -= 1
-            worker.wake(self.app, JOB)
+        worker.wake(self.app, JOB)
 
     def close(self) -> None:
         self.closed = True
         self._executor.shutdown(wait=True)
+        with self._lock:
+            self._draining = True
+            self._result_ready.notify()
+        self._recorder.join()
         self.client.close()
 
 

@@ -22,13 +22,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(settings)
 
-    from authsvc import errors, mail, models, observability, security_headers, tenancy, themes
+    from authsvc import (
+        connections,
+        errors,
+        mail,
+        models,
+        observability,
+        security_headers,
+        tenancy,
+        themes,
+    )
     from authsvc.extensions import csrf, db, limiter, migrate
 
     # Observability first: its after_request hook then runs last and sees the final response.
     observability.init_app(app)
     models.import_all()
     db.init_app(app)
+    connections.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     tenancy.init_app(app)

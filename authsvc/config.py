@@ -53,6 +53,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "ENV": ("development", str),
     "SECRET_KEY": (None, str),
     "DATABASE_URL": (None, str),
+    # Pooled connections idle longer than this are pinged before use (see connections.py).
+    "DATABASE_IDLE_PING_SECONDS": (30, int),
     "REDIS_URL": (None, str),
     "BASE_URL": ("http://127.0.0.1:8000", str),
     "INSTANCE_PATH": (None, str),
@@ -216,4 +218,5 @@ def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # WAL lets the embedded worker read while a request writes.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # No pool_pre_ping: connections.py pings only connections that sat idle.
+    return {"pool_size": 10, "max_overflow": 10}

@@ -8,7 +8,8 @@ from flask_restx import Api
 from authsvc.api import cors
 from authsvc.api.credentials import current_principal, rate_limit_value
 from authsvc.errors import handle_exception
-from authsvc.extensions import csrf, limiter
+from authsvc.connections import SAFE_METHODS, mark_read_only
+from authsvc.extensions import csrf, db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -61,6 +62,13 @@ def _namespaces():
         (webhooks_ns, "/webhooks"),
         (events_ns, "/events"),
     ]
+
+
+@bp.before_request
+def _read_only_if_safe() -> None:
+    # Before the key lookup, which is then the request's first autocommit read.
+    if request.method in SAFE_METHODS:
+        mark_read_only(db.session())
 
 
 @bp.before_request

@@ -15,7 +15,7 @@ from authsvc.auth.settings import policy_for
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.pagination import page_limit
-from authsvc.users import importer, service
+from authsvc.users import importer, reads, service
 from authsvc.users.schemas import ALL, user_in, user_out, user_page, user_patch
 from authsvc.users.service import user_payload
 
@@ -66,8 +66,10 @@ class UserList(Resource):
     def get(self):
         """List users, oldest first, with cursor pagination, filters and prefix search."""
         args = parse_query(list_args)
-        page = service.list_users(args, args["cursor"], page_limit(args["limit"]))
-        return {"items": [user_payload(u) for u in page.items], "next_cursor": page.next_cursor}
+        page = reads.read_users_page(
+            service.user_filters(args), args["cursor"], page_limit(args["limit"])
+        )
+        return {"items": page.items, "next_cursor": page.next_cursor}
 
     @require_scope("users:write")
     @expect_json(ns, user_in)
@@ -86,7 +88,7 @@ class UserItem(Resource):
     @document_errors(ns, 403, 404)
     def get(self, user_id):
         """Read one user."""
-        return user_payload(service.get_user(user_id))
+        return reads.read_user(user_id)
 
     @require_scope("users:write")
     @expect_json(ns, user_patch)

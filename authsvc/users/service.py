@@ -21,36 +21,14 @@ from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.users.models import Role, User, UserRole
+from authsvc.users.reads import shape_user
 
 SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def user_payload(user: User) -> dict[str, Any]:
-    """The user exactly as the API shows it (never the password hash).
-
-    Built by hand rather than with restx's ``marshal``, which costs about a
-    third of a list request; ``user_out`` documents the same fields, and a test
-    keeps the two in step.
-    """
-    return {
-        "id": str(user.id),
-        "email": user.email,
-        "username": user.username,
-        "display_name": user.display_name,
-        "avatar_url": user.avatar_url,
-        "is_verified": user.is_verified,
-        "is_active": user.is_active,
-        "roles": user.roles,
-        "metadata": user.user_metadata,
-        "external_user_id": user.external_user_id,
-        "last_login_at": _iso(user.last_login_at),
-        "created_at": _iso(user.created_at),
-        "updated_at": _iso(user.updated_at),
-    }
+    """The user exactly as the API shows it (never the password hash)."""
+    return shape_user(user, user.roles)
 
 
 def get_user(user_id: str | uuid.UUID) -> User:
@@ -73,24 +51,35 @@ def find_user_by_login(identifier: str) -> User | None:
     return db.session.execute(sa.select(User).where(column == normalized)).scalar_one_or_none()
 
 
-def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    statement = sa.select(User).options(joinedload(User.role_links).joinedload(UserRole.role))
+def user_filters(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for the list filters: email, username, flags, prefix search ``q``."""
+    where = []
     if filters.get("email"):
-        statement = statement.where(User.email_normalized == filters["email"].strip().lower())
+        where.append(User.email_normalized == filters["email"].strip().lower())
     if filters.get("username"):
-        statement = statement.where(User.username_normalized == filters["username"].lower())
+        where.append(User.username_normalized == filters["username"].lower())
     for flag in ("is_verified", "is_active"):
         if filters.get(flag) is not None:
-            statement = statement.where(getattr(User, flag).is_(filters[flag]))
+            where.append(getattr(User, flag).is_(filters[flag]))
     if filters.get("q"):
         prefix = _escape_like(filters["q"].strip().lower()) + "%"
-        statement = statement.where(
+        where.append(
             sa.or_(
                 User.email_normalized.like(prefix, escape="\\"),
                 User.username_normalized.like(prefix, escape="\\"),
                 sa.func.lower(User.display_name).like(prefix, escape="\\"),
             )
         )
+    return where
+
+
+def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """A page of user objects (the panel); the API reads :func:`reads.read_users_page`."""
+    statement = (
+        sa.select(User)
+        .where(*user_filters(filters))
+        .options(joinedload(User.role_links).joinedload(UserRole.role))
+    )
     return paginate(db.session, statement, User.id, cursor, limit)
 
 

@@ -135,3 +135,28 @@ def test_user_payload_has_exactly_the_documented_fields(app, api_client, tenant,
     assert set(user) == set(user_out)
     listed = api_client(tenant, ["users:read"]).get("/users").json["items"][0]
     assert set(listed) == set(user_out)
+
+
+def test_reads_show_a_user_exactly_as_writes_do(app, api_client, tenant):
+    """Reads select columns; writes serialise objects: the API must not tell them apart."""
+    client = api_client(tenant, ["users:read", "users:write"])
+    created = client.post(
+        "/users",
+        json={
+            "email": "Shape@Example.com",
+            "username": "shape",
+            "display_name": "Shape",
+            "password": "correct horse battery staple",
+            "roles": ["admin", "member"],
+            "metadata": {"plan": "pro", "seats": 3},
+            "external_user_id": "ext-1",
+        },
+    )
+    assert created.status_code == 201, created.json
+    bare = client.post("/users", json={"email": "bare@example.com"}).json
+    changed = client.patch(f"/users/{bare['id']}", json={"roles": []}).json
+    assert changed["roles"] == []
+    for written in (created.json, changed):
+        assert client.get(f"/users/{written['id']}").json == written
+        listed = client.get("/users", query_string={"email": written["email"]}).json["items"]
+        assert listed == [written]

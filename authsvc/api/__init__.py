@@ -7,8 +7,8 @@ from flask_restx import Api
 
 from authsvc.api import cors
 from authsvc.api.credentials import current_principal, rate_limit_value
-from authsvc.errors import handle_exception
 from authsvc.connections import SAFE_METHODS, mark_read_only
+from authsvc.errors import handle_exception
 from authsvc.extensions import csrf, db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

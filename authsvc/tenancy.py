@@ -70,21 +70,42 @@ def _unbind_request_tenant(_exc: BaseException | None = None) -> None:
         _current.reset(token)
 
 
+# The criteria are built once: the tenant travels as a bound parameter, so a
+# statement compiles and caches identically for every tenant and the ORM does
+# not re-evaluate a closure on each execution.
+TENANT_PARAM = "authsvc_tenant_id"
+_TENANT_ID = sa.bindparam(TENANT_PARAM)
+_TENANT_CRITERIA = with_loader_criteria(
+    TenantOwned,
+    lambda cls: cls.tenant_id == _TENANT_ID,
+    include_aliases=True,
+    track_closure_variables=False,
+)
+_NOTHING = with_loader_criteria(TenantOwned, lambda cls: sa.false(), include_aliases=True)
+
+
+def _with_tenant_param(parameters, tenant_id: uuid.UUID | None):
+    if isinstance(parameters, list):
+        return [{**row, TENANT_PARAM: tenant_id} for row in parameters]
+    return {**(parameters or {}), TENANT_PARAM: tenant_id}
+
+
 def _scope_statement(state: ORMExecuteState) -> None:
+    tenant_id = _current.get()
     if state.is_column_load or state.is_relationship_load:
+        # These loads inherit the criteria of the statement that loaded the
+        # parent object; they need the bound tenant as much as it did.
+        state.parameters = _with_tenant_param(state.parameters, tenant_id)
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get(ALL_TENANTS):
         return
-    tenant_id = _current.get()
     if tenant_id is None:
-        criteria = with_loader_criteria(TenantOwned, lambda cls: sa.false(), include_aliases=True)
-    else:
-        criteria = with_loader_criteria(
-            TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
-        )
-    state.statement = state.statement.options(criteria)
+        state.statement = state.statement.options(_NOTHING)
+        return
+    state.statement = state.statement.options(_TENANT_CRITERIA)
+    state.parameters = _with_tenant_param(state.parameters, tenant_id)
 
 
 def _guard_writes(session: Session, _flush_context, _instances) -> None:

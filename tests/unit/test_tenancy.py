@@ -31,6 +31,30 @@ def test_bound_context_sees_only_its_tenant(app, two_tenants_with_users):
         assert ids == [user_a["id"]]
 
 
+def test_one_cached_statement_answers_each_tenant_with_its_own_rows(app, two_tenants_with_users):
+    """The tenant is a bound parameter of a shared compiled statement, never baked into it."""
+    a, b, user_a, user_b = two_tenants_with_users
+    statement = sa.select(User.id, User.email)
+    for (tenant_id, *_), expected in ((a, user_a), (b, user_b), (a, user_a)):
+        with app.app_context(), tenant_context(tenant_id):
+            rows = db.session.execute(statement).all()
+            assert [str(row.id) for row in rows] == [expected["id"]]
+            by_other_id = sa.select(User.id).where(User.id == uuid.UUID(user_b["id"]))
+            found = db.session.execute(by_other_id).scalars().all()
+            assert found == ([] if expected is user_a else [uuid.UUID(user_b["id"])])
+
+
+def test_lazy_loads_are_scoped_to_the_tenant_bound_when_they_run(app, two_tenants_with_users):
+    a, _b, user_a, _user_b = two_tenants_with_users
+    with app.app_context(), tenant_context(a[0]):
+        user = db.session.execute(sa.select(User)).scalar_one()
+        assert str(user.id) == user_a["id"]
+        assert user.roles == ["member"]  # role_links, then each link's role, loaded lazily
+        db.session.expire(user, ["role_links"])
+        with tenant_context(None):
+            assert user.role_links == []
+
+
 def test_bulk_update_is_scoped_too(app, two_tenants_with_users):
     a, b, _user_a, user_b = two_tenants_with_users
     with app.app_context(), tenant_context(a[0]):

@@ -19,6 +19,7 @@ platform-level code such as API-key lookup before a tenant is known.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -84,6 +85,24 @@ _TENANT_CRITERIA = with_loader_criteria(
 _NOTHING = with_loader_criteria(TenantOwned, lambda cls: sa.false(), include_aliases=True)
 
 
+# Scoped copies of statements that are executed again and again (module-level
+# constants): reusing the copy reuses its memoised cache key, which SQLAlchemy
+# would otherwise recompute by walking the whole statement on every execution.
+# Weak keys: a statement built per call takes its copy with it when it goes.
+_scoped_copies: dict[object, weakref.WeakKeyDictionary] = {
+    _TENANT_CRITERIA: weakref.WeakKeyDictionary(),
+    _NOTHING: weakref.WeakKeyDictionary(),
+}
+
+
+def _scoped(statement, criteria):
+    copies = _scoped_copies[criteria]
+    scoped = copies.get(statement)
+    if scoped is None:
+        scoped = copies[statement] = statement.options(criteria)
+    return scoped
+
+
 def _with_tenant_param(parameters, tenant_id: uuid.UUID | None):
     if isinstance(parameters, list):
         return [{**row, TENANT_PARAM: tenant_id} for row in parameters]
@@ -102,9 +121,9 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if state.execution_options.get(ALL_TENANTS):
         return
     if tenant_id is None:
-        state.statement = state.statement.options(_NOTHING)
+        state.statement = _scoped(state.statement, _NOTHING)
         return
-    state.statement = state.statement.options(_TENANT_CRITERIA)
+    state.statement = _scoped(state.statement, _TENANT_CRITERIA)
     state.parameters = _with_tenant_param(state.parameters, tenant_id)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
+from flask_limiter import ExemptionScope
 from flask_restx import Api
 
-from authsvc.api import cors
-from authsvc.api.credentials import current_principal, rate_limit_value
+from authsvc.api import cors, ratelimit
+from authsvc.api.credentials import current_principal
 from authsvc.connections import SAFE_METHODS, mark_read_only
 from authsvc.errors import handle_exception
 from authsvc.extensions import csrf, db, limiter
@@ -78,16 +79,12 @@ def _bind_tenant_from_key() -> None:
     current_principal(required=False)
 
 
-limiter.limit(rate_limit_value)(bp)
+bp.before_request(ratelimit.check_rate_limit)
+bp.after_request(ratelimit.add_headers)
 bp.after_request(cors.apply_cors)
-# Reverse proxies call /auth/validate on every request they forward: it is
-# not counted against the proxy's address, and skips the limiter entirely.
-UNLIMITED = {"api.auth_validate"}
-
-
-@limiter.request_filter
-def _unlimited() -> bool:
-    return request.endpoint in UNLIMITED
+# The blueprint-wide limit is ratelimit.py's; Flask-Limiter keeps only the
+# per-flow limits declared on routes here, not its defaults.
+limiter.exempt(bp, flags=ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META)
 
 
 # API clients authenticate with a header, which no other site can make a browser send.
@@ -102,3 +99,4 @@ def init_app(app: Flask) -> None:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(bp)
     cors.init_app(app)
+    ratelimit.init_app(app)

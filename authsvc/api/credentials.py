@@ -240,12 +240,6 @@ def rate_limit_key() -> str:
     return f"key:{principal.prefix}" if principal else f"ip:{request.remote_addr}"
 
 
-def rate_limit_value() -> str:
-    """The caller's tenant limit (tenant setting ``rate_limit``) or the default."""
-    principal = optional_principal()
-    return (principal and principal.rate_limit) or current_app.config["RATELIMIT_DEFAULT"]
-
-
 def init_app(app) -> None:
     app.extensions["authsvc.apikeys"] = KeyCache()
     signals.api_key_revoked.connect(_on_key_revoked)

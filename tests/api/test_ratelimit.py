@@ -62,3 +62,31 @@ def test_changing_the_tenant_limit_takes_effect(api_client, make_tenant):
     assert bad.status_code == 422 and "settings.rate_limit" in bad.json["errors"]
     assert admin.patch("/tenant", json={"settings": {"rate_limit": "50/minute"}}).status_code == 200
     assert admin.get("/users").headers["X-RateLimit-Limit"] == "50"
+
+
+def test_limits_keep_counting_in_memory_when_redis_is_unreachable(
+    app, database_url, make_tenant, make_key, tmp_path
+):
+    """A storage outage neither fails requests nor lifts the limit."""
+    # Nothing listens on port 1: every storage call fails at once.
+    broken = make_app(database_url, tmp_path, REDIS_URL="redis://127.0.0.1:1/0")
+    try:
+        tenant = make_tenant(settings={"rate_limit": "2/minute"})
+        statuses, blocked = _exhaust(broken.test_client(), make_key(tenant), 2)
+        assert statuses == [200, 200]
+        assert blocked.status_code == 429
+        assert blocked.headers["X-RateLimit-Remaining"] == "0"
+        assert int(blocked.headers["X-RateLimit-Reset"]) > 0
+    finally:
+        make_app(database_url, tmp_path)
+
+
+def test_auth_validate_is_never_rate_limited(app, make_tenant, make_key):
+    """Reverse proxies call it for every request they forward."""
+    tenant = make_tenant(settings={"rate_limit": "1/minute"})
+    headers = {"X-API-Key": make_key(tenant), "Authorization": "Bearer not-a-token"}
+    client = app.test_client()
+    statuses = {client.get("/api/v1/auth/validate", headers=headers).status_code for _ in range(4)}
+    assert statuses == {401}
+    assert client.get("/api/v1/users", headers=headers).status_code == 200
+    assert client.get("/api/v1/users", headers=headers).status_code == 429

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app
 from flask_restx import Namespace, Resource, marshal
 
 from authsvc.api.credentials import current_principal, require_scope
@@ -10,6 +10,7 @@ from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.auth import context, mfa, schemas, service, sessions
 from authsvc.auth.bearer import current_claims, require_token
+from authsvc.auth.profile import my_profile
 from authsvc.auth.settings import policy_for
 from authsvc.errors import AuthenticationFailed, ValidationFailed
 from authsvc.extensions import db, limiter
@@ -118,16 +119,8 @@ class Validate(Resource):
     @document_errors(auth_ns)
     def get(self):
         """For reverse proxies (nginx auth_request, Traefik forwardAuth): is this token valid?"""
-        claims = current_claims()
-        headers = {
-            "X-User-Id": claims.sub,
-            "X-User-Email": claims.email,
-            "X-User-Roles": ",".join(claims.roles),
-            "X-Tenant-Id": str(claims.tid),
-            "X-Tenant-Slug": claims.tenant_slug,
-            "Cache-Control": "no-store",
-        }
-        return "", 200, headers
+        # A Response, which restx passes through: no JSON rendering for an empty answer.
+        return Response(status=200, headers=identity_headers(current_claims()))
 
 
 @auth_ns.route("/verify-email")
@@ -179,6 +172,17 @@ class ResetPassword(Resource):
         return "", 204
 
 
+def identity_headers(claims) -> list[tuple[str, str]]:
+    return [
+        ("X-User-Id", claims.sub),
+        ("X-User-Email", claims.email),
+        ("X-User-Roles", ",".join(claims.roles)),
+        ("X-Tenant-Id", str(claims.tid)),
+        ("X-Tenant-Slug", claims.tenant_slug),
+        ("Cache-Control", "no-store"),
+    ]
+
+
 def me():
     return get_user(current_claims().sub)
 
@@ -199,8 +203,7 @@ class Me(Resource):
     @document_errors(me_ns)
     def get(self):
         """Read the signed-in user, with preferences."""
-        user = me()
-        return {**user_payload(user), "preferences": user.preferences}
+        return my_profile(current_claims().sub)
 
     @require_token
     @expect_json(me_ns, schemas.me_patch)

@@ -12,11 +12,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from authsvc import events
-from authsvc.auth import mfa, notify, onetime, policy, sessions, throttle, tokens
+from authsvc.auth import mfa, notify, onetime, policy, queries, sessions, throttle, tokens
 from authsvc.auth.context import ClientContext
 from authsvc.auth.denylist import deny
-from authsvc.auth.settings import AuthPolicy, policy_for
+from authsvc.auth.profile import find_for_login, token_subject
+from authsvc.auth.settings import AuthPolicy, TenantAuth, policy_for, tenant_auth
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
@@ -71,20 +74,25 @@ def register(data: dict, ctx: ClientContext) -> User:
 
 def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
     """Password step. Locked or throttled attempts are refused before any hashing."""
-    tenant = current_tenant()
-    rules = policy_for(tenant)
-    user = find_user_by_login(identifier)
+    tenant = tenant_auth()
+    rules = tenant.policy
+    # A lock this process saw lately answers without a query (see throttle).
+    _refuse(throttle.remembered(throttle.subjects(identifier, None, ctx.ip)))
+    user, mfa_on = find_for_login(identifier)
     counters = throttle.subjects(identifier, user, ctx.ip)
-    _refuse_if_locked(counters)
+    verdict = throttle.check(counters)
+    _refuse(verdict)
     valid = verify_password(user.password_hash if user else None, password)
     if not valid or not user.is_active:
         _failed(user, identifier, counters, rules, ctx)
     if not user.is_verified and not rules.allow_unverified_login:
         raise PermissionDenied("Verify your email address before signing in.")
-    throttle.clear(counters[:-1] if ctx.ip else counters)
+    accounts = [name for name in counters if name.startswith("acct:")]
+    if verdict.counted.intersection(accounts):
+        throttle.clear(accounts)
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    if mfa.is_enabled(user):
+        _rehash(user.id, password)
+    if mfa_on:
         db.session.commit()
         device = {"name": ctx.device_name, "id": ctx.device_id}
         token = tokens.issue_mfa_token(
@@ -94,12 +102,22 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
     return _open_session(tenant, user, ctx, rules)
 
 
-def _refuse_if_locked(counters: list[str]) -> None:
-    verdict = throttle.check(counters)
+def _rehash(user_id, password: str) -> None:
+    """Store the password under current argon2id parameters (old ones, or a legacy hash)."""
+    db.session.execute(
+        sa.update(User).where(User.id == user_id).values(password_hash=hash_password(password))
+    )
+
+
+def _refuse(verdict: throttle.Verdict) -> None:
     if verdict.locked:
         raise RateLimited(
             "Too many failed sign-in attempts; try again later.", retry_after=verdict.retry_after
         )
+
+
+def _refuse_if_locked(counters: list[str]) -> None:
+    _refuse(throttle.check(counters))
 
 
 def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientContext):
@@ -112,9 +130,9 @@ def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientConte
     raise AuthenticationFailed(INVALID_CREDENTIALS, scheme="Bearer")
 
 
-def _open_session(tenant: Tenant, user: User, ctx: ClientContext, rules: AuthPolicy) -> LoginResult:
+def _open_session(tenant: TenantAuth, user: User, ctx: ClientContext, rules: AuthPolicy):
     session, refresh = sessions.start_session(user, ctx, rules)
-    user.last_login_at = utcnow()
+    queries.run(queries.SIGNED_IN, user_id=user.id, now=utcnow())
     events.emit("user.login", {"user_id": str(user.id), "session_id": str(session.id)}, "self")
     db.session.commit()
     access, ttl = tokens.issue_access_token(
@@ -126,10 +144,10 @@ def _open_session(tenant: Tenant, user: User, ctx: ClientContext, rules: AuthPol
 def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
     """Second step: a TOTP or recovery code for the user named by ``mfa_token``."""
     claims = tokens.verify_mfa_token(mfa_token)
-    tenant = current_tenant()
+    tenant = tenant_auth()
     if claims["tid"] != str(tenant.id):
         raise AuthenticationFailed("The MFA token belongs to another tenant.", scheme="Bearer")
-    rules = policy_for(tenant)
+    rules = tenant.policy
     user = get_user(claims["sub"])
     counters = throttle.subjects(user.email, user, ctx.ip)
     _refuse_if_locked(counters)
@@ -142,24 +160,23 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
 
 def refresh(raw: str) -> LoginResult:
     """Rotate a refresh token; a spent token revokes its whole session."""
-    tenant = current_tenant()
-    rules = policy_for(tenant)
-    session, new_raw = sessions.rotate(raw, rules)
-    user = get_user(session.user_id)
-    if not user.is_active:
-        sessions.revoke(session, "user_disabled", rules, actor="system")
+    tenant = tenant_auth()
+    session_id, user_id, new_raw = sessions.rotate(raw)
+    user = token_subject(user_id)
+    if user is None or not user.is_active:
+        sessions.revoke(sessions.get_session(session_id), "user_disabled", tenant.policy, "system")
         db.session.commit()
         raise AuthenticationFailed("The account is disabled.", scheme="Bearer")
     db.session.commit()
     access, ttl = tokens.issue_access_token(
-        user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules
+        user=user, session_id=session_id, tenant_slug=tenant.slug, policy=tenant.policy
     )
-    return LoginResult(user, access, new_raw, ttl, session.id)
+    return LoginResult(user, access, new_raw, ttl, session_id)
 
 
 def logout(claims: tokens.AccessClaims) -> None:
     """End the token's session and denylist the token itself until it expires."""
-    rules = policy_for(current_tenant())
+    rules = tenant_auth().policy
     session = sessions.get_session(claims.sid)
     sessions.revoke(session, "logout", rules, actor=f"user:{claims.sub}")
     deny([claims.jti], utcnow() + timedelta(seconds=max(claims.exp - int(time.time()), 1) + 60))

@@ -13,16 +13,18 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from functools import lru_cache
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from user_agents import parse as parse_user_agent
 
 from authsvc import events
-from authsvc.auth import denylist
+from authsvc.auth import denylist, queries
 from authsvc.auth.context import ClientContext
-from authsvc.auth.models import RefreshToken, Session
+from authsvc.auth.models import Session
 from authsvc.auth.settings import AuthPolicy
-from authsvc.db import utcnow
+from authsvc.db import new_id, utcnow
 from authsvc.errors import AuthenticationFailed, NotFound
 from authsvc.extensions import db
 from authsvc.ids import parse_id
@@ -35,7 +37,14 @@ def token_hash(raw: str) -> str:
 
 
 def _device(ctx: ClientContext) -> dict:
-    agent = parse_user_agent(ctx.user_agent or "")
+    return dict(_parse_device(ctx.user_agent or ""))
+
+
+@lru_cache(maxsize=1024)
+def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
+    # Parsing a user agent takes a few hundred regular expressions; a service
+    # sees the same few agents again and again.
+    agent = parse_user_agent(user_agent)
     kind = (
         "bot"
         if agent.is_bot
@@ -49,29 +58,34 @@ def _device(ctx: ClientContext) -> dict:
     )
     browser = f"{agent.browser.family} {agent.browser.version_string}".strip()
     system = f"{agent.os.family} {agent.os.version_string}".strip()
-    return {"device_type": kind, "browser": browser[:100], "os": system[:100]}
+    return (("device_type", kind), ("browser", browser[:100]), ("os", system[:100]))
 
 
-def _new_refresh(session: Session) -> str:
+def _new_refresh(session_id: uuid.UUID) -> str:
     raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(RefreshToken(session_id=session.id, token_hash=token_hash(raw)))
+    queries.insert_refresh(session_id, token_hash(raw))
     return raw
 
 
-def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[Session, str]:
+def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleNamespace, str]:
     """Open a session for ``user`` and its first refresh token (caller commits)."""
-    session = Session(
+    now = utcnow()
+    session = SimpleNamespace(
+        id=new_id(),
         user_id=user.id,
         device_id=(ctx.device_id or secrets.token_hex(16))[:64],
         device_name=(ctx.device_name or None) and ctx.device_name[:200],
         ip=ctx.ip,
         user_agent=ctx.user_agent,
-        expires_at=utcnow() + timedelta(seconds=policy.refresh_token_ttl_seconds),
+        expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
         **_device(ctx),
     )
-    db.session.add(session)
-    db.session.flush()
-    raw = _new_refresh(session)
+    queries.run(
+        queries.INSERT_SESSION,
+        now=now,
+        **{name: getattr(session, name) for name in queries.SESSION_COLUMNS},
+    )
+    raw = _new_refresh(session.id)
     events.emit("session.created", session_payload(session), actor=f"user:{user.id}")
     if policy.max_sessions_per_user:
         _evict_oldest(user.id, policy)
@@ -84,32 +98,39 @@ def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
         revoke(old, "evicted", policy, actor="system")
 
 
-def rotate(raw: str, policy: AuthPolicy) -> tuple[Session, str]:
-    """Spend a refresh token and issue the next one; reuse revokes the session."""
-    row = db.session.execute(
-        sa.select(RefreshToken).where(RefreshToken.token_hash == token_hash(raw))
-    ).scalar_one_or_none()
-    if row is None:
-        raise AuthenticationFailed("The refresh token is not valid.", scheme="Bearer")
-    session = get_session(row.session_id)
-    spent = db.session.execute(
-        sa.update(RefreshToken)
-        .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    if spent.rowcount != 1:
-        _reuse_detected(session, policy)
-    if not session.active:
+def rotate(raw: str) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """Spend a refresh token and issue the next; returns (session id, user id, new token).
+
+    Two conditional UPDATEs do the checking: the token is spent only if it was
+    unused, and the session touched only if it is still active. A token that
+    exists but was already spent is a reuse and revokes its session.
+    """
+    now = utcnow()
+    digest = token_hash(raw)
+    spent = queries.run(queries.SPEND_REFRESH, digest=digest, now=now).first()
+    if spent is None:
+        _refuse_unusable(digest)
+    touched = queries.run(queries.TOUCH_SESSION, session_id=spent.session_id, now=now).first()
+    if touched is None:
         raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
-    session.last_seen_at = utcnow()
-    return session, _new_refresh(session)
+    return spent.session_id, touched.user_id, _new_refresh(spent.session_id)
 
 
-def _reuse_detected(session: Session, policy: AuthPolicy) -> None:
+def _refuse_unusable(digest: str) -> None:
+    """The presented token was not spendable: unknown, or spent before (reuse)."""
+    known = queries.run(queries.FIND_REFRESH, digest=digest).first()
+    if known is None:
+        raise AuthenticationFailed("The refresh token is not valid.", scheme="Bearer")
+    _reuse_detected(known.session_id)
+
+
+def _reuse_detected(session_id: uuid.UUID) -> None:
+    from authsvc.auth.settings import tenant_auth
+
     db.session.rollback()
-    session = get_session(session.id)
+    session = get_session(session_id)
     events.emit("token.reuse_detected", session_payload(session), actor="system")
-    revoke(session, "refresh_token_reuse", policy, actor="system")
+    revoke(session, "refresh_token_reuse", tenant_auth().policy, actor="system")
     db.session.commit()
     raise AuthenticationFailed(
         "This refresh token was already used; the session has been revoked.", scheme="Bearer"

@@ -1,13 +1,29 @@
-"""Per-tenant authentication policy, read from tenant settings with defaults."""
+"""Per-tenant authentication policy, read from tenant settings with defaults.
+
+Sign-in, refresh and logout need the tenant's slug and policy on every call;
+:func:`tenant_auth` keeps them per process for ``TENANT_CACHE_SECONDS``, the
+same bound the API-key cache gives tenant changes. A change made in this
+process (``signals.tenant_changed``) is seen here at once.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from dataclasses import dataclass, fields
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
+from authsvc import signals
+from authsvc.errors import AuthenticationFailed
+from authsvc.extensions import db
+from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
+
+TENANT_CACHE_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,58 @@ def policy_from_settings(settings: dict[str, Any] | None) -> AuthPolicy:
 
 def policy_for(tenant: Tenant) -> AuthPolicy:
     return policy_from_settings(tenant.settings)
+
+
+@dataclass(frozen=True)
+class TenantAuth:
+    """What the authentication flows need to know about the bound tenant."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    policy: AuthPolicy
+
+
+class TenantAuthCache:
+    """Tenant id -> (monotonic time loaded, TenantAuth), per process."""
+
+    def __init__(self) -> None:
+        self.entries: dict[uuid.UUID, tuple[float, TenantAuth]] = {}
+        self.lock = threading.Lock()
+
+
+def tenant_auth() -> TenantAuth:
+    """The bound tenant's slug, name and policy (cached; see the module docstring)."""
+    tenant_id = current_tenant_id()
+    cache: TenantAuthCache = current_app.extensions["authsvc.auth.tenants"]
+    hit = cache.entries.get(tenant_id)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < TENANT_CACHE_SECONDS:
+        return hit[1]
+    # Core on the tenants table (not tenant-owned): one indexed row, no ORM object.
+    table = Tenant.__table__
+    row = db.session.execute(
+        sa.select(table.c.slug, table.c.name, table.c.settings).where(table.c.id == tenant_id)
+    ).first()
+    if row is None:
+        raise AuthenticationFailed("No tenant bound to this request.")
+    found = TenantAuth(tenant_id, row.slug, row.name, policy_from_settings(row.settings))
+    with cache.lock:
+        if len(cache.entries) >= 10_000:
+            cache.entries.pop(next(iter(cache.entries)))
+        cache.entries[tenant_id] = (now, found)
+    return found
+
+
+def _forget_tenant(_sender, tenant_id: uuid.UUID) -> None:
+    cache = current_app.extensions.get("authsvc.auth.tenants")
+    if cache is not None:
+        cache.entries.pop(tenant_id, None)
+
+
+def init_app(app) -> None:
+    app.extensions["authsvc.auth.tenants"] = TenantAuthCache()
+    signals.tenant_changed.connect(_forget_tenant)
 
 
 def audience(tenant_slug: str, policy: AuthPolicy) -> str:

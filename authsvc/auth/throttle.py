@@ -9,16 +9,23 @@ after the first failure. Locked subjects are refused *before* any password
 hashing, so a lockout cannot be turned into a CPU denial of service.
 Counters live in Redis when configured (shared by every replica), otherwise in
 the ``login_throttles`` table.
+
+A lockout flood should cost next to nothing, so each process also remembers
+the locks it has seen (``LOCK_MEMORY_SECONDS`` at most, never past the lock's
+end) and refuses those subjects without asking the store. The price: an
+admin's unlock reaches the other processes up to that many seconds later.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
+from authsvc.auth import queries
 from authsvc.auth.models import LoginThrottle
 from authsvc.auth.settings import AuthPolicy
 from authsvc.db import utcnow
@@ -27,6 +34,7 @@ from authsvc.kv import redis_client
 from authsvc.tenancy import current_tenant_id
 
 IP_FACTOR = 5
+LOCK_MEMORY_SECONDS = 2.0
 
 
 def _threshold(name: str, policy: AuthPolicy) -> int:
@@ -37,6 +45,8 @@ def _threshold(name: str, policy: AuthPolicy) -> int:
 class Verdict:
     locked: bool
     retry_after: int = 0
+    # Subjects that have counters in the store (a successful login clears them).
+    counted: frozenset[str] = field(default_factory=frozenset)
 
 
 def subjects(identifier: str, user, ip: str | None) -> list[str]:
@@ -60,6 +70,32 @@ def _redis_key(subject: str) -> str:
     return f"authsvc:throttle:{current_tenant_id()}:{subject}"
 
 
+def _memory() -> dict[str, tuple[float, float]]:
+    """Locks seen by this process: store key -> (locked until, remembered until)."""
+    return current_app.extensions.setdefault("authsvc.auth.locks", {})
+
+
+def remembered(names: list[str]) -> Verdict:
+    """Is any of these subjects locked, by what this process saw lately? No I/O."""
+    memory, now = _memory(), time.time()
+    until = 0.0
+    for name in names:
+        hit = memory.get(_redis_key(name))
+        if hit is not None and hit[1] > now:
+            until = max(until, hit[0])
+    if until > now:
+        return Verdict(True, int(until - now) + 1)
+    return Verdict(False)
+
+
+def _remember(locks: dict[str, float]) -> None:
+    memory, now = _memory(), time.time()
+    if len(memory) > 10_000:
+        memory.clear()
+    for name, until in locks.items():
+        memory[_redis_key(name)] = (until, min(until, now + LOCK_MEMORY_SECONDS))
+
+
 def check(names: list[str]) -> Verdict:
     """Is any of these subjects locked now? Cheap: no hashing, one round trip."""
     now = time.time()
@@ -67,16 +103,19 @@ def check(names: list[str]) -> Verdict:
     if client is not None:
         pipe = client.pipeline()
         for name in names:
-            pipe.hget(_redis_key(name), "locked_until")
-        until = max((float(v) for v in pipe.execute() if v), default=0.0)
+            pipe.hmget(_redis_key(name), "locked_until", "failures")
+        found = dict(zip(names, pipe.execute(), strict=True))
+        counted = frozenset(name for name, values in found.items() if any(values))
+        locks = {name: float(values[0]) for name, values in found.items() if values[0]}
     else:
-        rows = db.session.execute(
-            sa.select(LoginThrottle.locked_until).where(LoginThrottle.subject.in_(names))
-        ).scalars()
-        until = max((r.timestamp() for r in rows if r is not None), default=0.0)
-    if until > now:
-        return Verdict(True, int(until - now) + 1)
-    return Verdict(False)
+        rows = queries.run(queries.THROTTLES, names=names).all()
+        counted = frozenset(row.subject for row in rows)
+        locks = {row.subject: row.locked_until.timestamp() for row in rows if row.locked_until}
+    locks = {name: until for name, until in locks.items() if until > now}
+    if locks:
+        _remember(locks)
+        return Verdict(True, int(max(locks.values()) - now) + 1, counted)
+    return Verdict(False, counted=counted)
 
 
 def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
@@ -126,6 +165,9 @@ def _fail_db(name: str, policy: AuthPolicy) -> bool:
 
 def clear(names: list[str]) -> None:
     """Forget the counters (successful login of the account, or an admin unlock)."""
+    memory = _memory()
+    for name in names:
+        memory.pop(_redis_key(name), None)
     client = redis_client()
     if client is not None:
         client.delete(*[_redis_key(name) for name in names])

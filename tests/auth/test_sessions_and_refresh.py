@@ -125,3 +125,64 @@ def test_changing_the_password_ends_the_other_sessions(tenant_app):
     assert tenant_app.as_user("get", "/me", elsewhere["access_token"]).status_code == 401
     assert tenant_app.login("pw@example.com").status_code == 401
     assert tenant_app.login("pw@example.com", "a brand new passphrase").status_code == 200
+
+
+class Statements:
+    """The SQL statements the app sends while the block runs (not BEGIN/COMMIT)."""
+
+    def __init__(self, app) -> None:
+        import sqlalchemy as sa
+
+        from authsvc.extensions import db
+
+        with app.app_context():
+            self.engine = db.engine
+        self.sent: list[str] = []
+        self._sa = sa
+
+    def _record(self, _conn, _cursor, statement, *_args) -> None:
+        self.sent.append(" ".join(statement.split())[:60])
+
+    def __enter__(self):
+        self._sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.sent
+
+    def __exit__(self, *_exc) -> None:
+        self._sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def test_a_refresh_takes_four_statements(app, tenant_app):
+    """Spend the token, touch the session, read the user, insert the next token."""
+    tenant_app.signup("lean@example.com")
+    pair = tenant_app.tokens("lean@example.com")
+    # The first refresh may load caches (tenant policy, signing key); the second shows the path.
+    first = tenant_app.client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    with Statements(app) as sent:
+        second = tenant_app.client.post(
+            "/auth/refresh", json={"refresh_token": first.json["refresh_token"]}
+        )
+    assert second.status_code == 200
+    verbs = sorted(statement.split()[0] for statement in sent)
+    assert verbs == ["INSERT", "SELECT", "UPDATE", "UPDATE"], sent
+
+
+def test_a_refresh_token_works_only_in_its_own_tenant(tenant_app, api_client, other_tenant):
+    tenant_app.signup("mine@example.com")
+    pair = tenant_app.tokens("mine@example.com")
+    elsewhere = api_client(other_tenant, ["auth"])
+    stolen = elsewhere.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert stolen.status_code == 401 and "not valid" in stolen.json["detail"]
+    # Nothing was spent or revoked in the token's own tenant.
+    ok = tenant_app.client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert ok.status_code == 200
+
+
+def test_a_refresh_after_logout_is_refused_and_spends_nothing_new(tenant_app):
+    tenant_app.signup("late@example.com")
+    pair = tenant_app.tokens("late@example.com")
+    assert tenant_app.as_user("post", "/auth/logout", pair["access_token"]).status_code == 204
+    refused = tenant_app.client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert refused.status_code == 401 and "session has ended" in refused.json["detail"]
+    # Refused, not spent: presenting it again is not mistaken for theft.
+    again = tenant_app.client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert "session has ended" in again.json["detail"]

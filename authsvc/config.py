@@ -67,6 +67,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Revocation reaches every process within this many seconds (at most 30).
     "APIKEYS_CACHE_TTL_SECONDS": (10, int),
     "APIKEYS_LAST_USED_INTERVAL_SECONDS": (60, int),
+    # Each process copies the token denylist; without Redis the copy is refreshed
+    # at most this often, which bounds how late another process sees a revocation
+    # (0 = no copy: every check asks Redis or the database).
+    "AUTH_DENYLIST_POLL_SECONDS": (1.0, float),
     "RATELIMIT_DEFAULT": ("600/minute", str),
     # Per end-user IP and tenant, on the public flows (on top of the per-key limit).
     "RATELIMIT_LOGIN": ("30/minute", str),
@@ -173,6 +177,8 @@ def validate(values: Mapping[str, Any]) -> None:
     for name in ("ADMIN_IDLE_TIMEOUT_SECONDS", "ADMIN_SESSION_MAX_SECONDS"):
         if values[name] < 60:
             raise ConfigError(f"{PREFIX}{name} must be at least 60 seconds")
+    if not 0 <= values["AUTH_DENYLIST_POLL_SECONDS"] <= 60:
+        raise ConfigError(f"{PREFIX}AUTH_DENYLIST_POLL_SECONDS must be between 0 (off) and 60")
     if not 0 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
         raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
 

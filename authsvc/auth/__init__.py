@@ -8,10 +8,11 @@ PRUNE_INTERVAL_SECONDS = 3600
 
 
 def init_app(app: Flask) -> None:
-    """Key and tenant caches, and the worker job that forgets expired denylist entries."""
+    """Key, tenant and denylist caches, and the worker job that forgets expired denylist entries."""
     from authsvc.auth import denylist, keys, settings
     from authsvc.jobs import register_job
 
     keys.init_app(app)
     settings.init_app(app)
+    denylist.init_app(app)
     register_job(app, "auth.denylist_prune", denylist.prune, PRUNE_INTERVAL_SECONDS)

@@ -79,10 +79,17 @@ class RevokedToken(TenantScoped, Base):
     """Denylist entries (access-token ``jti`` or session ``sid``) when Redis is not configured."""
 
     __tablename__ = "revoked_tokens"
-    __table_args__ = (sa.Index("ix_revoked_tokens_expires_at", "expires_at"),)
+    __table_args__ = (
+        sa.Index("ix_revoked_tokens_expires_at", "expires_at"),
+        sa.Index("ix_revoked_tokens_created_at", "created_at"),
+    )
 
     # id is the jti/sid itself, so the hot-path check is a primary-key lookup.
     expires_at: Mapped[datetime]
+    # Processes copy the denylist and fetch what was added since (denymirror.py).
+    created_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp()
+    )
 
 
 class LoginThrottle(TenantScoped, Timestamps, Base):

@@ -196,6 +196,8 @@ class DatabaseMirror(Mirror):
                 t.c.created_at >= self.watermark - timedelta(seconds=DB_OVERLAP_SECONDS)
             )
         with self.engine.connect() as conn:
+            # One read needs no transaction (no BEGIN, no ROLLBACK round trips).
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             rows = conn.execute(statement).all()
         if full:
             fresh = {row.id: row.expires_at.timestamp() for row in rows}

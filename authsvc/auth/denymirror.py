@@ -39,6 +39,7 @@ PREFIX = "authsvc:deny:"
 REDIS_PING_SECONDS = 1.0
 REDIS_STALE_SECONDS = 3.0
 REDIS_RETRY_SECONDS = 1.0
+PRUNE_SECONDS = 60
 DB_OVERLAP_SECONDS = 10
 DB_FULL_RELOAD_SECONDS = 300
 
@@ -48,12 +49,15 @@ class Mirror:
 
     def __init__(self) -> None:
         self.entries: dict[object, float] = {}
-        self.lock = threading.Lock()
+        # Writers (the subscriber thread, a revoking request, a refresh) take the
+        # lock; readers only look a key up, which needs none.
+        self.lock = threading.RLock()
 
     def add(self, identifiers, until: float) -> None:
-        for ident in identifiers:
-            if ident is not None and self.entries.get(ident, 0) < until:
-                self.entries[ident] = until
+        with self.lock:
+            for ident in identifiers:
+                if ident is not None and self.entries.get(ident, 0) < until:
+                    self.entries[ident] = until
 
     def _denied(self, identifiers) -> bool:
         now = time.time()
@@ -61,8 +65,8 @@ class Mirror:
 
     def _prune(self) -> None:
         now = time.time()
-        for ident in [i for i, until in self.entries.items() if until <= now]:
-            del self.entries[ident]
+        with self.lock:
+            self.entries = {ident: until for ident, until in self.entries.items() if until > now}
 
 
 class RedisMirror(Mirror):
@@ -119,13 +123,17 @@ class RedisMirror(Mirror):
             self._await(pubsub, "subscribe")
             # Subscribed before loading: nothing denied from here on can be missed.
             self._reload()
-            pinged = self._ping(pubsub)
+            pinged = pruned = self._ping(pubsub)
             while not self.stopped.is_set():
                 message = pubsub.get_message(timeout=REDIS_PING_SECONDS)
                 if message is not None:
                     self._handle(message, pinged)
                 if time.monotonic() - pinged >= REDIS_PING_SECONDS:
                     pinged = self._ping(pubsub)
+                if pinged - pruned >= PRUNE_SECONDS:
+                    with self.lock:
+                        self._prune()
+                    pruned = pinged
         finally:
             pubsub.close()
 
@@ -196,8 +204,6 @@ class DatabaseMirror(Mirror):
                 t.c.created_at >= self.watermark - timedelta(seconds=DB_OVERLAP_SECONDS)
             )
         with self.engine.connect() as conn:
-            # One read needs no transaction (no BEGIN, no ROLLBACK round trips).
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             rows = conn.execute(statement).all()
         if full:
             fresh = {row.id: row.expires_at.timestamp() for row in rows}

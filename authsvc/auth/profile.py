@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 from authsvc.auth import queries
 from authsvc.errors import NotFound
-from authsvc.extensions import db
 from authsvc.ids import parse_id
 from authsvc.users.service import user_payload
 
@@ -37,10 +36,7 @@ def token_subject(user_id) -> SimpleNamespace | None:
 
 def my_profile(user_id: str) -> dict:
     """``user_payload`` plus ``preferences`` for the token's user (NotFound if deleted)."""
-    if not db.session().in_transaction():
-        # One statement needs no transaction: with autocommit the driver sends no
-        # BEGIN and the pool's reset on return no ROLLBACK (two round trips fewer).
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    # A GET: the API reads it in autocommit (authsvc.connections), one round trip.
     found = queries.user_with_roles(
         queries.USER_BY_ID["profile"], user_id=parse_id(user_id, "user")
     )

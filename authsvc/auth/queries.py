@@ -56,7 +56,7 @@ LOGIN_COLUMNS = (
 TOKEN_COLUMNS = ("id", "tenant_id", "email", "is_active")
 
 
-def _with_roles(columns: tuple[str, ...], where) -> sa.Select:
+def _with_roles(columns: tuple[str, ...], where, *extra) -> sa.Select:
     """A user's columns and, one row per role, the role's name (``role_name``)."""
     links = _links.outerjoin(
         _roles, sa.and_(_roles.c.tenant_id == _links.c.tenant_id, _roles.c.id == _links.c.role_id)
@@ -64,28 +64,33 @@ def _with_roles(columns: tuple[str, ...], where) -> sa.Select:
     joined = _users.outerjoin(
         links, sa.and_(_links.c.tenant_id == _users.c.tenant_id, _links.c.user_id == _users.c.id)
     )
-    mfa_on = (
-        sa.exists()
-        .where(
-            _factors.c.tenant_id == _users.c.tenant_id,
-            _factors.c.user_id == _users.c.id,
-            _factors.c.confirmed_at.is_not(None),
-        )
-        .label("mfa_on")
-    )
     return (
-        sa.select(*(_users.c[name] for name in columns), _roles.c.name.label("role_name"), mfa_on)
+        sa.select(*(_users.c[name] for name in columns), _roles.c.name.label("role_name"), *extra)
         .select_from(joined)
         .where(_users.c.tenant_id == param("tenant"), where)
     )
+
+
+# Sign-in must know whether a confirmed TOTP factor guards the account.
+_MFA_ON = (
+    sa.exists()
+    .where(
+        _factors.c.tenant_id == _users.c.tenant_id,
+        _factors.c.user_id == _users.c.id,
+        _factors.c.confirmed_at.is_not(None),
+    )
+    .label("mfa_on")
+)
 
 
 USER_BY_ID = {
     "profile": _with_roles(PROFILE_COLUMNS, _users.c.id == param("user_id")),
     "token": _with_roles(TOKEN_COLUMNS, _users.c.id == param("user_id")),
 }
-USER_BY_EMAIL = _with_roles(LOGIN_COLUMNS, _users.c.email_normalized == param("login"))
-USER_BY_USERNAME = _with_roles(LOGIN_COLUMNS, _users.c.username_normalized == param("login"))
+USER_BY_EMAIL = _with_roles(LOGIN_COLUMNS, _users.c.email_normalized == param("login"), _MFA_ON)
+USER_BY_USERNAME = _with_roles(
+    LOGIN_COLUMNS, _users.c.username_normalized == param("login"), _MFA_ON
+)
 
 SPEND_REFRESH = (
     _refresh.update()
@@ -153,7 +158,7 @@ def run(statement, **params: Any) -> sa.CursorResult:
 
 
 def user_with_roles(statement, **params: Any) -> dict | None:
-    """The first row as a dict, with ``roles`` (sorted names) and ``mfa_on``; None if absent."""
+    """The first row as a dict, with ``roles`` (sorted names); None if absent."""
     rows = run(statement, **params).mappings().all()
     if not rows:
         return None

@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -37,7 +38,8 @@ RESEND_PER_HOUR = 3
 class LoginResult:
     """Either a token pair for a new session, or an MFA challenge."""
 
-    user: User
+    # A User, or the lean row the hot paths read (id, tenant_id, email, roles, ...).
+    user: Any
     access_token: str | None = None
     refresh_token: str | None = None
     expires_in: int | None = None
@@ -130,7 +132,8 @@ def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientConte
     raise AuthenticationFailed(INVALID_CREDENTIALS, scheme="Bearer")
 
 
-def _open_session(tenant: TenantAuth, user: User, ctx: ClientContext, rules: AuthPolicy):
+def _open_session(tenant: TenantAuth, user, ctx: ClientContext, rules: AuthPolicy) -> LoginResult:
+    """Start a session for a user who proved who they are; its token pair, signed after commit."""
     session, refresh = sessions.start_session(user, ctx, rules)
     queries.run(queries.SIGNED_IN, user_id=user.id, now=utcnow())
     events.emit("user.login", {"user_id": str(user.id), "session_id": str(session.id)}, "self")

@@ -187,20 +187,28 @@ def _touch(cache: KeyCache, principal: Principal) -> None:
         )
 
 
+_UNRESOLVED = object()
+
+
+def _principal_from_header() -> Principal | AuthenticationFailed | None:
+    raw = request.headers.get(HEADER, "").strip()
+    if not raw:
+        return None
+    try:
+        principal = _resolve(raw)
+    except AuthenticationFailed as exc:
+        return exc
+    bind_request_tenant(principal.tenant_id)
+    return principal
+
+
 def current_principal(required: bool = True) -> Principal | None:
     """The authenticated caller of this request (memoised); binds its tenant."""
-    if "principal" not in g:
-        raw = request.headers.get(HEADER, "").strip()
-        if not raw:
-            g.principal = None
-        else:
-            try:
-                g.principal = _resolve(raw)
-            except AuthenticationFailed as exc:
-                g.principal = exc
-        if isinstance(g.principal, Principal):
-            bind_request_tenant(g.principal.tenant_id)
-    principal = g.principal
+    # One lookup of the request globals: this runs several times per API call.
+    request_globals = g._get_current_object()
+    principal = getattr(request_globals, "principal", _UNRESOLVED)
+    if principal is _UNRESOLVED:
+        principal = request_globals.principal = _principal_from_header()
     if isinstance(principal, AuthenticationFailed):
         raise principal
     if principal is None and required:

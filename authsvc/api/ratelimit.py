@@ -79,6 +79,7 @@ def _count(item: RateLimitItem, key: str) -> tuple[bool, int, float]:
 
 def check_rate_limit() -> None:
     """Count this call against its key (or address); 429 beyond the limit."""
+    g.api_rate_limit_checked = True
     if not limiter.enabled or request.endpoint in UNLIMITED_ENDPOINTS:
         return
     principal = optional_principal()
@@ -95,9 +96,19 @@ def check_rate_limit() -> None:
         )
 
 
+@limiter.request_filter
+def _nothing_for_flask_limiter_here() -> bool:
+    # Flask-Limiter's before_request pass runs ahead of the blueprint's hooks and
+    # finds nothing to enforce on the API (the blueprint is exempt from its
+    # defaults; per-flow limits are checked inside their decorated views, after
+    # check_rate_limit has run), so it is skipped rather than resolved per call.
+    return request.blueprint == "api" and "api_rate_limit_checked" not in g
+
+
 def add_headers(response: Response) -> Response:
     state = g.get("api_rate_limit")
-    if state is not None:
+    # A per-flow limit (login, sign-up...) reports its own, stricter headers.
+    if state is not None and limiter.current_limit is None:
         amount, remaining, reset = state
         response.headers["X-RateLimit-Limit"] = str(amount)
         response.headers["X-RateLimit-Remaining"] = str(remaining)

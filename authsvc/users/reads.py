@@ -90,22 +90,30 @@ def read_user(user_id: str | uuid.UUID) -> dict[str, Any]:
 def read_users_page(where: Iterable[Any], cursor: str | None, limit: int) -> Page:
     """A page of users (oldest first) matching ``where``, as the API shows them.
 
-    Two statements: the page of users, then the roles of exactly those users.
+    One statement: the page of users as a subquery, joined to their roles.
     """
-    statement = sa.select(*_COLUMNS).where(*where)
+    page = sa.select(User.tenant_id, *_COLUMNS).where(*where)
     if cursor:
-        statement = statement.where(User.id > decode_cursor(cursor))
-    rows = db.session.execute(statement.order_by(User.id).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    roles: dict[uuid.UUID, list[str]] = {row.id: [] for row in rows}
-    if rows:
-        links = db.session.execute(
-            sa.select(UserRole.user_id, Role.name)
-            .join(Role, _ROLE_JOIN[1])
-            .where(UserRole.user_id.in_(list(roles)))
+        page = page.where(User.id > decode_cursor(cursor))
+    page = page.order_by(User.id).limit(limit + 1).subquery("page")
+    statement = (
+        # The page's tenant_id joins the roles but is not selected: one UUID less per row.
+        sa.select(*(page.c[column.key] for column in _COLUMNS), Role.name.label("role_name"))
+        .outerjoin(
+            UserRole,
+            sa.and_(UserRole.tenant_id == page.c.tenant_id, UserRole.user_id == page.c.id),
         )
-        for user_id, name in links:
-            roles[user_id].append(name)
-    items = [shape_user(row, sorted(roles[row.id])) for row in rows]
-    return Page(items, encode_cursor(rows[-1].id) if more and rows else None)
+        .outerjoin(Role, _ROLE_JOIN[1])
+        .order_by(page.c.id)
+    )
+    users: dict[uuid.UUID, tuple[Any, list[str]]] = {}
+    for row in db.session.execute(statement):
+        entry = users.get(row.id)
+        if entry is None:
+            entry = users[row.id] = (row, [])
+        if row.role_name is not None:
+            entry[1].append(row.role_name)
+    rows = list(users.values())
+    more = len(rows) > limit
+    items = [shape_user(row, sorted(roles)) for row, roles in rows[:limit]]
+    return Page(items, encode_cursor(rows[limit - 1][0].id) if more else None)

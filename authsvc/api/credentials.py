@@ -127,8 +127,19 @@ def _on_tenant_changed(_sender, tenant_id: uuid.UUID) -> None:
 
 
 def _load(prefix: str) -> _CachedKey:
+    # Columns rather than an ApiKey object: this runs on every call when the cache is off.
     rows = db.session.execute(
-        sa.select(ApiKey, Tenant.slug, Tenant.is_active, Tenant.settings)
+        sa.select(
+            ApiKey.id,
+            ApiKey.tenant_id,
+            ApiKey.scopes,
+            ApiKey.secret_hash,
+            ApiKey.expires_at,
+            ApiKey.revoked_at,
+            Tenant.slug,
+            Tenant.is_active,
+            Tenant.settings,
+        )
         .join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(ApiKey.prefix == prefix)
         .limit(2)
@@ -139,18 +150,18 @@ def _load(prefix: str) -> _CachedKey:
     now = time.monotonic()
     if row is None:
         return _CachedKey(None, "", None, False, now)
-    key, slug, tenant_active, settings = row
+    settings = row.settings or {}
     principal = Principal(
-        key.id,
-        key.tenant_id,
-        slug,
-        key.prefix,
-        frozenset(key.scopes),
-        rate_limit=(settings or {}).get("rate_limit"),
-        cors_origins=tuple((settings or {}).get("cors_origins", ())),
+        row.id,
+        row.tenant_id,
+        row.slug,
+        prefix,
+        frozenset(row.scopes),
+        rate_limit=settings.get("rate_limit"),
+        cors_origins=tuple(settings.get("cors_origins", ())),
     )
-    usable = tenant_active and key.revoked_at is None
-    return _CachedKey(principal, key.secret_hash, key.expires_at, usable, now)
+    usable = row.is_active and row.revoked_at is None
+    return _CachedKey(principal, row.secret_hash, row.expires_at, usable, now)
 
 
 def _resolve(raw_key: str) -> Principal:

@@ -126,25 +126,32 @@ def _on_tenant_changed(_sender, tenant_id: uuid.UUID) -> None:
     _cache().forget_tenant(tenant_id)
 
 
+# Every tenant's keys, before a tenant is known: platform-level code, so a Core
+# statement on the session's connection (the ORM layer's per-statement work is
+# most of a lookup's cost, and there is no tenant to scope it to). Built once:
+# with the cache off this runs on every call.
+_keys, _tenants = ApiKey.__table__, Tenant.__table__
+_KEY_BY_PREFIX = (
+    sa.select(
+        _keys.c.id,
+        _keys.c.tenant_id,
+        _keys.c.scopes,
+        _keys.c.secret_hash,
+        _keys.c.expires_at,
+        _keys.c.revoked_at,
+        _tenants.c.slug,
+        _tenants.c.is_active,
+        _tenants.c.settings,
+    )
+    .select_from(_keys.join(_tenants, _tenants.c.id == _keys.c.tenant_id))
+    .where(_keys.c.prefix == sa.bindparam("prefix"))
+    .limit(2)
+    .execution_options(**{ALL_TENANTS: True})
+)
+
+
 def _load(prefix: str) -> _CachedKey:
-    # Columns rather than an ApiKey object: this runs on every call when the cache is off.
-    rows = db.session.execute(
-        sa.select(
-            ApiKey.id,
-            ApiKey.tenant_id,
-            ApiKey.scopes,
-            ApiKey.secret_hash,
-            ApiKey.expires_at,
-            ApiKey.revoked_at,
-            Tenant.slug,
-            Tenant.is_active,
-            Tenant.settings,
-        )
-        .join(Tenant, Tenant.id == ApiKey.tenant_id)
-        .where(ApiKey.prefix == prefix)
-        .limit(2)
-        .execution_options(**{ALL_TENANTS: True})
-    ).all()
+    rows = db.session.connection().execute(_KEY_BY_PREFIX, {"prefix": prefix}).all()
     # Two keys sharing a random prefix would be ambiguous: accept neither.
     row = rows[0] if len(rows) == 1 else None
     now = time.monotonic()

@@ -1,4 +1,4 @@
-"""Lean reads of one user: ``GET /me``, sign-in and the identity a token carries.
+"""Lean reads of one user: ``GET /me`` and sign-in.
 
 These run far more often than anything else that reads a user, so instead of
 an ORM object with its role links they read one row per role with a prebuilt,
@@ -26,12 +26,6 @@ def find_for_login(identifier: str) -> tuple[SimpleNamespace | None, bool]:
         return None, False
     mfa_on = found.pop("mfa_on")
     return SimpleNamespace(**found), bool(mfa_on)
-
-
-def token_subject(user_id) -> SimpleNamespace | None:
-    """What an access token says about its user: id, tenant, email, roles (and is_active)."""
-    found = queries.user_with_roles(queries.USER_BY_ID["token"], user_id=user_id)
-    return SimpleNamespace(**found) if found is not None else None
 
 
 def my_profile(user_id: str) -> dict:

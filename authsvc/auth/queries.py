@@ -99,7 +99,7 @@ SPEND_REFRESH = (
     .values(used_at=param("now"))
     .returning(_refresh.c.session_id)
 )
-FIND_REFRESH = sa.select(_refresh.c.session_id).where(
+FIND_REFRESH = sa.select(_refresh.c.session_id, _refresh.c.used_at).where(
     _refresh.c.tenant_id == param("tenant"), _refresh.c.token_hash == param("digest")
 )
 INSERT_REFRESH = _refresh.insert().values(
@@ -116,6 +116,51 @@ TOUCH_SESSION = (
     .values(last_seen_at=param("now"))
     .returning(_sessions.c.user_id)
 )
+
+
+def _rotate_in_one() -> sa.Select:
+    """PostgreSQL: spend, touch, issue the next token and read the user in one statement.
+
+    Data-modifying CTEs: the token is spent only if unused, the session touched
+    only if the token was spent and the session is active, the next token
+    inserted only if the session was touched; the result is the touched
+    session with its user, one row per role, or nothing.
+    """
+    spent = SPEND_REFRESH.cte("spent")
+    touched = (
+        _sessions.update()
+        .where(_sessions.c.tenant_id == param("tenant"), _sessions.c.id == spent.c.session_id)
+        .where(_sessions.c.revoked_at.is_(None), _sessions.c.expires_at > param("now"))
+        .values(last_seen_at=param("now"))
+        .returning(_sessions.c.id, _sessions.c.user_id)
+        .cte("touched")
+    )
+    typed = {name: _refresh.c[name].type for name in ("tenant_id", "id", "created_at")}
+    issued = _refresh.insert().from_select(
+        ["tenant_id", "id", "session_id", "token_hash", "created_at"],
+        sa.select(
+            param("tenant", type_=typed["tenant_id"]),
+            param("next_id", type_=typed["id"]),
+            touched.c.id,
+            param("next_digest", type_=_refresh.c.token_hash.type),
+            param("now", type_=typed["created_at"]),
+        ).select_from(touched),
+    )
+    user = sa.and_(_users.c.tenant_id == param("tenant"), _users.c.id == touched.c.user_id)
+    link = sa.and_(_links.c.tenant_id == _users.c.tenant_id, _links.c.user_id == _users.c.id)
+    role = sa.and_(_roles.c.tenant_id == _links.c.tenant_id, _roles.c.id == _links.c.role_id)
+    return (
+        sa.select(
+            touched.c.id.label("session_id"),
+            *(_users.c[name] for name in TOKEN_COLUMNS),
+            _roles.c.name.label("role_name"),
+        )
+        .select_from(touched.join(_users, user).outerjoin(_links, link).outerjoin(_roles, role))
+        .add_cte(issued.cte("issued"))
+    )
+
+
+ROTATE = _rotate_in_one()
 SESSION_COLUMNS = (
     "id",
     "user_id",

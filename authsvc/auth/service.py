@@ -19,7 +19,7 @@ from authsvc import events
 from authsvc.auth import mfa, notify, onetime, policy, queries, sessions, throttle, tokens
 from authsvc.auth.context import ClientContext
 from authsvc.auth.denylist import deny
-from authsvc.auth.profile import find_for_login, token_subject
+from authsvc.auth.profile import find_for_login
 from authsvc.auth.settings import AuthPolicy, TenantAuth, policy_for, tenant_auth
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
@@ -164,9 +164,8 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
 def refresh(raw: str) -> LoginResult:
     """Rotate a refresh token; a spent token revokes its whole session."""
     tenant = tenant_auth()
-    session_id, user_id, new_raw = sessions.rotate(raw)
-    user = token_subject(user_id)
-    if user is None or not user.is_active:
+    session_id, user, new_raw = sessions.rotate(raw)
+    if not user.is_active:
         sessions.revoke(sessions.get_session(session_id), "user_disabled", tenant.policy, "system")
         db.session.commit()
         raise AuthenticationFailed("The account is disabled.", scheme="Bearer")

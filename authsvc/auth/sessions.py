@@ -98,36 +98,55 @@ def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
         revoke(old, "evicted", policy, actor="system")
 
 
-def rotate(raw: str) -> tuple[uuid.UUID, uuid.UUID, str]:
-    """Spend a refresh token and issue the next; returns (session id, user id, new token).
+def rotate(raw: str) -> tuple[uuid.UUID, SimpleNamespace, str]:
+    """Spend a refresh token and issue the next one.
 
-    Two conditional UPDATEs do the checking: the token is spent only if it was
-    unused, and the session touched only if it is still active. A token that
-    exists but was already spent is a reuse and revokes its session.
+    Returns the session id, the session's user as an access token describes it
+    (id, tenant_id, email, is_active, roles) and the next token. The token is
+    spent only if it was unused and the session touched only if it is still
+    active, by conditional UPDATEs (on PostgreSQL all in one statement). A
+    token that exists but was already spent is a reuse and revokes its session.
     """
     now = utcnow()
     digest = token_hash(raw)
+    next_raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    if db.session.get_bind().dialect.name == "postgresql":
+        found = queries.user_with_roles(
+            queries.ROTATE,
+            digest=digest,
+            now=now,
+            next_id=new_id(),
+            next_digest=token_hash(next_raw),
+        )
+        if found is None:
+            _refuse(digest)
+        session_id = found.pop("session_id")
+        return session_id, SimpleNamespace(**found), next_raw
     spent = queries.run(queries.SPEND_REFRESH, digest=digest, now=now).first()
     if spent is None:
-        _refuse_unusable(digest)
+        _refuse(digest)
     touched = queries.run(queries.TOUCH_SESSION, session_id=spent.session_id, now=now).first()
     if touched is None:
-        raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
-    return spent.session_id, touched.user_id, _new_refresh(spent.session_id)
+        _refuse(digest)
+    queries.insert_refresh(spent.session_id, token_hash(next_raw))
+    found = queries.user_with_roles(queries.USER_BY_ID["token"], user_id=touched.user_id)
+    return spent.session_id, SimpleNamespace(**found), next_raw
 
 
-def _refuse_unusable(digest: str) -> None:
-    """The presented token was not spendable: unknown, or spent before (reuse)."""
+def _refuse(digest: str) -> None:
+    """The token could not be used: unknown, spent before (reuse), or its session ended."""
+    db.session.rollback()  # whatever the attempt changed
     known = queries.run(queries.FIND_REFRESH, digest=digest).first()
     if known is None:
         raise AuthenticationFailed("The refresh token is not valid.", scheme="Bearer")
+    if known.used_at is None:
+        raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
     _reuse_detected(known.session_id)
 
 
 def _reuse_detected(session_id: uuid.UUID) -> None:
     from authsvc.auth.settings import tenant_auth
 
-    db.session.rollback()
     session = get_session(session_id)
     events.emit("token.reuse_detected", session_payload(session), actor="system")
     revoke(session, "refresh_token_reuse", tenant_auth().policy, actor="system")

@@ -8,13 +8,14 @@ from typing import Any
 from flask import Flask
 
 from authsvc.config import PROJECT_ROOT, load
+from authsvc.flask_app import AuthsvcFlask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: load config, initialise extensions and subsystems, register
     blueprints, error handlers and commands. No database writes, no network calls."""
     settings = load(config)
-    app = Flask(
+    app = AuthsvcFlask(
         __name__,
         instance_path=settings["INSTANCE_PATH"],
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -24,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from authsvc import (
         connections,
+        cookie_session,
         errors,
         mail,
         models,
@@ -36,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Observability first: its after_request hook then runs last and sees the final response.
     observability.init_app(app)
+    cookie_session.init_app(app)
     models.import_all()
     db.init_app(app)
     connections.init_app(app)

@@ -22,7 +22,8 @@ class LazyCookieSessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         # Flask sets no cookie and no Vary header for an empty session that was
-        # neither read nor changed.
+        # neither read nor changed (Flask-Login's after_request hook reads it on
+        # most requests, so this mostly spares probes and token validation).
         if not session and not session.modified and not session.accessed:
             return
         super().save_session(app, session, response)

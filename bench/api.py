@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class Dataset:
     app: Flask
     api_key: str
     user_paths: Path
+    tenant_id: uuid.UUID
 
 
 @dataclass
@@ -108,7 +110,7 @@ def prepare(name: str, url: str, args: argparse.Namespace, tmp: Path) -> Dataset
         )
         seed.analyze(db.engine)
     paths = seed.write_user_paths(ids[tenants[0].id], tmp / f"user-paths-{name}.txt")
-    return Dataset(name, env, app, tenants[0].api_key, paths)
+    return Dataset(name, env, app, tenants[0].api_key, paths, tenants[0].id)
 
 
 def grow(data: Dataset, args: argparse.Namespace) -> dict:
@@ -139,6 +141,8 @@ def measure_all(bench: Bench, pg: Dataset, lite: Dataset, args: argparse.Namespa
     bare_env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHSVC_")}
     with apps.serve("bare", apps.BARE_TARGET, bare_env, bench.logs) as bare:
         bench.measure("bare", bare, "/")
+        with apps.serve("bare-db", apps.BARE_TARGET, _bare_db_env(bare_env, pg), bench.logs) as db:
+            bench.measure("bare_db", db, USERS_PATH, paths=pg.user_paths)
         with bench.authsvc("authsvc-pg-nocache", pg, cache_ttl=0) as app:
             bench.read_users("user_uncached", app, pg)
         with bench.authsvc("authsvc-sqlite", lite) as app:
@@ -152,6 +156,12 @@ def measure_all(bench: Bench, pg: Dataset, lite: Dataset, args: argparse.Namespa
             bench.list_users("list_grown", app, pg)
         bench.measure("bare_repeat", bare, "/")
     return grown
+
+
+def _bare_db_env(bare_env: dict[str, str], data: Dataset) -> dict[str, str]:
+    """The bare app's environment for its one-statement user read on ``data``'s database."""
+    dsn = data.env["AUTHSVC_DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
+    return {**bare_env, "BENCH_DATABASE_DSN": dsn, "BENCH_TENANT_ID": str(data.tenant_id)}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -176,6 +186,7 @@ def conclude(bench: Bench, grown: dict, settings: dict) -> int:
     print(report.render_creation(grown["create_tenant"]))
     print("\nTargets:")
     print(report.render_targets(found))
+    print(report.floor_note(bench.results))
     print(report.contention_note(bench.results) + "\n")
     report.write_json(report.record(settings, bench.results, found, grown), say)
     return 0 if all(r.clean for r in bench.results.values()) else 2

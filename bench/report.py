@@ -17,6 +17,7 @@ RESULTS_DIR = Path(__file__).with_name("results")
 # Measurement name -> label, in the order of the table.
 LABELS = {
     "bare": "bare Flask      GET /",
+    "bare_db": "bare Flask + 1 SQL statement  GET /api/v1/users/{id}",
     "healthz": "authsvc         GET /healthz",
     "user_cached": "PostgreSQL      GET /api/v1/users/{id}  key cache on",
     "user_uncached": "PostgreSQL      GET /api/v1/users/{id}  key cache off",
@@ -63,6 +64,19 @@ def table(results: dict[str, Result], grown: int) -> str:
             f" {r.requests_per_s / bare.requests_per_s:7.0%} {cpu:>7} {cpu_ratio:>6}{flag}"
         )
     return "\n".join(lines)
+
+
+def floor_note(results: dict[str, Result]) -> str:
+    """How the user read compares with the bare one-statement read (information, no target)."""
+    floor, read = results.get("bare_db"), results.get("user_cached")
+    if floor is None or read is None:
+        return ""
+    share = floor.requests_per_s / results["bare"].requests_per_s
+    return (
+        f"\nFloor of a single-user read (bare Flask, one SQL statement, same gunicorn): "
+        f"{floor.requests_per_s:,.0f} req/s = {share:.0%} of bare. authsvc's read (key cache on) "
+        f"reaches {read.requests_per_s / floor.requests_per_s:.0%} of that floor."
+    )
 
 
 def contention_note(results: dict[str, Result]) -> str:

@@ -184,6 +184,40 @@ SIGNED_IN = (
     .where(_users.c.tenant_id == param("tenant"), _users.c.id == param("user_id"))
     .values(last_login_at=param("now"))
 )
+
+
+def _open_session_in_one() -> sa.Insert:
+    """PostgreSQL: a sign-in's session, its first refresh token and the user's
+    ``last_login_at`` in one statement (foreign keys are checked at its end).
+
+    Parameters are named ``v_<column>``: SQLAlchemy adds an execution parameter
+    named like a column of an INSERT or UPDATE to that statement, and every
+    sub-statement here sees all of them.
+    """
+    first_refresh = _refresh.insert().values(
+        tenant_id=param("tenant"),
+        id=param("v_refresh_id"),
+        session_id=param("v_id"),
+        token_hash=param("v_digest"),
+        created_at=param("v_now"),
+    )
+    # updated_at named, as the ORM's onupdate would set it: Core fills column
+    # defaults only for the outermost statement, not inside a CTE.
+    signed_in = (
+        _users.update()
+        .where(_users.c.tenant_id == param("tenant"), _users.c.id == param("v_user_id"))
+        .values(last_login_at=param("v_now"), updated_at=param("v_now"))
+    )
+    session = _sessions.insert().values(
+        tenant_id=param("tenant"),
+        created_at=param("v_now"),
+        last_seen_at=param("v_now"),
+        **{name: param(f"v_{name}") for name in SESSION_COLUMNS},
+    )
+    return session.add_cte(first_refresh.cte("first_refresh"), signed_in.cte("signed_in"))
+
+
+OPEN_SESSION = _open_session_in_one()
 THROTTLES = sa.select(_throttles.c.subject, _throttles.c.locked_until).where(
     _throttles.c.tenant_id == param("tenant"),
     _throttles.c.subject.in_(param("names", expanding=True)),

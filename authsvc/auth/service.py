@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from authsvc import events
-from authsvc.auth import mfa, notify, onetime, policy, queries, sessions, throttle, tokens
+from authsvc.auth import mfa, notify, onetime, policy, sessions, throttle, tokens
 from authsvc.auth.context import ClientContext
 from authsvc.auth.denylist import deny
 from authsvc.auth.profile import find_for_login
@@ -135,7 +135,6 @@ def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientConte
 def _open_session(tenant: TenantAuth, user, ctx: ClientContext, rules: AuthPolicy) -> LoginResult:
     """Start a session for a user who proved who they are; its token pair, signed after commit."""
     session, refresh = sessions.start_session(user, ctx, rules)
-    queries.run(queries.SIGNED_IN, user_id=user.id, now=utcnow())
     events.emit("user.login", {"user_id": str(user.id), "session_id": str(session.id)}, "self")
     db.session.commit()
     access, ttl = tokens.issue_access_token(

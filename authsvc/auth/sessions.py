@@ -68,7 +68,8 @@ def _new_refresh(session_id: uuid.UUID) -> str:
 
 
 def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleNamespace, str]:
-    """Open a session for ``user`` and its first refresh token (caller commits)."""
+    """Open a session for ``user`` with its first refresh token and record the sign-in
+    (``last_login_at``); the caller commits."""
     now = utcnow()
     session = SimpleNamespace(
         id=new_id(),
@@ -80,12 +81,15 @@ def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleN
         expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
         **_device(ctx),
     )
-    queries.run(
-        queries.INSERT_SESSION,
-        now=now,
-        **{name: getattr(session, name) for name in queries.SESSION_COLUMNS},
-    )
-    raw = _new_refresh(session.id)
+    columns = {name: getattr(session, name) for name in queries.SESSION_COLUMNS}
+    if db.session.get_bind().dialect.name == "postgresql":
+        raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+        values = {**columns, "refresh_id": new_id(), "digest": token_hash(raw), "now": now}
+        queries.run(queries.OPEN_SESSION, **{f"v_{name}": value for name, value in values.items()})
+    else:
+        queries.run(queries.INSERT_SESSION, now=now, **columns)
+        raw = _new_refresh(session.id)
+        queries.run(queries.SIGNED_IN, user_id=user.id, now=now)
     events.emit("session.created", session_payload(session), actor=f"user:{user.id}")
     if policy.max_sessions_per_user:
         _evict_oldest(user.id, policy)

@@ -200,3 +200,17 @@ def test_a_disabled_user_cannot_refresh_and_the_session_ends(tenant_app):
     assert tenant_app.as_user("get", "/me", pair["access_token"]).status_code == 401
     sessions = tenant_app.client.get(f"/users/{user['id']}/sessions").json
     assert sessions == []
+
+
+def test_a_sign_in_reads_once_and_writes_its_session_in_one_statement_on_postgresql(
+    app, tenant_app, backend
+):
+    tenant_app.signup("once@example.com")
+    tenant_app.tokens("once@example.com")  # caches (tenant policy, signing key) are warm now
+    with Statements(app) as sent:
+        assert tenant_app.login("once@example.com").status_code == 200
+    reads = [s for s in sent if s.startswith("SELECT users.")]
+    assert len(reads) == 1, sent
+    writes = [s for s in sent if "sessions" in s or "refresh_tokens" in s or "UPDATE users" in s]
+    expected = 1 if backend == "postgresql" else 3
+    assert len(writes) == expected, sent

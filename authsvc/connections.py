@@ -26,7 +26,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_request_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -45,18 +45,29 @@ def mark_read_only(session: Session) -> None:
         session.info[READ_ONLY] = True
 
 
+def read_only_request() -> None:
+    """Make the current request read-only, without creating a session it may never use."""
+    g.authsvc_read_only = True
+
+
+def _read_only(session: Session) -> bool:
+    return bool(session.info.get(READ_ONLY)) or (
+        has_request_context() and g.get("authsvc_read_only", False)
+    )
+
+
 def _autocommit_reads(session: Session, _transaction: Any, connection: sa.Connection) -> None:
     # psycopg2 sends BEGIN lazily with the first statement, so switching the
     # DBAPI connection to autocommit here, before any, leaves no transaction
     # open. SQLAlchemy's commit and rollback are then no-ops on the wire. (We do
     # not use the isolation_level option: psycopg2 sends a SET for each change.)
     # SQLite needs nothing: its driver only begins transactions for writes.
-    if session.info.get(READ_ONLY) and connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and _read_only(session):
         connection.connection.dbapi_connection.autocommit = True
 
 
 def _refuse_writes(session: Session, _flush_context: Any, _instances: Any) -> None:
-    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+    if (session.new or session.dirty or session.deleted) and _read_only(session):
         raise ReadOnlyRequest("a GET, HEAD or OPTIONS request tried to write through the session")
 
 

@@ -8,9 +8,9 @@ from flask_restx import Api
 
 from authsvc.api import cors, ratelimit
 from authsvc.api.credentials import current_principal
-from authsvc.connections import SAFE_METHODS, mark_read_only
+from authsvc.connections import SAFE_METHODS, read_only_request
 from authsvc.errors import handle_exception
-from authsvc.extensions import csrf, db, limiter
+from authsvc.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -69,7 +69,7 @@ def _namespaces():
 def _read_only_if_safe() -> None:
     # Before the key lookup, which is then the request's first autocommit read.
     if request.method in SAFE_METHODS:
-        mark_read_only(db.session())
+        read_only_request()
 
 
 @bp.before_request

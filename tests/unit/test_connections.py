@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 import sqlalchemy as sa
 
-from authsvc.connections import ReadOnlyRequest, mark_read_only
+from authsvc.connections import ReadOnlyRequest, mark_read_only, read_only_request
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
 from authsvc.users.models import User
@@ -49,7 +49,7 @@ def test_a_get_request_cannot_write_through_the_session(app, tenant, make_user):
     """A write in a read-only request is a bug: it fails as a whole, nothing is committed."""
     user = make_user(tenant, display_name="before")
     with app.test_request_context(method="GET"), tenant_context(tenant[0]):
-        mark_read_only(db.session())
+        read_only_request()
         row = db.session.execute(sa.select(User).where(User.email == user["email"])).scalar_one()
         row.display_name = "after"
         with pytest.raises(ReadOnlyRequest):
@@ -77,3 +77,15 @@ def test_a_connection_that_died_while_idle_is_replaced_on_checkout(postgres_url,
             new_pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
         assert new_pid != pid
         engine.dispose()
+
+
+def test_an_api_get_that_queries_nothing_opens_no_session(app, tenant, api_client):
+    """Marking a request read-only must not create a session (and a connection) by itself."""
+    from flask import g
+
+    client = api_client(tenant, ["users:read"])
+    with app.test_request_context("/api/v1/users", method="GET"):
+        app.preprocess_request()
+        assert g.authsvc_read_only is True
+        assert not db.session.registry.has()
+    assert client.get("/users").status_code == 200

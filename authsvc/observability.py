@@ -15,6 +15,7 @@ log = logging.getLogger("authsvc.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Query parameters that may carry secrets are never logged.
+QUIET_ENDPOINTS = frozenset({"api.auth_validate"})
 _SECRET_PARAMS = re.compile(r"(token|key|secret|password|code)=[^&]*", re.IGNORECASE)
 
 
@@ -29,9 +30,17 @@ def _finish(response):
     if response.status_code not in (429, 503):
         # Flask-Limiter sends Retry-After on every response; it only means something on these.
         response.headers.pop("Retry-After", None)
-    if log.isEnabledFor(logging.INFO):
+    # A reverse proxy asks /auth/validate once per request it forwards and logs
+    # the request itself: successful checks are logged at DEBUG only.
+    level = (
+        logging.DEBUG
+        if request.endpoint in QUIET_ENDPOINTS and response.status_code < 400
+        else logging.INFO
+    )
+    if log.isEnabledFor(level):
         query = _SECRET_PARAMS.sub(r"\1=[redacted]", request.query_string.decode(errors="replace"))
-        log.info(
+        log.log(
+            level,
             "%s %s%s %s %.1fms request_id=%s",
             request.method,
             request.path,

@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import admin
     from authsvc import api, auth, cli, health, hosted, webhooks
     from authsvc.api import credentials
+    from authsvc.api import hooks as api_hooks
     from authsvc.auth import wellknown
 
     credentials.init_app(app)
@@ -66,6 +67,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hosted.init_app(app)
     app.register_blueprint(wellknown.bp)
     admin.init_app(app)
+    # Last: wraps hooks that Flask-Limiter and Flask-Login (initialised by the panel) added.
+    api_hooks.init_app(app)
     cli.init_app(app)
     observability.trust_proxies(app)
     return app

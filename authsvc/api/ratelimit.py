@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from functools import lru_cache, wraps
-from typing import Any
+from functools import lru_cache
 
 from flask import Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse
@@ -108,22 +106,5 @@ def add_headers(response: Response) -> Response:
     return response
 
 
-def _except_on_the_api(check: Callable[[], Any]) -> Callable[[], Any]:
-    @wraps(check)
-    def check_unless_api() -> Any:
-        return None if request.blueprint == "api" else check()
-
-    return check_unless_api
-
-
 def init_app(app: Flask) -> None:
     app.extensions["authsvc.api_ratelimit"] = _Fallback()
-    # Flask-Limiter's app-wide before_request pass finds nothing to enforce on
-    # the API (the blueprint is exempt from its defaults, and per-flow limits
-    # are checked inside their decorated views), yet resolving that costs about
-    # a tenth of a token validation: the pass is skipped for API calls.
-    hooks = app.before_request_funcs.setdefault(None, [])
-    middleware = limiter._check_request_limit  # noqa: SLF001 - the hook Flask-Limiter registered
-    for index, hook in enumerate(hooks):
-        if hook == middleware:
-            hooks[index] = _except_on_the_api(hook)

@@ -95,6 +95,23 @@ def check_rate_limit() -> None:
         )
 
 
+def hit(limit: str, key: str) -> None:
+    """Count one call against ``key`` at ``limit``, with the same storage and fallback.
+
+    For the per-flow limits (login, sign-up, password reset); the flow's figures
+    become this response's X-RateLimit headers. 429 beyond the limit.
+    """
+    if not limiter.enabled:
+        return
+    item = limit_item(limit)
+    allowed, remaining, reset = _count(item, key)
+    g.api_rate_limit = (item.amount, remaining, reset)
+    if not allowed:
+        raise RateLimited(
+            f"Rate limit exceeded ({item}).", retry_after=int(reset - time.time()) + 1
+        )
+
+
 def add_headers(response: Response) -> Response:
     state = g.get("api_rate_limit")
     # A per-flow limit (login, sign-up...) reports its own, stricter headers.

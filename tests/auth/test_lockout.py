@@ -132,6 +132,8 @@ def test_public_flows_are_rate_limited_per_end_user_ip(app, tenant_app, monkeypa
         "/auth/forgot-password", json={"email": "x@example.com"}, headers=one_ip
     )
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["X-RateLimit-Limit"] == "2"  # the flow's own, stricter limit
+    assert limited.headers["X-RateLimit-Remaining"] == "0"
     other_ip = {"X-End-User-IP": "198.51.100.21"}
     response = tenant_app.client.post(
         "/auth/forgot-password", json={"email": "x@example.com"}, headers=other_ip

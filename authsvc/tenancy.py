@@ -14,6 +14,16 @@ per job (``tenant_context``), and two session hooks enforce it:
 
 The single, greppable bypass is ``execution_options(all_tenants=True)``, for
 platform-level code such as API-key lookup before a tenant is known.
+
+A few hot paths run prebuilt Core statements instead of ORM ones (the ORM
+layer is most of their cost). Those go through :func:`execute_scoped`, which
+supplies the bound tenant as the ``:tenant`` parameter (refusing to run with
+none) and, on a statement's first use, proves that every tenant-owned table it
+reads or writes is tied to that parameter, directly (``t.tenant_id = :tenant``)
+or through a join on ``tenant_id`` to a table that is. A statement that is not
+is refused with ``TenancyViolation`` before it ever reaches the database.
+(The proof is per table: a second, unfiltered alias of a table that is
+filtered elsewhere in the same statement would pass; keep such statements ORM.)
 """
 
 from __future__ import annotations
@@ -156,3 +166,100 @@ def init_app(app: Flask) -> None:
     _install_hooks()
     app.teardown_request(_unbind_request_tenant)
     app.extensions["authsvc.tenancy"] = {"bypass_option": ALL_TENANTS}
+
+
+# --- Prebuilt Core statements -------------------------------------------------
+
+TENANT_BIND = "tenant"
+_proven: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tenant_owned_tables() -> frozenset[sa.Table]:
+    from authsvc.db import Base
+
+    return frozenset(
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TenantOwned)
+    )
+
+
+def _tenant_column_table(element) -> sa.FromClause | None:
+    if isinstance(element, sa.Column) and element.name == "tenant_id":
+        return element.table
+    return None
+
+
+def _base_table(table):
+    # Aliases of a table (``users AS u``) are checked as the table itself.
+    return getattr(table, "element", table)
+
+
+def _sets_tenant(insert: sa.Insert) -> bool:
+    """Whether a new row's tenant_id is the ``:tenant`` parameter (composite foreign
+    keys then refuse any parent row of another tenant)."""
+    # Private attributes of SQLAlchemy's Insert: where .values() and
+    # .from_select() keep what they were given.
+    values = insert._values or {}  # noqa: SLF001
+    for key, value in values.items():
+        if getattr(key, "name", key) == "tenant_id":
+            return isinstance(value, sa.sql.elements.BindParameter) and value.key == TENANT_BIND
+    names = insert._select_names  # noqa: SLF001
+    if names and "tenant_id" in names and insert.select is not None:
+        column = insert.select.selected_columns[names.index("tenant_id")]
+        bind = getattr(column, "element", column)
+        return isinstance(bind, sa.sql.elements.BindParameter) and bind.key == TENANT_BIND
+    return False
+
+
+def prove_scoped(statement) -> None:
+    """Raise TenancyViolation unless every tenant-owned table in ``statement`` is
+    bound to the ``:tenant`` parameter (see the module docstring)."""
+    if statement in _proven:
+        return
+    owned = _tenant_owned_tables()
+    tables: set = set()
+    scoped: set = set()
+    links: list[tuple] = []
+    inserts: list = []
+    for element in sa.sql.visitors.iterate(statement):
+        if isinstance(element, sa.Table) and element in owned:
+            tables.add(element)
+        elif isinstance(element, sa.sql.dml.Insert) and element.table in owned:
+            inserts.append(element)
+        elif isinstance(element, sa.sql.elements.BinaryExpression) and element.operator is (
+            sa.sql.operators.eq
+        ):
+            left, right = _tenant_column_table(element.left), _tenant_column_table(element.right)
+            for table, other in ((left, element.right), (right, element.left)):
+                bind = isinstance(other, sa.sql.elements.BindParameter)
+                if table is not None and bind and other.key == TENANT_BIND:
+                    scoped.add(_base_table(table))
+            if left is not None and right is not None:
+                links.append((_base_table(left), _base_table(right)))
+    for insert in inserts:
+        if not _sets_tenant(insert):
+            raise TenancyViolation(f"INSERT INTO {insert.table.name} without tenant_id = :tenant")
+        scoped.add(insert.table)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in links:
+            if (a in scoped) != (b in scoped):
+                scoped.update((a, b))
+                changed = True
+    unscoped = {t.name for t in tables} - {t.name for t in scoped}
+    if unscoped:
+        raise TenancyViolation(
+            f"statement reads or writes {', '.join(sorted(unscoped))} without tenant_id = :tenant"
+        )
+    _proven[statement] = True
+
+
+def execute_scoped(session: Session, statement, params: dict | None = None):
+    """Run a prebuilt Core statement for the bound tenant, in ``session``'s transaction."""
+    tenant_id = _current.get()
+    if tenant_id is None:
+        raise TenancyViolation("a tenant-owned statement with no tenant bound")
+    prove_scoped(statement)
+    return session.connection().execute(statement, {**(params or {}), TENANT_BIND: tenant_id})

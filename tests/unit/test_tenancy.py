@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS, TenancyViolation, tenant_context
+from authsvc.tenancy import (
+    ALL_TENANTS,
+    TenancyViolation,
+    execute_scoped,
+    prove_scoped,
+    tenant_context,
+)
 from authsvc.users.models import Role, User, UserRole
 
 
@@ -107,3 +113,95 @@ def test_database_refuses_a_link_between_two_tenants(app, two_tenants_with_users
                 )
             )
         db.session.rollback()
+
+
+# Prebuilt Core statements: proven tied to the bound tenant before they run.
+_users, _roles, _links = User.__table__, Role.__table__, UserRole.__table__
+_tenant = sa.bindparam("tenant")
+
+
+def _scoped_users():
+    return sa.select(_users.c.id).where(_users.c.tenant_id == _tenant)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param(_scoped_users(), id="direct"),
+        pytest.param(
+            sa.select(_users.c.id, _roles.c.name)
+            .select_from(
+                _users.outerjoin(
+                    _links,
+                    sa.and_(
+                        _links.c.tenant_id == _users.c.tenant_id, _links.c.user_id == _users.c.id
+                    ),
+                ).outerjoin(
+                    _roles,
+                    sa.and_(
+                        _roles.c.tenant_id == _links.c.tenant_id, _roles.c.id == _links.c.role_id
+                    ),
+                )
+            )
+            .where(_users.c.tenant_id == _tenant),
+            id="joined-on-tenant",
+        ),
+        pytest.param(
+            _users.update().where(_users.c.tenant_id == _tenant).values(display_name="x"),
+            id="update",
+        ),
+        pytest.param(
+            _links.insert().values(
+                tenant_id=_tenant, user_id=sa.bindparam("u"), role_id=sa.bindparam("r")
+            ),
+            id="insert",
+        ),
+    ],
+)
+def test_tenant_bound_core_statements_are_proven(statement):
+    prove_scoped(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param(sa.select(_users.c.id), id="no-filter"),
+        pytest.param(
+            sa.select(_users.c.id).where(_users.c.tenant_id == sa.bindparam("other")),
+            id="other-param",
+        ),
+        pytest.param(
+            sa.select(_users.c.id, _roles.c.name)
+            .select_from(
+                _users.join(_links, _links.c.user_id == _users.c.id).join(
+                    _roles, _roles.c.id == _links.c.role_id
+                )
+            )
+            .where(_users.c.tenant_id == _tenant),
+            id="join-without-tenant",
+        ),
+        pytest.param(_users.update().values(display_name="x"), id="update-all"),
+        pytest.param(
+            _links.insert().values(tenant_id=sa.bindparam("t"), user_id=1, role_id=2),
+            id="insert-other",
+        ),
+        pytest.param(
+            _scoped_users().add_cte(_roles.delete().where(_roles.c.name == "x").cte("gone")),
+            id="unscoped-cte",
+        ),
+    ],
+)
+def test_core_statements_not_tied_to_the_tenant_are_refused(statement):
+    with pytest.raises(TenancyViolation):
+        prove_scoped(statement)
+
+
+def test_execute_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_with_users):
+    a, _b, user_a, _user_b = two_tenants_with_users
+    statement = sa.select(_users.c.id).where(_users.c.tenant_id == _tenant)
+    with app.app_context():
+        with pytest.raises(TenancyViolation):
+            execute_scoped(db.session, statement)
+        with tenant_context(a[0]):
+            ids = [str(i) for i in execute_scoped(db.session, statement).scalars()]
+    assert ids == [user_a["id"]]

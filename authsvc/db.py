@@ -61,6 +61,13 @@ class UTCDateTime(sa.TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value
 
+    def result_processor(self, dialect, coltype):
+        # PostgreSQL's timestamptz already arrives timezone-aware: no Python
+        # call per value (three per user row in a listing).
+        if dialect.name == "postgresql":
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 

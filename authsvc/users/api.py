@@ -67,7 +67,7 @@ class UserList(Resource):
         """List users, oldest first, with cursor pagination, filters and prefix search."""
         args = parse_query(list_args)
         page = reads.read_users_page(
-            service.user_filters(args), args["cursor"], page_limit(args["limit"])
+            reads.user_filters(args), args["cursor"], page_limit(args["limit"])
         )
         return {"items": page.items, "next_cursor": page.next_cursor}
 

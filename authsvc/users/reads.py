@@ -12,7 +12,7 @@ shapes identical.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,8 @@ _COLUMNS = (
     User.created_at,
     User.updated_at,
 )
+# Every id is a UUIDv7, greater than the nil UUID: the first page starts after it.
+_BEFORE_ALL_IDS = uuid.UUID(int=0)
 _ROLE_JOIN = (
     sa.and_(UserRole.tenant_id == User.tenant_id, UserRole.user_id == User.id),
     sa.and_(Role.tenant_id == UserRole.tenant_id, Role.id == UserRole.role_id),
@@ -87,16 +89,56 @@ def read_user(user_id: str | uuid.UUID) -> dict[str, Any]:
     return shape_user(rows[0], sorted(row.name for row in rows if row.name is not None))
 
 
-def read_users_page(where: Iterable[Any], cursor: str | None, limit: int) -> Page:
-    """A page of users (oldest first) matching ``where``, as the API shows them.
+# The list filters as clauses with bound parameters, built once: a listing's
+# statement then has one shape per combination of filters, compiled once.
+FILTER_CLAUSES: dict[str, sa.ColumnElement[bool]] = {
+    "email": User.email_normalized == sa.bindparam("f_email"),
+    "username": User.username_normalized == sa.bindparam("f_username"),
+    "is_verified": User.is_verified == sa.bindparam("f_is_verified"),
+    "is_active": User.is_active == sa.bindparam("f_is_active"),
+    "q": sa.or_(
+        User.email_normalized.like(sa.bindparam("f_q"), escape="\\"),
+        User.username_normalized.like(sa.bindparam("f_q"), escape="\\"),
+        sa.func.lower(User.display_name).like(sa.bindparam("f_q"), escape="\\"),
+    ),
+}
 
-    One statement: the page of users as a subquery, joined to their roles.
-    """
-    page = sa.select(User.tenant_id, *_COLUMNS).where(*where)
-    if cursor:
-        page = page.where(User.id > decode_cursor(cursor))
-    page = page.order_by(User.id).limit(limit + 1).subquery("page")
-    statement = (
+
+def user_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The list filters in use (email, username, flags, prefix search ``q``) and
+    their parameter values, keyed ``f_<name>``; see ``FILTER_CLAUSES``."""
+    values: dict[str, Any] = {}
+    if filters.get("email"):
+        values["f_email"] = filters["email"].strip().lower()
+    if filters.get("username"):
+        values["f_username"] = filters["username"].lower()
+    for flag in ("is_verified", "is_active"):
+        if filters.get(flag) is not None:
+            values[f"f_{flag}"] = bool(filters[flag])
+    if filters.get("q"):
+        values["f_q"] = _escape_like(filters["q"].strip().lower()) + "%"
+    return values
+
+
+def filter_clauses(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    return [FILTER_CLAUSES[key[2:]] for key in sorted(values)]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@lru_cache(maxsize=64)
+def _page_statement(filters: tuple[str, ...]) -> sa.Select:
+    """The page of users after ``:after``, joined to their roles; one per filter combination."""
+    page = (
+        sa.select(User.tenant_id, *_COLUMNS)
+        .where(*filter_clauses(dict.fromkeys(filters)), User.id > sa.bindparam("after"))
+        .order_by(User.id)
+        .limit(sa.bindparam("page_size", type_=sa.Integer))
+        .subquery("page")
+    )
+    return (
         # The page's tenant_id joins the roles but is not selected: one UUID less per row.
         sa.select(*(page.c[column.key] for column in _COLUMNS), Role.name.label("role_name"))
         .outerjoin(
@@ -106,8 +148,17 @@ def read_users_page(where: Iterable[Any], cursor: str | None, limit: int) -> Pag
         .outerjoin(Role, _ROLE_JOIN[1])
         .order_by(page.c.id)
     )
+
+
+def read_users_page(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """A page of users (oldest first) as the API shows them; ``filters`` are the values
+    from :func:`user_filters`. One statement, built once per
+    combination of filters."""
+    statement = _page_statement(tuple(sorted(filters)))
+    after = decode_cursor(cursor) if cursor else _BEFORE_ALL_IDS
+    params = {**filters, "after": after, "page_size": limit + 1}
     users: dict[uuid.UUID, tuple[Any, list[str]]] = {}
-    for row in db.session.execute(statement):
+    for row in db.session.execute(statement, params):
         entry = users.get(row.id)
         if entry is None:
             entry = users[row.id] = (row, [])

@@ -21,7 +21,7 @@ from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.users.models import Role, User, UserRole
-from authsvc.users.reads import shape_user
+from authsvc.users.reads import filter_clauses, shape_user, user_filters
 
 SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
 
@@ -51,40 +51,16 @@ def find_user_by_login(identifier: str) -> User | None:
     return db.session.execute(sa.select(User).where(column == normalized)).scalar_one_or_none()
 
 
-def user_filters(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """WHERE clauses for the list filters: email, username, flags, prefix search ``q``."""
-    where = []
-    if filters.get("email"):
-        where.append(User.email_normalized == filters["email"].strip().lower())
-    if filters.get("username"):
-        where.append(User.username_normalized == filters["username"].lower())
-    for flag in ("is_verified", "is_active"):
-        if filters.get(flag) is not None:
-            where.append(getattr(User, flag).is_(filters[flag]))
-    if filters.get("q"):
-        prefix = _escape_like(filters["q"].strip().lower()) + "%"
-        where.append(
-            sa.or_(
-                User.email_normalized.like(prefix, escape="\\"),
-                User.username_normalized.like(prefix, escape="\\"),
-                sa.func.lower(User.display_name).like(prefix, escape="\\"),
-            )
-        )
-    return where
-
-
 def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
     """A page of user objects (the panel); the API reads :func:`reads.read_users_page`."""
+    values = user_filters(filters)
     statement = (
         sa.select(User)
-        .where(*user_filters(filters))
+        .where(*filter_clauses(values))
         .options(joinedload(User.role_links).joinedload(UserRole.role))
+        .params(values)
     )
     return paginate(db.session, statement, User.id, cursor, limit)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def create_user(data: dict[str, Any], actor: str | None = None) -> User:

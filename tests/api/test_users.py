@@ -157,6 +157,7 @@ def test_reads_show_a_user_exactly_as_writes_do(app, api_client, tenant):
     changed = client.patch(f"/users/{bare['id']}", json={"roles": []}).json
     assert changed["roles"] == []
     for written in (created.json, changed):
+        assert written["created_at"].endswith("+00:00")  # aware, on either backend
         assert client.get(f"/users/{written['id']}").json == written
         listed = client.get("/users", query_string={"email": written["email"]}).json["items"]
         assert listed == [written]

@@ -4,9 +4,11 @@ Rationale: sign-in, refresh and ``/me`` run far more often than anything
 else, and each ORM statement cost them about half a millisecond of CPU
 (building the statement, the tenancy criteria, ORM compilation and result
 processing). The statements here are built once, at import, with the tenant
-as a bound parameter; :func:`run` always supplies the tenant bound to the
-request or job and refuses to run with none, so isolation still does not
-depend on the call site. They run on the ORM session's connection, inside its
+as a bound parameter; :func:`run` hands them to
+:func:`authsvc.tenancy.execute_scoped`, which supplies the tenant bound to the
+request or job, refuses to run with none, and proves on first use that every
+tenant-owned table a statement touches is tied to it, so isolation still does
+not depend on the call site. They run on the ORM session's connection, inside its
 transaction, so they commit (or roll back) with everything else.
 """
 
@@ -21,7 +23,7 @@ from sqlalchemy import bindparam as param
 from authsvc.auth.models import LoginThrottle, MfaFactor, RefreshToken, Session
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
-from authsvc.tenancy import TenancyViolation, current_tenant_id
+from authsvc.tenancy import execute_scoped
 from authsvc.users.models import Role, User, UserRole
 
 _users, _roles, _links = User.__table__, Role.__table__, UserRole.__table__
@@ -224,16 +226,10 @@ THROTTLES = sa.select(_throttles.c.subject, _throttles.c.locked_until).where(
 )
 
 
-def _tenant() -> uuid.UUID:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenancyViolation("a tenant-owned statement with no tenant bound")
-    return tenant_id
-
-
 def run(statement, **params: Any) -> sa.CursorResult:
-    """Execute a statement of this module for the bound tenant, in the session's transaction."""
-    return db.session.connection().execute(statement, {"tenant": _tenant(), **params})
+    """Execute a statement of this module for the bound tenant, in the session's transaction
+    (:func:`authsvc.tenancy.execute_scoped` proves it is tied to that tenant first)."""
+    return execute_scoped(db.session, statement, params)
 
 
 def user_with_roles(statement, **params: Any) -> dict | None:

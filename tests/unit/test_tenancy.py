@@ -205,3 +205,16 @@ def test_execute_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_w
         with tenant_context(a[0]):
             ids = [str(i) for i in execute_scoped(db.session, statement).scalars()]
     assert ids == [user_a["id"]]
+
+
+def test_every_prebuilt_auth_statement_is_proven_tied_to_the_tenant():
+    """The sign-in, refresh and /me statements pass the proof before any request runs them."""
+    from authsvc.auth import queries
+
+    statements = []
+    for value in vars(queries).values():
+        candidates = value.values() if isinstance(value, dict) else [value]
+        statements += [s for s in candidates if isinstance(s, (sa.Select, sa.sql.dml.UpdateBase))]
+    assert len(statements) >= 10
+    for statement in statements:
+        prove_scoped(statement)

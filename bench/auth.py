@@ -94,8 +94,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--rounds", type=int, default=100, help="timed logins of each kind (100)")
     parser.add_argument("--hash-samples", type=int, default=20, help="argon2 timings, twice (20)")
-    # 8,000 covers 800 refreshes/s for 10 s; running out is reported, never papered over.
-    parser.add_argument("--refresh-tokens", type=int, default=8000, help="measured run (8,000)")
+    # 20,000 covers 2,000 refreshes/s for 10 s; running out is reported, never papered over.
+    parser.add_argument("--refresh-tokens", type=int, default=20000, help="measured run (20,000)")
     return parser.parse_args(argv)
 
 

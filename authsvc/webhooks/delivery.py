@@ -16,6 +16,7 @@ flight for it, so one slow receiver cannot occupy every slot.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -80,34 +81,54 @@ def due(now: datetime) -> tuple:
     )
 
 
-def _candidates(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> sa.Select:
-    """Due deliveries spread over endpoints (at most ``cap`` in flight per endpoint)."""
+@functools.cache
+def _candidates() -> sa.Select:
+    """Due deliveries ranked per endpoint, oldest first (built once; values are bound).
+
+    Binds ``now``, ``saturated`` (endpoints this worker has at the cap), ``cap`` and
+    ``fetch``. The rows keep their rank, so the caller drops those beyond what this
+    worker may still start for their endpoint (see :func:`_spread`).
+    """
     D, E = WebhookDelivery, WebhookEndpoint
-    saturated = [endpoint for endpoint, count in busy.items() if count >= cap]
     window = (
         sa.select(D.tenant_id, D.id, D.endpoint_id, D.next_attempt_at)
         .join(E, sa.and_(E.tenant_id == D.tenant_id, E.id == D.endpoint_id))
-        .where(*due(now), E.is_active.is_(True))
+        .where(
+            *due(sa.bindparam("now")),
+            E.is_active.is_(True),
+            D.endpoint_id.not_in(sa.bindparam("saturated", expanding=True)),
+        )
         .order_by(D.next_attempt_at)
         .limit(CLAIM_WINDOW)
+        .subquery()
     )
-    if saturated:
-        window = window.where(D.endpoint_id.not_in(saturated))
-    window = window.subquery()
-    in_flight = sa.case(busy, value=window.c.endpoint_id, else_=0) if busy else sa.literal(0)
     rank = sa.func.row_number().over(
         partition_by=window.c.endpoint_id, order_by=window.c.next_attempt_at
     )
-    ranked = sa.select(
-        window.c.tenant_id, window.c.id, window.c.next_attempt_at, (rank + in_flight).label("slot")
-    ).subquery()
+    ranked = sa.select(window, rank.label("rank")).subquery()
     return (
-        sa.select(ranked.c.tenant_id, ranked.c.id)
-        .where(ranked.c.slot <= cap)
+        sa.select(ranked.c.tenant_id, ranked.c.id, ranked.c.endpoint_id, ranked.c.rank)
+        .where(ranked.c.rank <= sa.bindparam("cap"))
         .order_by(ranked.c.next_attempt_at)
-        .limit(limit)
+        .limit(sa.bindparam("fetch"))
         .execution_options(**{ALL_TENANTS: True})
     )
+
+
+def _spread(now: datetime, limit: int, busy: dict[uuid.UUID, int], cap: int) -> list[tuple]:
+    """Keys of up to ``limit`` candidates, at most ``cap`` in flight per endpoint.
+
+    Fetching ``limit`` plus what is in flight is enough: of the rows ranked within
+    ``cap``, at most ``busy[endpoint]`` per endpoint are dropped here.
+    """
+    saturated = [endpoint for endpoint, count in busy.items() if count >= cap]
+    params = {"now": now, "saturated": saturated, "cap": cap, "fetch": limit + sum(busy.values())}
+    keys = [
+        (tenant_id, id_)
+        for tenant_id, id_, endpoint, rank in db.session.execute(_candidates(), params)
+        if rank + busy.get(endpoint, 0) <= cap
+    ]
+    return keys[:limit]
 
 
 def claim(app: Flask, worker_id: str, limit: int, busy: dict[uuid.UUID, int]) -> list[Claimed]:
@@ -137,50 +158,65 @@ def _claim_once(
     """(how many candidates there were, the ones leased) in one transaction."""
     now = utcnow()
     cap = app.config["WEBHOOKS_PER_ENDPOINT_CONCURRENCY"]
-    keys = [tuple(row) for row in db.session.execute(_candidates(now, limit, busy, cap))]
+    keys = _spread(now, limit, busy, cap)
     if not is_postgres():
         # End the read: SQLite cannot turn a stale read transaction into a write.
         db.session.rollback()
     if not keys:
         db.session.rollback()
         return 0, []
-    claimed = db.session.execute(_lease(keys, now, worker_id, lease_seconds(app.config))).all()
+    params = _lease_params(keys, now, worker_id, lease_seconds(app.config))
+    claimed = db.session.execute(_lease(is_postgres()), params).all()
     rows = _load(claimed) if claimed else []
     db.session.commit()
     return len(keys), rows
 
 
-def _lease(keys: list[tuple], now: datetime, worker_id: str, seconds: float) -> sa.Update:
+@functools.cache
+def _lease(postgres: bool) -> sa.Update:
     """Lease the candidates that are still due and that no other worker is locking.
 
     The rows are locked in a CTE (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) that finds
     them by primary key (``= ANY`` on both columns, an index condition) and the UPDATE
     joins it: an ``IN (subquery FOR UPDATE)`` got a plan re-running the locking
     subquery for every pending row (seconds per claim with a few thousand queued).
+    Built once; binds ``tenants``, ``ids``, ``keys``, ``now``, ``holder`` and ``until``.
     """
     D = WebhookDelivery
-    tenants = sorted({tenant for tenant, _id in keys})
     lock = sa.select(D.tenant_id, D.id).where(
-        D.tenant_id.in_(tenants),
-        D.id.in_([key for _tenant, key in keys]),
-        sa.tuple_(D.tenant_id, D.id).in_(keys),
-        *due(now),
+        D.tenant_id.in_(sa.bindparam("tenants", expanding=True)),
+        D.id.in_(sa.bindparam("ids", expanding=True)),
+        sa.tuple_(D.tenant_id, D.id).in_(sa.bindparam("keys", expanding=True)),
+        *due(sa.bindparam("now")),
     )
-    if is_postgres():
+    if postgres:
         lock = lock.with_for_update(skip_locked=True)
     locked = lock.cte("locked")
     return (
         sa.update(D)
         .where(D.tenant_id == locked.c.tenant_id, D.id == locked.c.id)
-        .values(locked_by=worker_id, locked_until=now + timedelta(seconds=seconds))
+        .values(locked_by=sa.bindparam("holder"), locked_until=sa.bindparam("until"))
         .returning(D.tenant_id, D.id)
         .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
     )
 
 
-def _load(keys: list[sa.Row]) -> list[Claimed]:
+def _lease_params(keys: list[tuple], now: datetime, worker_id: str, seconds: float) -> dict:
+    return {
+        "tenants": sorted({tenant for tenant, _id in keys}),
+        "ids": [key for _tenant, key in keys],
+        "keys": keys,
+        "now": now,
+        "holder": worker_id,
+        "until": now + timedelta(seconds=seconds),
+    }
+
+
+@functools.cache
+def _loader() -> sa.Select:
+    """What an attempt needs of leased deliveries (built once; binds ``keys``)."""
     D, E = WebhookDelivery, WebhookEndpoint
-    statement = (
+    return (
         sa.select(
             D.tenant_id,
             D.id,
@@ -199,11 +235,15 @@ def _load(keys: list[sa.Row]) -> list[Claimed]:
         )
         .join(E, sa.and_(E.tenant_id == D.tenant_id, E.id == D.endpoint_id))
         .join(Event, sa.and_(Event.tenant_id == D.tenant_id, Event.id == D.event_id))
-        .where(sa.tuple_(D.tenant_id, D.id).in_([tuple(key) for key in keys]))
+        .where(sa.tuple_(D.tenant_id, D.id).in_(sa.bindparam("keys", expanding=True)))
         .order_by(D.next_attempt_at)
         .execution_options(**{ALL_TENANTS: True})
     )
-    return [Claimed(*row) for row in db.session.execute(statement)]
+
+
+def _load(keys: list[sa.Row]) -> list[Claimed]:
+    rows = db.session.execute(_loader(), {"keys": [tuple(key) for key in keys]})
+    return [Claimed(*row) for row in rows]
 
 
 def release(app: Flask, worker_id: str, rows: list[Claimed]) -> None:

@@ -6,9 +6,10 @@ Send threads only send; the recorder thread writes every result that has
 finished meanwhile in one transaction (:mod:`authsvc.webhooks.outcomes`), so
 under load many results share a statement and a commit, while a lone result
 is written at once. A slot stays taken until its result is recorded (the
-lease is held until then), and each recorded batch wakes the worker loop to
-refill the slots. Stopping the pool waits for sends in flight (bounded by the
-send timeout), records their results and never starts new ones.
+lease is held until then); after each batch the recorder refills the slots
+itself (the worker loop's delivery job does too, on wake-ups and polls).
+Stopping the pool waits for sends in flight (bounded by the send timeout),
+records their results and never starts new ones.
 """
 
 from __future__ import annotations
@@ -45,10 +46,13 @@ class DeliveryPool:
         )
         self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="webhook-send")
         self._lock = threading.Lock()
+        # Claims one at a time (the worker loop's job and the recorder both refill).
+        self._claiming = threading.Lock()
         self._by_endpoint: Counter[uuid.UUID] = Counter()
         self._finished: list[tuple[delivery.Claimed, sender.Outcome]] = []
         self._result_ready = threading.Condition(self._lock)
         self._draining = False
+        self._recorder_claiming = 0
         self.closed = False
         self._recorder = threading.Thread(
             target=self._record_loop, name="webhook-record", daemon=True
@@ -56,6 +60,15 @@ class DeliveryPool:
         self._recorder.start()
 
     def in_flight(self) -> int:
+        """Attempts started and not yet recorded, plus one while the recorder claims more.
+
+        So a drain that sees nothing in flight cannot miss deliveries the recorder is
+        about to start.
+        """
+        with self._lock:
+            return sum(self._by_endpoint.values()) + self._recorder_claiming
+
+    def _started(self) -> int:
         with self._lock:
             return sum(self._by_endpoint.values())
 
@@ -63,10 +76,25 @@ class DeliveryPool:
         with self._lock:
             return {endpoint: n for endpoint, n in self._by_endpoint.items() if n}
 
-    def submit(self, claimed: delivery.Claimed) -> None:
-        with self._lock:
-            self._by_endpoint[claimed.endpoint_id] += 1
-        self._executor.submit(self._run, claimed)
+    def refill(self) -> int:
+        """Claim due deliveries into the free slots and start them; returns how many."""
+        with self._claiming:
+            busy = self._started()
+            free = self.size - busy
+            # A claim costs a query whatever its size: while more than half the slots
+            # are busy, wait for more of them to free up instead of claiming one at a time.
+            if self.closed or free <= 0 or (busy and free < self.size // 2):
+                return 0
+            rows = delivery.claim(self.app, self.worker_id, free, self.busy())
+            with self._lock:
+                # Under the lock that close() takes first: nothing starts after it.
+                if not self.closed:
+                    for row in rows:
+                        self._by_endpoint[row.endpoint_id] += 1
+                        self._executor.submit(self._run, row)
+                    return len(rows)
+            delivery.release(self.app, self.worker_id, rows)
+            return 0
 
     def _run(self, claimed: delivery.Claimed) -> None:
         try:
@@ -93,16 +121,29 @@ class DeliveryPool:
             except Exception:
                 # The leases stay; these deliveries are retried when they expire.
                 log.exception("recording %d webhook attempts failed", len(batch))
-            self._release_slots([claimed for claimed, _outcome in batch])
+            # Refill here rather than through the worker loop, which may be busy
+            # with another job (a fan-out batch) while the slots stand empty.
+            self._release_slots([claimed for claimed, _outcome in batch], refilling=True)
+            try:
+                self.refill()
+            except Exception:
+                log.exception("claiming webhook deliveries failed; the worker loop retries")
+                worker.wake(self.app, JOB)
+            finally:
+                with self._lock:
+                    self._recorder_claiming = 0
 
-    def _release_slots(self, rows: list[delivery.Claimed]) -> None:
+    def _release_slots(self, rows: list[delivery.Claimed], refilling: bool = False) -> None:
         with self._lock:
             for claimed in rows:
                 self._by_endpoint[claimed.endpoint_id] -= 1
-        worker.wake(self.app, JOB)
+            self._recorder_claiming = int(refilling)
+        if not refilling:
+            worker.wake(self.app, JOB)
 
     def close(self) -> None:
-        self.closed = True
+        with self._lock:
+            self.closed = True
         self._executor.shutdown(wait=True)
         with self._lock:
             self._draining = True
@@ -121,20 +162,7 @@ def _pool(app: Flask, create: bool = True) -> DeliveryPool | None:
 
 def deliver(app: Flask) -> int:
     """Job: claim due deliveries into the pool's free slots; returns how many it started."""
-    pool = _pool(app)
-    busy = pool.in_flight()
-    free = pool.size - busy
-    # A claim costs a query whatever its size: while more than half the slots are
-    # busy, wait for more of them to free up instead of claiming one at a time.
-    if pool.closed or free <= 0 or (busy and free < pool.size // 2):
-        return 0
-    rows = delivery.claim(app, pool.worker_id, free, pool.busy())
-    if pool.closed:
-        delivery.release(app, pool.worker_id, rows)
-        return 0
-    for row in rows:
-        pool.submit(row)
-    return len(rows)
+    return _pool(app).refill()
 
 
 def in_flight(app: Flask) -> int:

@@ -5,7 +5,8 @@ and one commit per attempt cost more than the sends themselves. The pool's
 recorder hands over every result that finished meanwhile; on PostgreSQL they
 are written by one ``UPDATE ... FROM unnest(<one array per column>)`` joined on
 the primary key (one statement text whatever the batch size, so nothing is
-compiled per batch).
+compiled per batch), a Core statement on the table: the ORM's per-execution
+work on it cost more than the write itself.
 Each row is guarded by the lease (``locked_by``), as a single update was,
 and ``RETURNING`` says which rows this worker still held: a result whose
 lease ran out is dropped. SQLite (the embedded, single-process mode) has no
@@ -53,8 +54,7 @@ def write(worker_id: str, rows: list[dict]) -> set[tuple[uuid.UUID, uuid.UUID]]:
 
 def _write_all_statement() -> sa.Update:
     """One UPDATE for any batch size: each column arrives as one array parameter."""
-    D = WebhookDelivery
-    table = D.__table__
+    table = WebhookDelivery.__table__
     names = KEY + CHANGED
     # tenant_id's type comes from its foreign key, resolved only when first compiled.
     types = {"tenant_id": sa.Uuid(), "id": sa.Uuid()}
@@ -63,15 +63,15 @@ def _write_all_statement() -> sa.Update:
     arrays = [sa.cast(sa.bindparam(f"all_{name}"), postgresql.ARRAY(types[name])) for name in names]
     results = sa.func.unnest(*arrays).table_valued(*names).render_derived("results")
     return (
-        sa.update(D)
+        sa.update(table)
         .where(
-            D.tenant_id == results.c.tenant_id,
-            D.id == results.c.id,
-            D.locked_by == sa.bindparam("holder"),
+            table.c.tenant_id == results.c.tenant_id,
+            table.c.id == results.c.id,
+            table.c.locked_by == sa.bindparam("holder"),
         )
         .values(locked_by=None, locked_until=None, **{n: results.c[n] for n in CHANGED})
-        .returning(D.tenant_id, D.id)
-        .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
+        .returning(table.c.tenant_id, table.c.id)
+        .execution_options(**{ALL_TENANTS: True})
     )
 
 

@@ -104,13 +104,20 @@ SPEND_REFRESH = (
 FIND_REFRESH = sa.select(_refresh.c.session_id, _refresh.c.used_at).where(
     _refresh.c.tenant_id == param("tenant"), _refresh.c.token_hash == param("digest")
 )
-INSERT_REFRESH = _refresh.insert().values(
-    tenant_id=param("tenant"),
-    id=param("id"),
-    session_id=param("session_id"),
-    token_hash=param("digest"),
-    created_at=param("now"),
-)
+
+
+def _refresh_insert(id_: str, session_id: str, digest: str, now: str) -> sa.Insert:
+    """A refresh-token row for the bound tenant, from the parameters named."""
+    return _refresh.insert().values(
+        tenant_id=param("tenant"),
+        id=param(id_),
+        session_id=param(session_id),
+        token_hash=param(digest),
+        created_at=param(now),
+    )
+
+
+INSERT_REFRESH = _refresh_insert("id", "session_id", "digest", "now")
 TOUCH_SESSION = (
     _sessions.update()
     .where(_sessions.c.tenant_id == param("tenant"), _sessions.c.id == param("session_id"))
@@ -175,12 +182,19 @@ SESSION_COLUMNS = (
     "user_agent",
     "expires_at",
 )
-INSERT_SESSION = _sessions.insert().values(
-    tenant_id=param("tenant"),
-    created_at=param("now"),
-    last_seen_at=param("now"),
-    **{name: param(name) for name in SESSION_COLUMNS},
-)
+
+
+def _session_insert(prefix: str = "") -> sa.Insert:
+    """A session row for the bound tenant; parameters named ``<prefix><column>``."""
+    return _sessions.insert().values(
+        tenant_id=param("tenant"),
+        created_at=param(f"{prefix}now"),
+        last_seen_at=param(f"{prefix}now"),
+        **{name: param(f"{prefix}{name}") for name in SESSION_COLUMNS},
+    )
+
+
+INSERT_SESSION = _session_insert()
 SIGNED_IN = (
     _users.update()
     .where(_users.c.tenant_id == param("tenant"), _users.c.id == param("user_id"))
@@ -196,13 +210,7 @@ def _open_session_in_one() -> sa.Insert:
     named like a column of an INSERT or UPDATE to that statement, and every
     sub-statement here sees all of them.
     """
-    first_refresh = _refresh.insert().values(
-        tenant_id=param("tenant"),
-        id=param("v_refresh_id"),
-        session_id=param("v_id"),
-        token_hash=param("v_digest"),
-        created_at=param("v_now"),
-    )
+    first_refresh = _refresh_insert("v_refresh_id", "v_id", "v_digest", "v_now")
     # updated_at named, as the ORM's onupdate would set it: Core fills column
     # defaults only for the outermost statement, not inside a CTE.
     signed_in = (
@@ -210,12 +218,7 @@ def _open_session_in_one() -> sa.Insert:
         .where(_users.c.tenant_id == param("tenant"), _users.c.id == param("v_user_id"))
         .values(last_login_at=param("v_now"), updated_at=param("v_now"))
     )
-    session = _sessions.insert().values(
-        tenant_id=param("tenant"),
-        created_at=param("v_now"),
-        last_seen_at=param("v_now"),
-        **{name: param(f"v_{name}") for name in SESSION_COLUMNS},
-    )
+    session = _session_insert("v_")
     return session.add_cte(first_refresh.cte("first_refresh"), signed_in.cte("signed_in"))
 
 

@@ -31,7 +31,6 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-READ_ONLY = "authsvc.read_only"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -39,21 +38,13 @@ class ReadOnlyRequest(RuntimeError):
     """A safe-method request tried to write through the session: a bug, never user input."""
 
 
-def mark_read_only(session: Session) -> None:
-    """Run the rest of this session's work in autocommit mode, refusing writes."""
-    if not session.in_transaction():
-        session.info[READ_ONLY] = True
-
-
 def read_only_request() -> None:
     """Make the current request read-only, without creating a session it may never use."""
     g.authsvc_read_only = True
 
 
-def _read_only(session: Session) -> bool:
-    return bool(session.info.get(READ_ONLY)) or (
-        has_request_context() and g.get("authsvc_read_only", False)
-    )
+def _read_only() -> bool:
+    return has_request_context() and g.get("authsvc_read_only", False)
 
 
 def _autocommit_reads(session: Session, _transaction: Any, connection: sa.Connection) -> None:
@@ -62,12 +53,12 @@ def _autocommit_reads(session: Session, _transaction: Any, connection: sa.Connec
     # open. SQLAlchemy's commit and rollback are then no-ops on the wire. (We do
     # not use the isolation_level option: psycopg2 sends a SET for each change.)
     # SQLite needs nothing: its driver only begins transactions for writes.
-    if connection.dialect.name == "postgresql" and _read_only(session):
+    if connection.dialect.name == "postgresql" and _read_only():
         connection.connection.dbapi_connection.autocommit = True
 
 
 def _refuse_writes(session: Session, _flush_context: Any, _instances: Any) -> None:
-    if (session.new or session.dirty or session.deleted) and _read_only(session):
+    if (session.new or session.dirty or session.deleted) and _read_only():
         raise ReadOnlyRequest("a GET, HEAD or OPTIONS request tried to write through the session")
 
 

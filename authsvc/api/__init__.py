@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
-from flask_limiter import ExemptionScope
 from flask_restx import Api
 
 from authsvc.api import cors, ratelimit
 from authsvc.api.credentials import current_principal
 from authsvc.connections import SAFE_METHODS, read_only_request
 from authsvc.errors import handle_exception
-from authsvc.extensions import csrf, limiter
+from authsvc.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -82,9 +81,6 @@ def _bind_tenant_from_key() -> None:
 bp.before_request(ratelimit.check_rate_limit)
 bp.after_request(ratelimit.add_headers)
 bp.after_request(cors.apply_cors)
-# The blueprint-wide limit is ratelimit.py's; Flask-Limiter keeps only the
-# per-flow limits declared on routes here, not its defaults.
-limiter.exempt(bp, flags=ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META)
 
 
 # API clients authenticate with a header, which no other site can make a browser send.

@@ -4,10 +4,9 @@ Rationale: Flask-Limiter and Flask-Login each register a hook that runs on every
 request of the app. On the API both find nothing to do, but only after work
 that costs a noticeable share of a token validation:
 
-* Flask-Limiter's before_request pass resolves limits for the endpoint, yet the
-  API blueprint is exempt from its defaults (``ratelimit.py`` applies the API's
-  own limit) and per-flow limits (login, sign-up...) are checked inside their
-  decorated views, which call Flask-Limiter directly.
+* Flask-Limiter's before_request pass resolves its limits for the endpoint, yet
+  every API limit, per key and per flow (login, sign-up...), is counted by
+  ``ratelimit.py``; Flask-Limiter serves the panel and the hosted pages.
 * Flask-Login's after_request hook refreshes the panel's remember-me cookie; it
   reads the session, which makes Flask add ``Vary: Cookie`` to every answer.
 

@@ -4,11 +4,12 @@ Rationale: every API call pays this check, so it is done directly with the
 ``limits`` strategy and storage that Flask-Limiter configured (memory, or Redis
 when ``AUTHSVC_REDIS_URL`` is set) rather than through Flask-Limiter's generic
 per-request resolution of a dynamic blueprint limit, which cost about a tenth of
-a single-user read. Flask-Limiter still serves the per-flow limits declared on
-routes (login, sign-up, password reset). Calls without a key count per client
-address at the default limit. If the shared storage fails, the process counts in
-memory for ``_RETRY_STORAGE_SECONDS`` and then tries it again, as Flask-Limiter's
-in-memory fallback does.
+a single-user read. The per-flow limits (login, sign-up, password reset) are
+counted the same way (:func:`hit`); Flask-Limiter serves the panel and the
+hosted pages. Calls without a key count per client address at the default
+limit. If the shared storage fails, the process counts in memory for
+``_RETRY_STORAGE_SECONDS`` and then tries it again, as Flask-Limiter's in-memory
+fallback does.
 """
 
 from __future__ import annotations
@@ -65,41 +66,23 @@ def _state() -> _Fallback:
 
 
 def _count(item: RateLimitItem, key: str) -> tuple[bool, int, float]:
+    def count(strategy: RateLimiter) -> tuple[bool, int, float]:
+        allowed = strategy.hit(item, NAMESPACE, key)
+        reset, remaining = strategy.get_window_stats(item, NAMESPACE, key)
+        return allowed, remaining, reset
+
     fallback = _state()
-    strategy = fallback.strategy if fallback.active() else limiter.limiter
     try:
-        allowed = strategy.hit(item, NAMESPACE, key)
-        reset, remaining = strategy.get_window_stats(item, NAMESPACE, key)
+        return count(fallback.strategy if fallback.active() else limiter.limiter)
     except Exception:  # noqa: BLE001 - any storage failure: keep limiting in memory
-        strategy = fallback.engage(current_app.config.get("RATELIMIT_STRATEGY", "fixed-window"))
-        allowed = strategy.hit(item, NAMESPACE, key)
-        reset, remaining = strategy.get_window_stats(item, NAMESPACE, key)
-    return allowed, remaining, reset
-
-
-def check_rate_limit() -> None:
-    """Count this call against its key (or address); 429 beyond the limit."""
-    if not limiter.enabled or request.endpoint in UNLIMITED_ENDPOINTS:
-        return
-    principal = optional_principal()
-    if principal is not None:
-        key, limit = f"key:{principal.prefix}", principal.rate_limit
-    else:
-        key, limit = f"ip:{request.remote_addr}", None
-    item = limit_item(limit or current_app.config["RATELIMIT_DEFAULT"])
-    allowed, remaining, reset = _count(item, key)
-    g.api_rate_limit = (item.amount, remaining, reset)
-    if not allowed:
-        raise RateLimited(
-            f"Rate limit exceeded ({item}).", retry_after=int(reset - time.time()) + 1
-        )
+        return count(fallback.engage(current_app.config.get("RATELIMIT_STRATEGY", "fixed-window")))
 
 
 def hit(limit: str, key: str) -> None:
-    """Count one call against ``key`` at ``limit``, with the same storage and fallback.
+    """Count one call against ``key`` at ``limit`` (e.g. ``600/minute``); 429 beyond it.
 
-    For the per-flow limits (login, sign-up, password reset); the flow's figures
-    become this response's X-RateLimit headers. 429 beyond the limit.
+    Used for the per-key limit of every call and for the per-flow limits (login,
+    sign-up, password reset); the last one counted gives the X-RateLimit headers.
     """
     if not limiter.enabled:
         return
@@ -112,10 +95,23 @@ def hit(limit: str, key: str) -> None:
         )
 
 
+def check_rate_limit() -> None:
+    """Count this call against its key (or address) at its tenant's limit."""
+    if request.endpoint in UNLIMITED_ENDPOINTS:
+        return
+    principal = optional_principal()
+    if principal is not None:
+        hit(
+            principal.rate_limit or current_app.config["RATELIMIT_DEFAULT"],
+            f"key:{principal.prefix}",
+        )
+    else:
+        hit(current_app.config["RATELIMIT_DEFAULT"], f"ip:{request.remote_addr}")
+
+
 def add_headers(response: Response) -> Response:
     state = g.get("api_rate_limit")
-    # A per-flow limit (login, sign-up...) reports its own, stricter headers.
-    if state is not None and limiter.current_limit is None:
+    if state is not None:
         amount, remaining, reset = state
         response.headers["X-RateLimit-Limit"] = str(amount)
         response.headers["X-RateLimit-Remaining"] = str(remaining)

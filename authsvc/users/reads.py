@@ -12,6 +12,7 @@ shapes identical.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -120,8 +121,9 @@ def user_filters(filters: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def filter_clauses(values: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    return [FILTER_CLAUSES[key[2:]] for key in sorted(values)]
+def filter_clauses(keys: Iterable[str]) -> list[sa.ColumnElement[bool]]:
+    """The clauses for the ``f_<name>`` keys of :func:`user_filters`' values."""
+    return [FILTER_CLAUSES[key.removeprefix("f_")] for key in sorted(keys)]
 
 
 def _escape_like(text: str) -> str:
@@ -133,7 +135,7 @@ def _page_statement(filters: tuple[str, ...]) -> sa.Select:
     """The page of users after ``:after``, joined to their roles; one per filter combination."""
     page = (
         sa.select(User.tenant_id, *_COLUMNS)
-        .where(*filter_clauses(dict.fromkeys(filters)), User.id > sa.bindparam("after"))
+        .where(*filter_clauses(filters), User.id > sa.bindparam("after"))
         .order_by(User.id)
         .limit(sa.bindparam("page_size", type_=sa.Integer))
         .subquery("page")

@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 import sqlalchemy as sa
 
-from authsvc.connections import ReadOnlyRequest, mark_read_only, read_only_request
+from authsvc.connections import ReadOnlyRequest, read_only_request
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
 from authsvc.users.models import User
@@ -25,11 +25,11 @@ def test_a_read_only_session_runs_each_statement_outside_a_transaction(app, back
     """PostgreSQL's now() is the transaction's start: it only advances between transactions."""
     if backend != "postgresql":
         pytest.skip("SQLite's driver never opens a transaction for a read")
-    with app.app_context():
+    with app.test_request_context(method="POST"):
         first, second = _now_twice()
-        assert first == second  # an ordinary session: one transaction
-        db.session.remove()
-        mark_read_only(db.session())
+        assert first == second  # an ordinary request: one transaction
+    with app.test_request_context(method="GET"):
+        read_only_request()
         first, second = _now_twice()
         assert second > first
 
@@ -37,10 +37,10 @@ def test_a_read_only_session_runs_each_statement_outside_a_transaction(app, back
 def test_the_connection_leaves_autocommit_when_it_returns_to_the_pool(app, backend):
     if backend != "postgresql":
         pytest.skip("autocommit is switched on PostgreSQL connections only")
-    with app.app_context():
-        mark_read_only(db.session())
+    with app.test_request_context(method="GET"):
+        read_only_request()
         db.session.execute(sa.text("SELECT 1"))
-        db.session.remove()
+    with app.app_context():
         first, second = _now_twice()
         assert first == second
 

@@ -5,7 +5,8 @@ Run from the repository root (about 3 minutes; only 127.0.0.1 is touched)::
     .venv/bin/python -m bench.auth
 
 On a throwaway PostgreSQL it measures, with wrk and ``auth_requests.lua``: login
-beside the argon2id hash alone, ``/auth/validate`` with the database denylist and
+beside the argon2id hash alone and beside its floor (the bare app's ``POST /login``:
+Flask and the hash, nothing else), ``/auth/validate`` with the database denylist and
 (on a second app) the Redis one, ``/me``, refresh-token rotation with every token
 used once, and locked-out login attempts; with a sequential httpx client, failed
 against successful login latency. It prints a table and the issue's targets and
@@ -39,11 +40,14 @@ from bench.auth_verdict import conclude, loads
 from tests.servers import PostgresServer, RedisServer
 
 
-def measure_postgres(bench: Bench, app: apps.Served, data: dict, files: dict, args) -> None:
-    """Every run on the app with the database denylist and counters."""
+def measure_postgres(
+    bench: Bench, app: apps.Served, bare: apps.Served, data: dict, files: dict, args
+) -> None:
+    """Every run on the app with the database denylist and counters (and the login floor)."""
     main = data["main"]
     time_argon2(bench, args.hash_samples)
     login = {"mode": "login", "lines": files["logins"], "api_key": main.auth_key}
+    measure(bench, "login_floor", bare, "/login", **{**login, "api_key": ""})
     measure(bench, "login", app, f"{API}/auth/login", **login)
     time_argon2(bench, args.hash_samples)
     bearer = {"mode": "bearer", "lines": files["bearer"]}
@@ -65,10 +69,12 @@ def measure_postgres(bench: Bench, app: apps.Served, data: dict, files: dict, ar
 def measure_all(bench: Bench, env: dict, data: dict, files: dict, args, tmp: Path) -> None:
     """The bare app runs throughout; authsvc on the database denylist, then on Redis."""
     bare_env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHSVC_")}
+    # POST /login of the bare app verifies this hash: the floor of a login (see bare_app).
+    bare_env["BENCH_ARGON2_HASH"] = data["password_hash"]
     with apps.serve("bare", apps.BARE_TARGET, bare_env, tmp) as bare:
         measure_bare(bench, "bare", bare)
         with apps.serve("authsvc-pg", apps.AUTHSVC_TARGET, env, tmp, probe="/healthz") as app:
-            measure_postgres(bench, app, data, files, args)
+            measure_postgres(bench, app, bare, data, files, args)
         with (
             RedisServer() as redis,
             apps.serve(

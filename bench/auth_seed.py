@@ -157,4 +157,4 @@ def prepare(env: dict[str, str], tmp: Path, refresh_tokens: int) -> tuple[dict, 
         ),
         "refresh": write_lines(tmp / "refresh.txt", raws[BEARER_TOKENS + warmup :]),
     }
-    return {"app": app, **tenants}, files
+    return {"app": app, "password_hash": password_hash, **tenants}, files

@@ -16,6 +16,7 @@ from bench.auth_seed import LIMITS, say
 LABELS = {
     "bare": "bare Flask GET /",
     "argon2": "argon2id verify alone (in-process)",
+    "login_floor": "bare Flask POST /login: argon2id only",
     "login": "POST /auth/login",
     "validate_db": "GET /auth/validate, database denylist",
     "validate_redis": "GET /auth/validate, Redis denylist",
@@ -139,6 +140,7 @@ def conclude(bench: Bench, settings: dict) -> int:
     print("\n" + _drift(bench))
     print(f"Rate limits raised for the measurement: {LIMITS}.")
     print(_cpu_bound(bench))
+    print(_login_floor(bench))
     start, end = settings["load_average_start"], os.getloadavg()
     print(f"Load average (1, 5, 15 min) at start {loads(start)}, at end {loads(end)}.\n")
     path = write_record(bench, found, settings)
@@ -164,6 +166,18 @@ def _cpu_bound(bench: Bench) -> str:
     return (
         f"Login CPU per request {login_cpu_ms:.1f} ms, argon2id verify {hash_cpu_ms:.1f} ms: "
         f"CPU-bound workers reach at most {hash_cpu_ms / login_cpu_ms:.2f} of the hash-only rate."
+    )
+
+
+def _login_floor(bench: Bench) -> str:
+    """The login ratio that Flask plus the hash alone reach here, and ours beside it."""
+    ceiling = WORKERS / statistics.median(bench.hash_seconds)
+    floor, login = bench.runs["login_floor"].result, bench.runs["login"].result
+    return (
+        f"Login floor: a bare Flask endpoint that only verifies the argon2id hash answers "
+        f"{floor.requests_per_s:.1f} req/s = {floor.requests_per_s / ceiling:.2f} of the "
+        f"hash-only rate ({floor.app_cpu_us / 1000:.1f} ms CPU); authsvc's login reaches "
+        f"{login.requests_per_s / floor.requests_per_s:.0%} of that floor."
     )
 
 

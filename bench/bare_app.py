@@ -5,13 +5,16 @@ return. ``GET /api/v1/users/<id>`` is the floor of a single-user read: the same
 row and roles, with the same tenant filter, read with one hand-written SQL
 statement over one psycopg2 connection per process (no pool, no ORM, no key,
 no limits, no logging), when ``BENCH_DATABASE_DSN`` and ``BENCH_TENANT_ID`` are set.
+``POST /login`` is the floor of a login: it reads the JSON body, verifies its
+``password`` against ``BENCH_ARGON2_HASH`` with argon2-cffi and returns a token-
+sized JSON object (no database, no token signing): the hash and Flask, nothing else.
 """
 
 from __future__ import annotations
 
 import os
 
-from flask import Flask, abort
+from flask import Flask, abort, request
 
 app = Flask(__name__)
 
@@ -38,6 +41,7 @@ _FIELDS = [
     "updated_at",
 ]
 _connection = None
+_hasher = None
 
 
 @app.get("/")
@@ -64,3 +68,19 @@ def user(user_id: str):
     for name in ("id", "last_login_at", "created_at", "updated_at"):
         first[name] = first[name] and str(first[name])
     return {**first, "roles": sorted(row[-1] for row in rows if row[-1])}
+
+
+@app.post("/login")
+def login():
+    """Verify the posted password with argon2id, as a login must, and nothing more."""
+    global _hasher
+    if _hasher is None:
+        from argon2 import PasswordHasher
+
+        _hasher = PasswordHasher()  # verify reads the parameters from the stored hash
+    password = (request.get_json(silent=True) or {}).get("password") or ""
+    try:
+        _hasher.verify(os.environ["BENCH_ARGON2_HASH"], password)
+    except Exception:  # argon2's VerifyMismatchError and friends: a wrong password
+        abort(401)
+    return {"access_token": "x" * 600, "refresh_token": "y" * 48, "token_type": "Bearer"}

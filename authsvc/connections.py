@@ -23,6 +23,8 @@ more. Two defaults of a plain setup each add round trips to every request:
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,8 +45,23 @@ def read_only_request() -> None:
     g.authsvc_read_only = True
 
 
-def _read_only() -> bool:
+def in_read_only_request() -> bool:
+    """True inside a request marked by :func:`read_only_request`."""
     return has_request_context() and g.get("authsvc_read_only", False)
+
+
+@contextmanager
+def single_read(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A pooled connection of its own for one read statement, outside any session.
+
+    On PostgreSQL it reads in autocommit (one round trip, no BEGIN or ROLLBACK),
+    like the session does in read-only requests; the pool's checkin hook takes it
+    out of autocommit again.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.connection.dbapi_connection.autocommit = True
+        yield connection
 
 
 def _autocommit_reads(session: Session, _transaction: Any, connection: sa.Connection) -> None:
@@ -53,12 +70,12 @@ def _autocommit_reads(session: Session, _transaction: Any, connection: sa.Connec
     # open. SQLAlchemy's commit and rollback are then no-ops on the wire. (We do
     # not use the isolation_level option: psycopg2 sends a SET for each change.)
     # SQLite needs nothing: its driver only begins transactions for writes.
-    if connection.dialect.name == "postgresql" and _read_only():
+    if connection.dialect.name == "postgresql" and in_read_only_request():
         connection.connection.dbapi_connection.autocommit = True
 
 
 def _refuse_writes(session: Session, _flush_context: Any, _instances: Any) -> None:
-    if (session.new or session.dirty or session.deleted) and _read_only():
+    if (session.new or session.dirty or session.deleted) and in_read_only_request():
         raise ReadOnlyRequest("a GET, HEAD or OPTIONS request tried to write through the session")
 
 

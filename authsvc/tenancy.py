@@ -16,7 +16,8 @@ The single, greppable bypass is ``execution_options(all_tenants=True)``, for
 platform-level code such as API-key lookup before a tenant is known.
 
 A few hot paths run prebuilt Core statements instead of ORM ones (the ORM
-layer is most of their cost). Those go through :func:`execute_scoped`, which
+layer is most of their cost). Those go through :func:`execute_scoped` (or
+:func:`read_scoped` for a lone read), which
 supplies the bound tenant as the ``:tenant`` parameter (refusing to run with
 none) and, on a statement's first use, proves that every tenant-owned table it
 reads or writes is tied to that parameter, directly (``t.tenant_id = :tenant``)
@@ -256,10 +257,36 @@ def prove_scoped(statement) -> None:
     _proven[statement] = True
 
 
-def execute_scoped(session: Session, statement, params: dict | None = None):
-    """Run a prebuilt Core statement for the bound tenant, in ``session``'s transaction."""
+def _scoped_params(statement, params: dict | None) -> dict:
     tenant_id = _current.get()
     if tenant_id is None:
         raise TenancyViolation("a tenant-owned statement with no tenant bound")
     prove_scoped(statement)
-    return session.connection().execute(statement, {**(params or {}), TENANT_BIND: tenant_id})
+    return {**(params or {}), TENANT_BIND: tenant_id}
+
+
+def execute_scoped(session: Session, statement, params: dict | None = None):
+    """Run a prebuilt Core statement for the bound tenant, in ``session``'s transaction."""
+    bound = _scoped_params(statement, params)
+    return session.connection().execute(statement, bound)
+
+
+def read_scoped(statement, params: dict | None = None) -> list[sa.RowMapping]:
+    """The rows of a prebuilt Core SELECT for the bound tenant.
+
+    A read-only request on PostgreSQL that has not opened the session yet runs it
+    on a pooled connection of its own, in autocommit (:func:`connections.single_read`):
+    a request whose only query this is (``GET /me``) creates no ORM session. Anywhere
+    else it runs in the session's transaction, like :func:`execute_scoped`.
+    """
+    from authsvc.connections import in_read_only_request, single_read
+    from authsvc.extensions import db
+
+    bound = _scoped_params(statement, params)
+    if db.session.registry.has() or not in_read_only_request():
+        return db.session.connection().execute(statement, bound).mappings().all()
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return db.session.connection().execute(statement, bound).mappings().all()
+    with single_read(engine) as connection:
+        return connection.execute(statement, bound).mappings().all()

@@ -20,6 +20,14 @@ class AuthsvcApi(Api):
     def handle_error(self, e):
         return handle_exception(e)
 
+    def _has_fr_route(self):
+        # restx matches the URL a second time to learn whether an error belongs
+        # to it; a request already routed to one of our endpoints does.
+        rule = request.url_rule
+        if rule is not None and self.owns_endpoint(rule.endpoint):
+            return True
+        return super()._has_fr_route()
+
 
 api = AuthsvcApi(
     bp,

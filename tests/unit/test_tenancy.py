@@ -8,12 +8,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from authsvc.connections import read_only_request
 from authsvc.extensions import db
 from authsvc.tenancy import (
     ALL_TENANTS,
     TenancyViolation,
     execute_scoped,
     prove_scoped,
+    read_scoped,
     tenant_context,
 )
 from authsvc.users.models import Role, User, UserRole
@@ -205,6 +207,38 @@ def test_execute_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_w
         with tenant_context(a[0]):
             ids = [str(i) for i in execute_scoped(db.session, statement).scalars()]
     assert ids == [user_a["id"]]
+
+
+def test_read_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_with_users):
+    a, b, user_a, user_b = two_tenants_with_users
+    statement = sa.select(_users.c.id).where(_users.c.tenant_id == _tenant)
+    with app.test_request_context(method="GET"):
+        read_only_request()
+        with pytest.raises(TenancyViolation):
+            read_scoped(statement)
+        for tenant, user in ((a, user_a), (b, user_b)):
+            with tenant_context(tenant[0]):
+                assert [str(row["id"]) for row in read_scoped(statement)] == [user["id"]]
+
+
+def test_a_lone_read_in_a_read_only_request_opens_no_session(app, backend, tenant, make_user):
+    """GET /me's shape on PostgreSQL: one statement on a connection of its own."""
+    user = make_user(tenant)
+    statement = sa.select(_users.c.email).where(_users.c.tenant_id == _tenant)
+    with app.test_request_context(method="GET"), tenant_context(tenant[0]):
+        read_only_request()
+        assert [row["email"] for row in read_scoped(statement)] == [user["email"]]
+        assert db.session.registry.has() is (backend != "postgresql")
+
+
+def test_read_scoped_outside_read_only_requests_sees_the_sessions_writes(app, tenant):
+    """In a writing request it reads in the session's transaction, uncommitted rows included."""
+    statement = sa.select(_users.c.email).where(_users.c.tenant_id == _tenant)
+    with app.test_request_context(method="POST"), tenant_context(tenant[0]):
+        db.session.add(User(email="pending@example.com", email_normalized="pending@example.com"))
+        db.session.flush()
+        assert "pending@example.com" in [row["email"] for row in read_scoped(statement)]
+        db.session.rollback()
 
 
 def test_every_prebuilt_auth_statement_is_proven_tied_to_the_tenant():

@@ -1,8 +1,9 @@
 """Writing the audit trail from events, and reading it with filters.
 
-The audit subscriber turns every emitted event into an ``AuditEntry`` in the
-same transaction, adding who (actor), from where (end-user IP, user agent)
-and which request. Values under secret-looking keys are redacted.
+Every emitted event gets an ``AuditEntry`` row, written by the event's own
+statement (:func:`authsvc.events.record_with`), adding who (actor), from where
+(end-user IP, user agent) and which request. Values under secret-looking keys
+are redacted.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from authsvc.audit.models import AuditEntry
-from authsvc.events import Event, subscribe
+from authsvc.db import new_id
+from authsvc.events import Emitted, record_with
 from authsvc.extensions import db
 from authsvc.pagination import Page, paginate
 
@@ -56,30 +58,38 @@ def _target(data: dict) -> tuple[str | None, str | None]:
 
 
 def _request_facts() -> dict[str, str | None]:
+    """IP, user agent and request id of the current request, read once per request
+    (and again only if the request's principal changed since)."""
     if not has_request_context():
         return {"ip": None, "user_agent": None, "request_id": None}
     from authsvc.auth.context import from_request
 
+    principal = g.get("principal")
+    cached = g.get("audit_request_facts")
+    if cached is not None and cached[0] is principal:
+        return cached[1]
     ctx = from_request()
-    return {"ip": ctx.ip, "user_agent": ctx.user_agent, "request_id": g.get("request_id")}
+    facts = {"ip": ctx.ip, "user_agent": ctx.user_agent, "request_id": g.get("request_id")}
+    g.audit_request_facts = (principal, facts)
+    return facts
 
 
-@subscribe
-def record(event: Event) -> None:
-    """Stage the audit row for ``event`` (runs inside ``events.emit``)."""
+@record_with(AuditEntry.__table__)
+def record(event: Emitted) -> dict[str, Any]:
+    """The audit row's values for ``event`` (written with it by ``events.emit``)."""
     actor_type, actor_id = _actor(event.actor)
     target_type, target_id = _target(event.data)
-    db.session.add(
-        AuditEntry(
-            action=event.type,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            target_type=target_type,
-            target_id=target_id,
-            changes=redact(event.data),
-            **_request_facts(),
-        )
-    )
+    return {
+        "id": new_id(),
+        "created_at": event.created_at,
+        "action": event.type,
+        "actor_type": actor_type,
+        "actor_id": actor_id,
+        "target_type": target_type,
+        "target_id": target_id,
+        "changes": redact(event.data),
+        **_request_facts(),
+    }
 
 
 def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:

@@ -135,7 +135,6 @@ def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientConte
 def _open_session(tenant: TenantAuth, user, ctx: ClientContext, rules: AuthPolicy) -> LoginResult:
     """Start a session for a user who proved who they are; its token pair, signed after commit."""
     session, refresh = sessions.start_session(user, ctx, rules)
-    events.emit("user.login", {"user_id": str(user.id), "session_id": str(session.id)}, "self")
     db.session.commit()
     access, ttl = tokens.issue_access_token(
         user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules

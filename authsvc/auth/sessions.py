@@ -69,7 +69,8 @@ def _new_refresh(session_id: uuid.UUID) -> str:
 
 def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleNamespace, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
-    (``last_login_at``); the caller commits."""
+    (``last_login_at``, the ``session.created`` and ``user.login`` events); the caller
+    commits."""
     now = utcnow()
     session = SimpleNamespace(
         id=new_id(),
@@ -90,7 +91,13 @@ def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleN
         queries.run(queries.INSERT_SESSION, now=now, **columns)
         raw = _new_refresh(session.id)
         queries.run(queries.SIGNED_IN, user_id=user.id, now=now)
-    events.emit("session.created", session_payload(session), actor=f"user:{user.id}")
+    user_id = str(user.id)
+    events.emit_many(
+        [
+            ("session.created", session_payload(session), f"user:{user_id}"),
+            ("user.login", {"user_id": user_id, "session_id": str(session.id)}, "self"),
+        ]
+    )
     if policy.max_sessions_per_user:
         _evict_oldest(user.id, policy)
     return session, raw

@@ -121,7 +121,7 @@ def record_with(table: sa.Table) -> Callable[[RowBuilder], RowBuilder]:
 
     def register(build: RowBuilder) -> RowBuilder:
         _companions[table] = build
-        _statements.cache_clear()
+        _statement.cache_clear()
         return build
 
     return register
@@ -147,17 +147,28 @@ def emit(event_type: str, data: dict[str, Any], actor: str | None = None) -> Eve
     return event
 
 
-def emit_many(items: Sequence[tuple[str, dict[str, Any], str | None]]) -> list[Emitted]:
-    """Write several events, in order, as :func:`emit` does; on PostgreSQL with one
-    statement. ``items`` are ``(type, data, actor)`` triples."""
+def emit_many(
+    items: Sequence[tuple[str, dict[str, Any], str | None]],
+    change: Sequence[sa.Executable] = (),
+    params: dict[str, Any] | None = None,
+) -> list[Emitted]:
+    """Write several events, in order, as :func:`emit` does. ``items`` are
+    ``(type, data, actor)`` triples.
+
+    ``change`` may name the prebuilt, tenant-bound INSERTs and UPDATEs that make
+    the change itself, run in order with ``params`` just before the events; on
+    PostgreSQL the change, the events and their companion rows are one statement.
+    """
     for event_type, _data, _actor in items:
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event_type!r}")
     written = [Emitted(new_id(), t, data, actor, utcnow()) for t, data, actor in items]
     session = db.session()  # the Session itself (not its scoped proxy)
     if session.get_bind().dialect.name == "postgresql":
-        _write_postgresql(session, written)
+        _write_postgresql(session, written, tuple(change), params or {})
     else:
+        for statement in change:
+            execute_scoped(session, statement, params)
         _write_each(session, written)
     for event in written:
         for subscriber in _subscribers:
@@ -167,12 +178,13 @@ def emit_many(items: Sequence[tuple[str, dict[str, Any], str | None]]) -> list[E
     return written
 
 
-def _write_postgresql(session, written: list[Emitted]) -> None:
-    params: dict[str, Any] = {}
+def _write_postgresql(session, written: list[Emitted], change: tuple, params: dict) -> None:
+    params = dict(params)
     for index, event in enumerate(written):
         for table, values in _rows(event):
-            params.update({f"{_prefix(table, index)}{k}": v for k, v in values.items()})
-    execute_scoped(session, _statements(len(written)), params)
+            prefix = _prefix(table, index)
+            params.update({prefix + name: value for name, value in values.items()})
+    execute_scoped(session, _statement(len(written), change), params)
     # A savepoint's NOTIFY dies with it if it rolls back: only a notification
     # queued by the transaction itself spares the commit hook its own.
     if not session.in_nested_transaction():
@@ -184,9 +196,8 @@ def _write_each(session, written: list[Emitted]) -> None:
     for event in written:
         for table, values in _rows(event):
             prefix = _prefix(table, 0)
-            execute_scoped(
-                session, _insert(table, prefix), {f"{prefix}{k}": v for k, v in values.items()}
-            )
+            row = {prefix + name: value for name, value in values.items()}
+            execute_scoped(session, _insert(table, prefix), row)
 
 
 def _rows(event: Emitted) -> list[tuple[sa.Table, dict[str, Any]]]:
@@ -219,14 +230,15 @@ def _insert(table: sa.Table, prefix: str) -> sa.Insert:
     )
 
 
-@lru_cache(maxsize=16)
-def _statements(count: int) -> sa.Select:
-    """PostgreSQL: ``count`` events and their companion rows, written by
-    data-modifying CTEs, and the workers' NOTIFY, in one statement."""
+@lru_cache(maxsize=64)
+def _statement(count: int, change: tuple[sa.Executable, ...] = ()) -> sa.Select:
+    """PostgreSQL: the ``change`` statements, ``count`` events with their companion
+    rows, and the workers' NOTIFY, in one statement (data-modifying CTEs)."""
     tables = [_events, *_companions]
-    inserts = [
+    parts = [statement.cte(f"change_{index}") for index, statement in enumerate(change)]
+    parts += [
         _insert(table, _prefix(table, index)).cte(f"{table.name}_{index}")
         for index in range(count)
         for table in tables
     ]
-    return sa.select(sa.func.pg_notify(CHANNEL, "")).add_cte(*inserts)
+    return sa.select(sa.func.pg_notify(CHANNEL, "")).add_cte(*parts)

@@ -194,22 +194,17 @@ def _session_insert(prefix: str = "") -> sa.Insert:
     )
 
 
-INSERT_SESSION = _session_insert()
-SIGNED_IN = (
-    _users.update()
-    .where(_users.c.tenant_id == param("tenant"), _users.c.id == param("user_id"))
-    .values(last_login_at=param("now"))
-)
-
-
-def _open_session_in_one() -> sa.Insert:
-    """PostgreSQL: a sign-in's session, its first refresh token and the user's
-    ``last_login_at`` in one statement (foreign keys are checked at its end).
+def _open_session_parts() -> tuple[sa.Insert, sa.Insert, sa.Update]:
+    """A sign-in's session, its first refresh token and the user's ``last_login_at``,
+    in this order, from the same parameters. :func:`authsvc.events.emit_many` runs
+    them with the sign-in's events: on PostgreSQL as one statement (data-modifying
+    CTEs; foreign keys are checked at its end).
 
     Parameters are named ``v_<column>``: SQLAlchemy adds an execution parameter
     named like a column of an INSERT or UPDATE to that statement, and every
-    sub-statement here sees all of them.
+    sub-statement sees all of them.
     """
+    session = _session_insert("v_")
     first_refresh = _refresh_insert("v_refresh_id", "v_id", "v_digest", "v_now")
     # updated_at named, as the ORM's onupdate would set it: Core fills column
     # defaults only for the outermost statement, not inside a CTE.
@@ -218,11 +213,11 @@ def _open_session_in_one() -> sa.Insert:
         .where(_users.c.tenant_id == param("tenant"), _users.c.id == param("v_user_id"))
         .values(last_login_at=param("v_now"), updated_at=param("v_now"))
     )
-    session = _session_insert("v_")
-    return session.add_cte(first_refresh.cte("first_refresh"), signed_in.cte("signed_in"))
+    return session, first_refresh, signed_in
 
 
-OPEN_SESSION = _open_session_in_one()
+OPEN_SESSION = _open_session_parts()
+
 THROTTLES = sa.select(_throttles.c.subject, _throttles.c.locked_until).where(
     _throttles.c.tenant_id == param("tenant"),
     _throttles.c.subject.in_(param("names", expanding=True)),

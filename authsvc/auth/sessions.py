@@ -61,12 +61,6 @@ def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
     return (("device_type", kind), ("browser", browser[:100]), ("os", system[:100]))
 
 
-def _new_refresh(session_id: uuid.UUID) -> str:
-    raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-    queries.insert_refresh(session_id, token_hash(raw))
-    return raw
-
-
 def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleNamespace, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
     (``last_login_at``, the ``session.created`` and ``user.login`` events); the caller
@@ -82,21 +76,18 @@ def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleN
         expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
         **_device(ctx),
     )
-    columns = {name: getattr(session, name) for name in queries.SESSION_COLUMNS}
-    if db.session.get_bind().dialect.name == "postgresql":
-        raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-        values = {**columns, "refresh_id": new_id(), "digest": token_hash(raw), "now": now}
-        queries.run(queries.OPEN_SESSION, **{f"v_{name}": value for name, value in values.items()})
-    else:
-        queries.run(queries.INSERT_SESSION, now=now, **columns)
-        raw = _new_refresh(session.id)
-        queries.run(queries.SIGNED_IN, user_id=user.id, now=now)
+    raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    values = {name: getattr(session, name) for name in queries.SESSION_COLUMNS}
+    values.update(refresh_id=new_id(), digest=token_hash(raw), now=now)
     user_id = str(user.id)
+    # The rows and the events are written together (on PostgreSQL, one statement).
     events.emit_many(
         [
             ("session.created", session_payload(session), f"user:{user_id}"),
             ("user.login", {"user_id": user_id, "session_id": str(session.id)}, "self"),
-        ]
+        ],
+        change=queries.OPEN_SESSION,
+        params={f"v_{name}": value for name, value in values.items()},
     )
     if policy.max_sessions_per_user:
         _evict_oldest(user.id, policy)

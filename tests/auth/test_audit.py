@@ -48,3 +48,23 @@ def test_api_key_changes_are_audited(tenant_app):
     actions = [e["action"] for e in tenant_app.client.get("/audit").json["items"]]
     assert "apikey.created" in actions and "apikey.revoked" in actions
     assert created["key"] not in str(tenant_app.client.get("/audit").json)
+
+
+def test_a_sign_in_records_its_session_and_login_events_with_their_audit_rows(tenant_app):
+    user = tenant_app.signup("both@example.com")
+    signed_in = tenant_app.client.post(
+        "/auth/login",
+        json={"email": "both@example.com", "password": PASSWORD},
+        headers={"X-End-User-IP": "203.0.113.10", "User-Agent": "pytest-agent"},
+    )
+    assert signed_in.status_code == 200
+    entries = {
+        action: tenant_app.client.get("/audit", query_string={"action": action}).json["items"]
+        for action in ("session.created", "user.login")
+    }
+    created, login = entries["session.created"][0], entries["user.login"][0]
+    assert created["target_type"] == "session" and login["target_id"] == user["id"]
+    assert created["actor_id"] == user["id"] and login["actor_type"] == "self"
+    assert {created["ip"], login["ip"]} == {"203.0.113.10"}
+    assert created["request_id"] == login["request_id"]
+    assert created["created_at"] <= login["created_at"]

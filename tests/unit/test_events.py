@@ -97,7 +97,7 @@ def test_events_are_written_only_for_the_bound_tenant(app, tenant, other_tenant)
 
 
 def test_the_event_statements_are_proven_tenant_scoped():
-    prove_scoped(events._statements(2))
+    prove_scoped(events._statement(2))
     for table in (Event.__table__, AuditEntry.__table__):
         prove_scoped(events._insert(table, events._prefix(table, 0)))
 

@@ -26,28 +26,33 @@ def _start() -> None:
 
 
 def _finish(response):
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-    if response.status_code not in (429, 503):
+    # The request and its globals are looked up once: each proxy access costs.
+    req, request_globals = request._get_current_object(), g._get_current_object()
+    request_id = getattr(request_globals, "request_id", "")
+    response.headers[REQUEST_ID_HEADER] = request_id
+    status = response.status_code
+    if status not in (429, 503):
         # Flask-Limiter sends Retry-After on every response; it only means something on these.
         response.headers.pop("Retry-After", None)
     # A reverse proxy asks /auth/validate once per request it forwards and logs
     # the request itself: successful checks are logged at DEBUG only.
-    level = (
-        logging.DEBUG
-        if request.endpoint in QUIET_ENDPOINTS and response.status_code < 400
-        else logging.INFO
-    )
+    quiet = status < 400 and req.endpoint in QUIET_ENDPOINTS
+    level = logging.DEBUG if quiet else logging.INFO
     if log.isEnabledFor(level):
-        query = _SECRET_PARAMS.sub(r"\1=[redacted]", request.query_string.decode(errors="replace"))
+        query = req.query_string
+        if query:
+            query = "?" + _SECRET_PARAMS.sub(r"\1=[redacted]", query.decode(errors="replace"))
+        started = getattr(request_globals, "started", None)
+        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
         log.log(
             level,
             "%s %s%s %s %.1fms request_id=%s",
-            request.method,
-            request.path,
-            "?" + query if query else "",
-            response.status_code,
-            (time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
-            g.get("request_id"),
+            req.method,
+            req.path,
+            query or "",
+            status,
+            elapsed,
+            request_id,
         )
     return response
 

@@ -90,3 +90,22 @@ def test_auth_validate_is_never_rate_limited(app, make_tenant, make_key):
     assert statuses == {401}
     assert client.get("/api/v1/users", headers=headers).status_code == 200
     assert client.get("/api/v1/users", headers=headers).status_code == 429
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_remaining_counts_down_and_the_reset_is_the_windows_end(
+    request, storage, make_tenant, make_key
+):
+    """X-RateLimit-Remaining after each call, as the storage's counter says (fixed window)."""
+    import time
+
+    app = request.getfixturevalue("redis_app" if storage == "redis" else "app")
+    tenant = make_tenant(settings={"rate_limit": "3/minute"})
+    headers = {"X-API-Key": make_key(tenant)}
+    client = app.test_client()
+    answers = [client.get("/api/v1/users", headers=headers) for _ in range(4)]
+    remaining = [answer.headers["X-RateLimit-Remaining"] for answer in answers]
+    assert remaining == ["2", "1", "0", "0"]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    resets = {int(answer.headers["X-RateLimit-Reset"]) for answer in answers}
+    assert len(resets) == 1 and time.time() < resets.pop() <= time.time() + 61

@@ -23,8 +23,9 @@ more. Two defaults of a plain setup each add round trips to every request:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,18 +51,91 @@ def in_read_only_request() -> bool:
     return has_request_context() and g.get("authsvc_read_only", False)
 
 
-@contextmanager
-def single_read(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A pooled connection of its own for one read statement, outside any session.
+@dataclass(frozen=True)
+class _Prepared:
+    """A SELECT compiled once for the DBAPI: its SQL and how to convert its parameters."""
 
-    On PostgreSQL it reads in autocommit (one round trip, no BEGIN or ROLLBACK),
-    like the session does in read-only requests; the pool's checkin hook takes it
-    out of autocommit again.
+    sql: str
+    binds: tuple[tuple[str, str, Callable[[Any], Any] | None], ...]  # key, SQL name, processor
+    types: tuple[Any, ...]  # of the selected columns, in order
+    processors: list = field(default_factory=list)  # per column, from the first result
+
+
+_prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
+
+
+def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
+    compiled = statement.compile(dialect=dialect)
+    binds = []
+    for key, bind in compiled.binds.items():
+        if bind.expanding:
+            raise ValueError(f"single_read cannot run expanding parameter {key!r}")
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        binds.append((key, compiled.bind_names[bind], processor))
+    types = tuple(column.type for column in statement.selected_columns)
+    return _Prepared(compiled.string, tuple(binds), types)
+
+
+def single_read(engine: sa.Engine, statement: sa.Select, params: dict[str, Any]) -> list[dict]:
+    """The rows of one SELECT, read on a pooled DBAPI connection in autocommit.
+
+    Rationale: for a request whose only query is one prebuilt SELECT (``GET /me``),
+    SQLAlchemy's per-execution work and an ORM session cost more than the query.
+    The statement is compiled once; each call converts its parameters and result
+    columns with the same type processors SQLAlchemy would use, so the rows equal
+    a ``Connection.execute(...).mappings()`` of the same statement (a test checks
+    every statement that runs here). The connection comes from and returns to the
+    engine's pool (idle ping on checkout, out of autocommit on checkin); a driver
+    error is raised as SQLAlchemy's ``DBAPIError``, and a lost connection is
+    invalidated like SQLAlchemy does. PostgreSQL only: one round trip, no BEGIN.
     """
-    with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.connection.dbapi_connection.autocommit = True
-        yield connection
+    dialect = engine.dialect
+    prepared = _prepared.get(statement)
+    if prepared is None:
+        prepared = _prepared[statement] = _prepare(statement, dialect)
+    values = {}
+    for key, name, processor in prepared.binds:
+        value = params[key]
+        values[name] = processor(value) if processor is not None and value is not None else value
+    pooled = engine.raw_connection()
+    try:
+        dbapi_connection = pooled.dbapi_connection
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(prepared.sql, values)
+            rows = cursor.fetchall()
+            description = cursor.description
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, dbapi_connection, None)
+        if lost:
+            pooled.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(
+            prepared.sql,
+            values,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
+    finally:
+        pooled.close()
+    if not prepared.processors:
+        prepared.processors.extend(
+            type_.dialect_impl(dialect).result_processor(dialect, column[1])
+            for type_, column in zip(prepared.types, description, strict=True)
+        )
+    keys = [column[0] for column in description]
+    processors = prepared.processors
+    return [
+        {
+            key: processor(value) if processor is not None else value
+            for key, processor, value in zip(keys, processors, row, strict=True)
+        }
+        for row in rows
+    ]
 
 
 def _autocommit_reads(session: Session, _transaction: Any, connection: sa.Connection) -> None:

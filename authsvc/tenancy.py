@@ -271,13 +271,14 @@ def execute_scoped(session: Session, statement, params: dict | None = None):
     return session.connection().execute(statement, bound)
 
 
-def read_scoped(statement, params: dict | None = None) -> list[sa.RowMapping]:
-    """The rows of a prebuilt Core SELECT for the bound tenant.
+def read_scoped(statement, params: dict | None = None) -> list:
+    """The rows (mappings) of a prebuilt Core SELECT for the bound tenant.
 
     A read-only request on PostgreSQL that has not opened the session yet runs it
-    on a pooled connection of its own, in autocommit (:func:`connections.single_read`):
-    a request whose only query this is (``GET /me``) creates no ORM session. Anywhere
-    else it runs in the session's transaction, like :func:`execute_scoped`.
+    on a pooled DBAPI connection of its own, in autocommit, compiled once
+    (:func:`connections.single_read`): a request whose only query this is
+    (``GET /me``) creates no ORM session. Anywhere else it runs in the session's
+    transaction, like :func:`execute_scoped`.
     """
     from authsvc.connections import in_read_only_request, single_read
     from authsvc.extensions import db
@@ -288,5 +289,4 @@ def read_scoped(statement, params: dict | None = None) -> list[sa.RowMapping]:
     engine = db.engine
     if engine.dialect.name != "postgresql":
         return db.session.connection().execute(statement, bound).mappings().all()
-    with single_read(engine) as connection:
-        return connection.execute(statement, bound).mappings().all()
+    return single_read(engine, statement, bound)

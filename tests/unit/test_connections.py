@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import psycopg2
 import pytest
 import sqlalchemy as sa
 
-from authsvc.connections import ReadOnlyRequest, read_only_request
+from authsvc.connections import ReadOnlyRequest, read_only_request, single_read
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
 from authsvc.users.models import User
@@ -89,3 +90,69 @@ def test_an_api_get_that_queries_nothing_opens_no_session(app, tenant, api_clien
         assert g.authsvc_read_only is True
         assert not db.session.registry.has()
     assert client.get("/users").status_code == 200
+
+
+def _user_reads():
+    from authsvc.auth import queries
+
+    return [*queries.USER_BY_ID.values(), queries.USER_BY_EMAIL, queries.USER_BY_USERNAME]
+
+
+def test_single_read_rows_equal_sqlalchemys_for_every_statement_it_runs(
+    app, backend, tenant, api_client
+):
+    """Same keys, values and types as Connection.execute(...).mappings() would give."""
+    if backend != "postgresql":
+        pytest.skip("single_read serves PostgreSQL only")
+    admin = api_client(tenant, ["admin"])
+    made = admin.post(
+        "/users",
+        json={"email": "Same@Example.com", "username": "same", "metadata": {"plan": "pro"}},
+    )
+    assert made.status_code == 201
+    assert (
+        admin.patch(f"/users/{made.json['id']}", json={"roles": ["admin", "member"]}).status_code
+        == 200
+    )
+    params = {
+        "tenant": tenant[0],
+        "user_id": uuid.UUID(made.json["id"]),
+        "login": "same@example.com",
+    }
+    with app.app_context():
+        engine = db.engine
+        for statement in _user_reads():
+            if statement is _user_reads()[-1]:
+                params["login"] = "same"
+            wanted = {key: params[key] for key in statement.compile().params}
+            with engine.connect() as connection:
+                expected = [dict(row) for row in connection.execute(statement, wanted).mappings()]
+            got = single_read(engine, statement, wanted)
+            assert len(got) == 2 and got == expected
+            assert [{k: type(v) for k, v in row.items()} for row in got] == [
+                {k: type(v) for k, v in row.items()} for row in expected
+            ]
+
+
+def test_single_read_raises_sqlalchemy_errors_and_replaces_a_lost_connection(
+    postgres_url, tmp_path
+):
+    app = make_app(postgres_url, tmp_path)
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()
+        pid_of = sa.select(sa.func.pg_backend_pid().label("pid"))
+        pid = single_read(engine, pid_of, {})[0]["pid"]
+        with pytest.raises(sa.exc.ProgrammingError):
+            single_read(engine, sa.select(sa.column("x")).select_from(sa.table("nowhere")), {})
+        assert single_read(engine, pid_of, {})[0]["pid"] == pid  # still usable, back in the pool
+        killer = psycopg2.connect(engine.url.set(drivername="postgresql").render_as_string(False))
+        killer.autocommit = True
+        killer.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+        killer.close()
+        time.sleep(0.1)
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            single_read(engine, pid_of, {})
+        assert raised.value.connection_invalidated
+        assert single_read(engine, pid_of, {})[0]["pid"] != pid
+        engine.dispose()

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam as param
+from sqlalchemy.dialects import postgresql, sqlite
 
 from authsvc.auth.models import LoginThrottle, MfaFactor, RefreshToken, Session
 from authsvc.db import new_id, utcnow
@@ -222,6 +223,77 @@ THROTTLES = sa.select(_throttles.c.subject, _throttles.c.locked_until).where(
     _throttles.c.tenant_id == param("tenant"),
     _throttles.c.subject.in_(param("names", expanding=True)),
 )
+
+
+#: Subjects one failed attempt counts at most: two account names and the IP.
+THROTTLE_SLOTS = 3
+_COUNTERS = ("failures", "lockouts", "locked_until", "first_failure_at")
+
+
+def _claim_throttles(dialect: str, count: int) -> sa.Insert:
+    """Lock ``count`` counters (subjects ``t<i>_subject``), creating absent ones at zero,
+    and return their values: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``.
+
+    An upsert rather than ``SELECT ... FOR UPDATE``: a plain SELECT locks only rows
+    that exist, so two first failures of one subject would both INSERT and one
+    would fail on the unique key. Callers pass the subjects sorted, so
+    concurrent attempts lock shared rows in the same order.
+    """
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    typed = {name: _throttles.c[name].type for name in ("tenant_id", "id", "subject", "created_at")}
+    rows = [
+        sa.select(
+            param("tenant", type_=typed["tenant_id"]),
+            param(f"t{index}_id", type_=typed["id"]),
+            param(f"t{index}_subject", type_=typed["subject"]),
+            sa.literal_column("0"),
+            sa.literal_column("0"),
+            param("t_now", type_=typed["created_at"]),
+            param("t_now", type_=typed["created_at"]),
+        )
+        for index in range(count)
+    ]
+    # SQLite reads "INSERT ... SELECT ... ON CONFLICT" ambiguously without a WHERE.
+    rows[-1] = rows[-1].where(sa.true())
+    names = ["tenant_id", "id", "subject", "failures", "lockouts", "created_at", "updated_at"]
+    return (
+        insert(_throttles)
+        .from_select(names, rows[0] if count == 1 else sa.union_all(*rows))
+        .on_conflict_do_update(
+            index_elements=[_throttles.c.tenant_id, _throttles.c.subject],
+            set_={"failures": _throttles.c.failures},
+        )
+        .returning(_throttles.c.subject, *(_throttles.c[name] for name in _COUNTERS))
+    )
+
+
+CLAIM_THROTTLES = {
+    (dialect, count): _claim_throttles(dialect, count)
+    for dialect in ("postgresql", "sqlite")
+    for count in range(1, THROTTLE_SLOTS + 1)
+}
+
+
+def _write_throttle(index: int) -> sa.Update:
+    """Store one counter's new values, from ``t<index>_<column>`` (and ``t_now``)."""
+    return (
+        _throttles.update()
+        .where(
+            _throttles.c.tenant_id == param("tenant"),
+            _throttles.c.subject == param(f"t{index}_subject"),
+        )
+        .values(
+            updated_at=param("t_now"), **{name: param(f"t{index}_{name}") for name in _COUNTERS}
+        )
+    )
+
+
+#: The writes of 1..THROTTLE_SLOTS counters, as tuples :func:`authsvc.events.emit_many`
+#: takes as its ``change`` (the same objects each time: it caches the statement).
+WRITE_THROTTLES = {
+    count: tuple(_write_throttle(index) for index in range(count))
+    for count in range(1, THROTTLE_SLOTS + 1)
+}
 
 
 def run(statement, **params: Any) -> sa.CursorResult:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,7 +29,7 @@ from flask import current_app
 from authsvc.auth import queries
 from authsvc.auth.models import LoginThrottle
 from authsvc.auth.settings import AuthPolicy
-from authsvc.db import utcnow
+from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
 from authsvc.kv import redis_client
 from authsvc.tenancy import current_tenant_id
@@ -118,12 +119,38 @@ def check(names: list[str]) -> Verdict:
     return Verdict(False, counted=counted)
 
 
-def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
-    """Count a failure; returns the subjects that became locked by it."""
+@dataclass(frozen=True)
+class Failure:
+    """A failure counted: the subjects it locked and, with the database backend, the
+    counters' writes still to run (``change`` with ``params``, for
+    :func:`authsvc.events.emit_many`, or :func:`write`)."""
+
+    locked: list[str]
+    change: tuple[sa.Executable, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def count_failure(names: list[str], policy: AuthPolicy) -> Failure:
+    """Count a failure of each subject. Redis counts at once; the database locks the
+    counters now and leaves their writes to the caller, so they can go out with
+    the failure's events (one statement on PostgreSQL)."""
     client = redis_client()
     if client is not None:
-        return [name for name in names if _fail_redis(client, name, policy)]
-    return [name for name in names if _fail_db(name, policy)]
+        return Failure([name for name in names if _fail_redis(client, name, policy)])
+    return _fail_db(names, policy)
+
+
+def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
+    """Count a failure and write it (no events); returns the subjects that became locked."""
+    failure = count_failure(names, policy)
+    write(failure)
+    return failure.locked
+
+
+def write(failure: Failure) -> None:
+    """Run a counted failure's writes in the session's transaction (no events)."""
+    for statement in failure.change:
+        queries.run(statement, **failure.params)
 
 
 def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
@@ -141,26 +168,44 @@ def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
     return True
 
 
-def _fail_db(name: str, policy: AuthPolicy) -> bool:
+def _fail_db(names: list[str], policy: AuthPolicy) -> Failure:
+    """Lock (or create) the subjects' rows in one statement and compute their next values."""
+    names = sorted(set(names))  # one lock order for every attempt: no deadlocks
+    if not 0 < len(names) <= queries.THROTTLE_SLOTS:
+        raise ValueError(f"{len(names)} subjects; one attempt counts 1 to {queries.THROTTLE_SLOTS}")
     now = utcnow()
-    row = db.session.execute(
-        sa.select(LoginThrottle).where(LoginThrottle.subject == name).with_for_update()
-    ).scalar_one_or_none()
-    if row is None:
-        row = LoginThrottle(subject=name, failures=0, lockouts=0)
-        db.session.add(row)
-    expired = row.first_failure_at is not None and (
-        (now - row.first_failure_at).total_seconds() > policy.lockout_reset_seconds
-    )
-    if row.first_failure_at is None or expired:
-        row.failures, row.lockouts, row.first_failure_at = 0, 0, now
-    row.failures += 1
-    if row.failures < _threshold(name, policy):
-        return False
-    row.lockouts += 1
-    row.failures = 0
-    row.locked_until = now + timedelta(seconds=_lock_seconds(policy, row.lockouts))
-    return True
+    params: dict[str, Any] = {"t_now": now}
+    for index, name in enumerate(names):
+        params.update({f"t{index}_id": new_id(), f"t{index}_subject": name})
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    claim = queries.CLAIM_THROTTLES[("postgresql" if postgres else "sqlite", len(names))]
+    rows = {row.subject: row for row in queries.run(claim, **params)}
+    locked = []
+    for index, name in enumerate(names):
+        counters, became_locked = next_counters(rows[name], name, policy, now)
+        params.update({f"t{index}_{column}": value for column, value in counters.items()})
+        if became_locked:
+            locked.append(name)
+    return Failure(locked, queries.WRITE_THROTTLES[len(names)], params)
+
+
+def next_counters(row, name: str, policy: AuthPolicy, now: datetime) -> tuple[dict, bool]:
+    """A subject's counters after one more failure, and whether it became locked.
+
+    ``row`` has the current ``failures``, ``lockouts``, ``locked_until`` and
+    ``first_failure_at``. Counters start over ``lockout_reset_seconds`` after the
+    first failure; reaching the threshold locks, each lock twice as long as the last.
+    """
+    failures, lockouts, first = row.failures, row.lockouts, row.first_failure_at
+    if first is None or (now - first).total_seconds() > policy.lockout_reset_seconds:
+        failures, lockouts, first = 0, 0, now
+    failures += 1
+    counters = {"failures": failures, "lockouts": lockouts, "first_failure_at": first}
+    if failures < _threshold(name, policy):
+        return {**counters, "locked_until": row.locked_until}, False
+    lockouts += 1
+    until = now + timedelta(seconds=_lock_seconds(policy, lockouts))
+    return {**counters, "failures": 0, "lockouts": lockouts, "locked_until": until}, True
 
 
 def clear(names: list[str]) -> None:

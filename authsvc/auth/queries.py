@@ -25,6 +25,11 @@ from authsvc.auth.models import LoginThrottle, MfaFactor, RefreshToken, Session
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
 from authsvc.tenancy import execute_scoped, read_scoped
+
+# Imported for its table: a tenant_id column takes its type from its foreign key to
+# tenants.id, so until that table exists the ``:tenant`` parameters compared with
+# tenant_id here would be untyped (and SQLite refuses a raw UUID).
+from authsvc.tenants.models import Tenant  # noqa: F401
 from authsvc.users.models import Role, User, UserRole
 
 _users, _roles, _links = User.__table__, Role.__table__, UserRole.__table__

@@ -14,6 +14,12 @@ A lockout flood should cost next to nothing, so each process also remembers
 the locks it has seen (``LOCK_MEMORY_SECONDS`` at most, never past the lock's
 end) and refuses those subjects without asking the store. The price: an
 admin's unlock reaches the other processes up to that many seconds later.
+
+A failed sign-in should cost what a successful one does (and an unknown
+account what a known one does), so in the database a failure locks all its
+counters with one upsert (:func:`count_failure`), computes their next values
+here and hands their writes to the caller, who sends them with the failure's
+events: on PostgreSQL, one statement (:func:`authsvc.events.emit_many`).
 """
 
 from __future__ import annotations
@@ -170,7 +176,7 @@ def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
 
 def _fail_db(names: list[str], policy: AuthPolicy) -> Failure:
     """Lock (or create) the subjects' rows in one statement and compute their next values."""
-    names = sorted(set(names))  # one lock order for every attempt: no deadlocks
+    given, names = names, sorted(set(names))  # one lock order for every attempt: no deadlocks
     if not 0 < len(names) <= queries.THROTTLE_SLOTS:
         raise ValueError(f"{len(names)} subjects; one attempt counts 1 to {queries.THROTTLE_SLOTS}")
     now = utcnow()
@@ -180,13 +186,14 @@ def _fail_db(names: list[str], policy: AuthPolicy) -> Failure:
     postgres = db.session.get_bind().dialect.name == "postgresql"
     claim = queries.CLAIM_THROTTLES[("postgresql" if postgres else "sqlite", len(names))]
     rows = {row.subject: row for row in queries.run(claim, **params)}
-    locked = []
+    locked = set()
     for index, name in enumerate(names):
         counters, became_locked = next_counters(rows[name], name, policy, now)
         params.update({f"t{index}_{column}": value for column, value in counters.items()})
         if became_locked:
-            locked.append(name)
-    return Failure(locked, queries.WRITE_THROTTLES[len(names)], params)
+            locked.add(name)
+    in_order = [name for name in dict.fromkeys(given) if name in locked]
+    return Failure(in_order, queries.WRITE_THROTTLES[len(names)], params)
 
 
 def next_counters(row, name: str, policy: AuthPolicy, now: datetime) -> tuple[dict, bool]:

@@ -22,6 +22,7 @@ more. Two defaults of a plain setup each add round trips to every request:
 
 from __future__ import annotations
 
+import itertools
 import time
 import weakref
 from collections.abc import Callable
@@ -58,10 +59,19 @@ class _Prepared:
     sql: str
     binds: tuple[tuple[str, str, Callable[[Any], Any] | None], ...]  # key, SQL name, processor
     types: tuple[Any, ...]  # of the selected columns, in order
+    # The same SELECT as a server-side prepared statement: PREPARE once per connection,
+    # then EXECUTE with the parameters (PostgreSQL parses and plans it once).
+    name: str
+    prepare_sql: str
+    execute_sql: str
     processors: list = field(default_factory=list)  # per column, from the first result
 
 
 _prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
+#: Connection-record info key: names PREPAREd on that DBAPI connection (SQLAlchemy
+#: clears the info whenever the record opens a new DBAPI connection).
+_PREPARED_HERE = "authsvc_prepared_statements"
+_names = itertools.count(1)
 
 
 def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
@@ -73,17 +83,59 @@ def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         binds.append((key, compiled.bind_names[bind], processor))
     types = tuple(column.type for column in statement.selected_columns)
-    return _Prepared(compiled.string, tuple(binds), types)
+    # $1, $2... in the order of compiled.positiontup, as PREPARE wants them.
+    numbered = statement.compile(dialect=type(dialect)(paramstyle="numeric_dollar"))
+    name = f"authsvc_read_{len(_prepared) + 1}"
+    arguments = ", ".join(
+        f"%({compiled.bind_names[compiled.binds[key]]})s" for key in numbered.positiontup
+    )
+    return _Prepared(
+        compiled.string,
+        tuple(binds),
+        types,
+        name,
+        f"PREPARE {name} AS {numbered.string}",
+        f"EXECUTE {name} ({arguments})" if arguments else f"EXECUTE {name}",
+    )
 
 
-def single_read(engine: sa.Engine, statement: sa.Select, params: dict[str, Any]) -> list[dict]:
+def _execute_prepared(pooled, cursor, prepared: _Prepared, values: dict[str, Any]) -> str:
+    """EXECUTE the prepared statement, PREPARing it first on a connection that lacks it.
+
+    A connection can lose its prepared statements behind our back (``DISCARD ALL``
+    or ``DEALLOCATE`` from a pooler): then it is prepared again, once.
+    """
+    here = pooled.info.setdefault(_PREPARED_HERE, set())
+    for attempt in (1, 2):
+        if prepared.name not in here:
+            cursor.execute(prepared.prepare_sql)
+            here.add(prepared.name)
+        try:
+            cursor.execute(prepared.execute_sql, values)
+            return prepared.execute_sql
+        except Exception as exc:
+            here.discard(prepared.name)
+            # 26000 invalid_sql_statement_name: "prepared statement ... does not exist".
+            if attempt == 2 or getattr(exc, "pgcode", None) != "26000":
+                raise
+    raise AssertionError("unreachable")
+
+
+def single_read(
+    engine: sa.Engine, statement: sa.Select, params: dict[str, Any], prepare: bool = True
+) -> list[dict]:
     """The rows of one SELECT, read on a pooled DBAPI connection in autocommit.
 
     Rationale: for a request whose only query is one prebuilt SELECT (``GET /me``),
-    SQLAlchemy's per-execution work and an ORM session cost more than the query.
-    The statement is compiled once; each call converts its parameters and result
-    columns with the same type processors SQLAlchemy would use, so the rows equal
-    a ``Connection.execute(...).mappings()`` of the same statement (a test checks
+    SQLAlchemy's per-execution work and an ORM session cost more than the query,
+    and PostgreSQL parsing and planning it each time costs more than running it.
+    The statement is compiled once; with ``prepare`` it is also PREPAREd once per
+    database connection and then EXECUTEd (turn that off, with
+    ``DATABASE_PREPARED_STATEMENTS``, behind a pooler that does not keep a
+    client on one server connection, such as PgBouncer in transaction mode).
+    Each call converts its parameters and result columns with the same type
+    processors SQLAlchemy would use, so the rows equal a
+    ``Connection.execute(...).mappings()`` of the same statement (a test checks
     every statement that runs here). The connection comes from and returns to the
     engine's pool (idle ping on checkout, out of autocommit on checkin); a driver
     error is raised as SQLAlchemy's ``DBAPIError``, and a lost connection is
@@ -98,12 +150,16 @@ def single_read(engine: sa.Engine, statement: sa.Select, params: dict[str, Any])
         value = params[key]
         values[name] = processor(value) if processor is not None and value is not None else value
     pooled = engine.raw_connection()
+    sql = prepared.sql
     try:
         dbapi_connection = pooled.dbapi_connection
         dbapi_connection.autocommit = True
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(prepared.sql, values)
+            if prepare:
+                sql = _execute_prepared(pooled, cursor, prepared, values)
+            else:
+                cursor.execute(sql, values)
             rows = cursor.fetchall()
             description = cursor.description
         finally:
@@ -113,7 +169,7 @@ def single_read(engine: sa.Engine, statement: sa.Select, params: dict[str, Any])
         if lost:
             pooled.invalidate(exc)
         raise sa.exc.DBAPIError.instance(
-            prepared.sql,
+            sql,
             values,
             exc,
             dialect.loaded_dbapi.Error,

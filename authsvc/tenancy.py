@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -289,4 +289,5 @@ def read_scoped(statement, params: dict | None = None) -> list:
     engine = db.engine
     if engine.dialect.name != "postgresql":
         return db.session.connection().execute(statement, bound).mappings().all()
-    return single_read(engine, statement, bound)
+    prepare = current_app.config["DATABASE_PREPARED_STATEMENTS"]
+    return single_read(engine, statement, bound, prepare=prepare)

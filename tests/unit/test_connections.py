@@ -129,6 +129,8 @@ def test_single_read_rows_equal_sqlalchemys_for_every_statement_it_runs(
                 expected = [dict(row) for row in connection.execute(statement, wanted).mappings()]
             got = single_read(engine, statement, wanted)
             assert len(got) == 2 and got == expected
+            assert single_read(engine, statement, wanted) == expected  # EXECUTE, prepared
+            assert single_read(engine, statement, wanted, prepare=False) == expected
             assert [{k: type(v) for k, v in row.items()} for row in got] == [
                 {k: type(v) for k, v in row.items()} for row in expected
             ]
@@ -155,4 +157,26 @@ def test_single_read_raises_sqlalchemy_errors_and_replaces_a_lost_connection(
             single_read(engine, pid_of, {})
         assert raised.value.connection_invalidated
         assert single_read(engine, pid_of, {})[0]["pid"] != pid
+        engine.dispose()
+
+
+def test_single_read_prepares_once_per_connection_and_survives_a_discard(postgres_url, tmp_path):
+    """PREPARE on first use, EXECUTE after; a DISCARD ALL (as poolers send) is healed."""
+    app = make_app(postgres_url, tmp_path)
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()  # one pooled connection from here on
+        names = sa.select(sa.column("name")).select_from(sa.table("pg_prepared_statements"))
+        pid_of = sa.select(sa.func.pg_backend_pid().label("pid"))
+        pid = single_read(engine, pid_of, {})[0]["pid"]
+        prepared = {row["name"] for row in single_read(engine, names, {})}
+        assert len([name for name in prepared if name.startswith("authsvc_read_")]) == 2
+        pooled = engine.raw_connection()
+        pooled.dbapi_connection.autocommit = True
+        cursor = pooled.dbapi_connection.cursor()
+        cursor.execute("DISCARD ALL")
+        cursor.close()
+        pooled.close()
+        assert single_read(engine, pid_of, {})[0]["pid"] == pid  # same connection, prepared again
+        assert single_read(engine, pid_of, {}, prepare=False)[0]["pid"] == pid
         engine.dispose()

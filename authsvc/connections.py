@@ -22,7 +22,7 @@ more. Two defaults of a plain setup each add round trips to every request:
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import time
 import weakref
 from collections.abc import Callable
@@ -71,7 +71,6 @@ _prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary
 #: Connection-record info key: names PREPAREd on that DBAPI connection (SQLAlchemy
 #: clears the info whenever the record opens a new DBAPI connection).
 _PREPARED_HERE = "authsvc_prepared_statements"
-_names = itertools.count(1)
 
 
 def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
@@ -85,7 +84,9 @@ def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
     types = tuple(column.type for column in statement.selected_columns)
     # $1, $2... in the order of compiled.positiontup, as PREPARE wants them.
     numbered = statement.compile(dialect=type(dialect)(paramstyle="numeric_dollar"))
-    name = f"authsvc_read_{len(_prepared) + 1}"
+    # Named after its SQL: the same name always means the same statement, in any
+    # process and after any reload, so a connection's prepared set is never stale.
+    name = "authsvc_read_" + hashlib.sha256(numbered.string.encode()).hexdigest()[:24]
     arguments = ", ".join(
         f"%({compiled.bind_names[compiled.binds[key]]})s" for key in numbered.positiontup
     )

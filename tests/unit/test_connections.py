@@ -180,3 +180,18 @@ def test_single_read_prepares_once_per_connection_and_survives_a_discard(postgre
         assert single_read(engine, pid_of, {})[0]["pid"] == pid  # same connection, prepared again
         assert single_read(engine, pid_of, {}, prepare=False)[0]["pid"] == pid
         engine.dispose()
+
+
+def test_prepared_statement_names_follow_their_sql():
+    """Distinct SELECTs never share a name, whatever was collected or reloaded before."""
+    from sqlalchemy.dialects.postgresql import psycopg2 as postgresql
+
+    from authsvc.connections import _prepare
+
+    dialect = postgresql.dialect()
+    users = sa.table("users", sa.column("id"), sa.column("email"))
+    by_id = _prepare(sa.select(users.c.id), dialect)
+    by_email = _prepare(sa.select(users.c.email), dialect)
+    again = _prepare(sa.select(users.c.id), dialect)
+    assert by_id.name != by_email.name and by_id.name == again.name
+    assert by_id.prepare_sql.startswith(f"PREPARE {by_id.name} AS SELECT")

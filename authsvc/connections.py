@@ -71,6 +71,8 @@ _prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary
 #: Connection-record info key: names PREPAREd on that DBAPI connection (SQLAlchemy
 #: clears the info whenever the record opens a new DBAPI connection).
 _PREPARED_HERE = "authsvc_prepared_statements"
+#: SQLSTATE 26000 invalid_sql_statement_name: "prepared statement ... does not exist".
+_NO_SUCH_PREPARED_STATEMENT = "26000"
 
 
 def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
@@ -100,26 +102,25 @@ def _prepare(statement: sa.Select, dialect: sa.Dialect) -> _Prepared:
     )
 
 
-def _execute_prepared(pooled, cursor, prepared: _Prepared, values: dict[str, Any]) -> str:
+def _execute_prepared(pooled, cursor, prepared: _Prepared, values: dict[str, Any]) -> None:
     """EXECUTE the prepared statement, PREPARing it first on a connection that lacks it.
 
     A connection can lose its prepared statements behind our back (``DISCARD ALL``
     or ``DEALLOCATE`` from a pooler): then it is prepared again, once.
     """
     here = pooled.info.setdefault(_PREPARED_HERE, set())
-    for attempt in (1, 2):
-        if prepared.name not in here:
-            cursor.execute(prepared.prepare_sql)
-            here.add(prepared.name)
-        try:
-            cursor.execute(prepared.execute_sql, values)
-            return prepared.execute_sql
-        except Exception as exc:
-            here.discard(prepared.name)
-            # 26000 invalid_sql_statement_name: "prepared statement ... does not exist".
-            if attempt == 2 or getattr(exc, "pgcode", None) != "26000":
-                raise
-    raise AssertionError("unreachable")
+    if prepared.name not in here:
+        cursor.execute(prepared.prepare_sql)
+        here.add(prepared.name)
+    try:
+        cursor.execute(prepared.execute_sql, values)
+    except Exception as exc:
+        here.discard(prepared.name)
+        if getattr(exc, "pgcode", None) != _NO_SUCH_PREPARED_STATEMENT:
+            raise
+        cursor.execute(prepared.prepare_sql)
+        here.add(prepared.name)
+        cursor.execute(prepared.execute_sql, values)
 
 
 def single_read(
@@ -151,16 +152,15 @@ def single_read(
         value = params[key]
         values[name] = processor(value) if processor is not None and value is not None else value
     pooled = engine.raw_connection()
-    sql = prepared.sql
+    dbapi_connection = pooled.dbapi_connection
     try:
-        dbapi_connection = pooled.dbapi_connection
         dbapi_connection.autocommit = True
         cursor = dbapi_connection.cursor()
         try:
             if prepare:
-                sql = _execute_prepared(pooled, cursor, prepared, values)
+                _execute_prepared(pooled, cursor, prepared, values)
             else:
-                cursor.execute(sql, values)
+                cursor.execute(prepared.sql, values)
             rows = cursor.fetchall()
             description = cursor.description
         finally:
@@ -170,7 +170,7 @@ def single_read(
         if lost:
             pooled.invalidate(exc)
         raise sa.exc.DBAPIError.instance(
-            sql,
+            prepared.sql,
             values,
             exc,
             dialect.loaded_dbapi.Error,

@@ -41,7 +41,9 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from authsvc.connections import in_read_only_request, single_read
 from authsvc.db import TenantOwned
+from authsvc.extensions import db
 
 ALL_TENANTS = "all_tenants"
 
@@ -280,14 +282,9 @@ def read_scoped(statement, params: dict | None = None) -> list:
     (``GET /me``) creates no ORM session. Anywhere else it runs in the session's
     transaction, like :func:`execute_scoped`.
     """
-    from authsvc.connections import in_read_only_request, single_read
-    from authsvc.extensions import db
-
     bound = _scoped_params(statement, params)
-    if db.session.registry.has() or not in_read_only_request():
-        return db.session.connection().execute(statement, bound).mappings().all()
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        return db.session.connection().execute(statement, bound).mappings().all()
-    prepare = current_app.config["DATABASE_PREPARED_STATEMENTS"]
-    return single_read(engine, statement, bound, prepare=prepare)
+    lone = not db.session.registry.has() and in_read_only_request()
+    if lone and db.engine.dialect.name == "postgresql":
+        prepare = current_app.config["DATABASE_PREPARED_STATEMENTS"]
+        return single_read(db.engine, statement, bound, prepare=prepare)
+    return db.session.connection().execute(statement, bound).mappings().all()

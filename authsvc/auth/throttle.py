@@ -183,8 +183,7 @@ def _fail_db(names: list[str], policy: AuthPolicy) -> Failure:
     params: dict[str, Any] = {"t_now": now}
     for index, name in enumerate(names):
         params.update({f"t{index}_id": new_id(), f"t{index}_subject": name})
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    claim = queries.CLAIM_THROTTLES[("postgresql" if postgres else "sqlite", len(names))]
+    claim = queries.CLAIM_THROTTLES[(db.session.get_bind().dialect.name, len(names))]
     rows = {row.subject: row for row in queries.run(claim, **params)}
     locked = set()
     for index, name in enumerate(names):

@@ -15,7 +15,7 @@ from flask import flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from admin import bp, sessions
-from authsvc.auth.settings import policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import NotFound
 from authsvc.extensions import db
 from authsvc.plugins import AdminPlugin, registry

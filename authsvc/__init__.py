@@ -54,9 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     import admin
     from authsvc import api, auth, cli, health, hosted, webhooks
-    from authsvc.api import credentials
     from authsvc.api import hooks as api_hooks
-    from authsvc.auth import wellknown
+    from authsvc.apikeys import authentication as credentials
+    from authsvc.tokens import wellknown
 
     credentials.init_app(app)
     auth.init_app(app)

@@ -297,8 +297,8 @@ keys_group = click.Group("keys", help="Manage a tenant's token-signing keys.")
 @click.option("--alg", type=click.Choice(["ES256", "RS256"]), help="Default: the tenant's setting.")
 def keys_rotate(as_json: bool, slug: str, alg: str | None) -> None:
     """Add a new signing key; the old public key stays published until its tokens expire."""
-    from authsvc.auth.keys import rotate
-    from authsvc.auth.settings import policy_for
+    from authsvc.auth.tenant_policy import policy_for
+    from authsvc.tokens.keys import rotate
 
     tenant = _tenant(slug)
     policy = policy_for(tenant)

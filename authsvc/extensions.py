@@ -25,7 +25,7 @@ bootstrap = Bootstrap5()
 
 def _rate_limit_key() -> str:
     # Imported late: the API's credential module imports this one.
-    from authsvc.api.credentials import rate_limit_key
+    from authsvc.apikeys.authentication import rate_limit_key
 
     return rate_limit_key()
 

@@ -11,7 +11,9 @@ def import_all() -> None:
     from authsvc.auth import models as _auth  # noqa: F401
     from authsvc.mail import models as _mail  # noqa: F401
     from authsvc.plugins import models as _plugins  # noqa: F401
+    from authsvc.sessions import models as _sessions  # noqa: F401
     from authsvc.tenants import models as _tenants  # noqa: F401
     from authsvc.themes import models as _themes  # noqa: F401
+    from authsvc.tokens import models as _tokens  # noqa: F401
     from authsvc.users import models as _users  # noqa: F401
     from authsvc.webhooks import models as _webhooks  # noqa: F401

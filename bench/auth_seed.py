@@ -87,8 +87,8 @@ def seed_tenants(engine: sa.Engine, password_hash: str) -> dict[str, Tenant]:
 
 def seed_sessions(engine: sa.Engine, tenant: Tenant, count: int) -> tuple[list[dict], list[str]]:
     """``count`` sessions, each with one unused refresh token ``rt_…`` (stored as SHA-256)."""
-    from authsvc.auth.models import RefreshToken, Session
-    from authsvc.auth.sessions import REFRESH_PREFIX, token_hash
+    from authsvc.sessions.models import RefreshToken, Session
+    from authsvc.sessions.service import REFRESH_PREFIX, token_hash
 
     now = utcnow()
     common = {"tenant_id": tenant.id, "created_at": now}
@@ -111,10 +111,10 @@ def seed_sessions(engine: sa.Engine, tenant: Tenant, count: int) -> tuple[list[d
 
 def mint_access_tokens(tenant: Tenant, sessions: list[dict]) -> list[str]:
     """Access tokens for seeded sessions, signed by the product's own code and key."""
-    from authsvc.auth.settings import policy_for
-    from authsvc.auth.tokens import issue_access_token
+    from authsvc.auth.tenant_policy import policy_for
     from authsvc.tenancy import tenant_context
     from authsvc.tenants.models import Tenant as TenantRow
+    from authsvc.tokens.jwt import issue_access_token
     from authsvc.users.models import User
 
     with tenant_context(tenant.id):

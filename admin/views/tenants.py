@@ -14,7 +14,7 @@ from admin import bp, sessions
 from admin.access import require_platform_admin
 from admin.forms import TenantCreateForm, TenantSettingsForm, attach_errors, lines
 from admin.views.common import actor, confirm_then, flash_done
-from authsvc.auth.settings import policy_from_settings
+from authsvc.auth.tenant_policy import policy_from_settings
 from authsvc.errors import Conflict, ValidationFailed
 from authsvc.tenants import service
 from authsvc.tenants.models import Tenant

@@ -11,10 +11,11 @@ from flask import g, redirect, render_template, url_for
 from admin import bp
 from admin.forms import ActionForm
 from admin.views.common import actor, confirm_then, flash_done
-from authsvc.auth import mfa, sessions, throttle
+from authsvc.auth import mfa, throttle
 from authsvc.auth import service as auth
-from authsvc.auth.settings import policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.extensions import db
+from authsvc.sessions import service as sessions
 from authsvc.users import service as users
 
 

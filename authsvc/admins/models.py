@@ -22,7 +22,7 @@ class Admin(UserMixin, Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(512))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
-    # TOTP seed, encrypted at rest (authsvc.auth.secretbox): it must be readable to
+    # TOTP seed, encrypted at rest (authsvc.secretbox): it must be readable to
     # check codes, so unlike a password it cannot be hashed. Never shown after enrolment.
     totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(200))
     # The last accepted TOTP time step: a code is accepted once (no replay).

@@ -10,8 +10,8 @@ import pyotp
 import sqlalchemy as sa
 from flask import current_app
 
+from authsvc import secretbox
 from authsvc.admins.models import Admin, AdminMembership
-from authsvc.auth import secretbox
 from authsvc.db import utcnow
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db

@@ -50,7 +50,7 @@ def daily_counts(event_types: list[str], days: int) -> dict[str, list[tuple[date
 
 def active_session_count() -> int:
     """Device sessions that are neither revoked nor expired."""
-    from authsvc.auth.models import Session
+    from authsvc.sessions.models import Session
 
     statement = sa.select(sa.func.count(Session.id)).where(
         Session.revoked_at.is_(None), Session.expires_at > utcnow()

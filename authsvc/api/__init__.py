@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, request
 from flask_restx import Api
 
 from authsvc.api import cors, ratelimit
-from authsvc.api.credentials import current_principal
+from authsvc.apikeys.authentication import current_principal
 from authsvc.connections import SAFE_METHODS, read_only_request
 from authsvc.errors import handle_exception
 from authsvc.extensions import csrf

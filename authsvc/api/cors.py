@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask_cors.core import get_cors_options, set_cors_headers
 
-from authsvc.api.credentials import HEADER, optional_principal
+from authsvc.apikeys.authentication import HEADER, optional_principal
 from authsvc.extensions import db
 from authsvc.tenants.models import Tenant
 

@@ -22,7 +22,7 @@ from flask import Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 
-from authsvc.api.credentials import optional_principal
+from authsvc.apikeys.authentication import optional_principal
 from authsvc.errors import RateLimited
 from authsvc.extensions import limiter
 from authsvc.ratelimit_storage import SweepingMemoryStorage

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask_restx import Model, Namespace, Resource, fields
 
-from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import EXAMPLE_TIME, document_errors
 from authsvc.api.validation import NullableDateTime, expect_json, register_models
 from authsvc.apikeys import service
+from authsvc.apikeys.authentication import current_principal, require_scope
 from authsvc.apikeys.models import SCOPES
 from authsvc.errors import ValidationFailed
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from authsvc import events, signals
-from authsvc.api.credentials import hash_secret
+from authsvc.apikeys.authentication import hash_secret
 from authsvc.apikeys.models import SCOPES, ApiKey
 from authsvc.db import utcnow
 from authsvc.errors import NotFound, ValidationFailed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_restx import Model, Namespace, Resource, fields, reqparse
 
-from authsvc.api.credentials import require_scope
 from authsvc.api.docs import EXAMPLE_TIME, document_errors
 from authsvc.api.validation import register_models
+from authsvc.apikeys.authentication import require_scope
 from authsvc.audit import service
 from authsvc.pagination import page_limit
 from authsvc.users.api import parse_query

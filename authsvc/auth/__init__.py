@@ -9,8 +9,9 @@ PRUNE_INTERVAL_SECONDS = 3600
 
 def init_app(app: Flask) -> None:
     """Key, tenant and denylist caches, and the worker job that forgets expired denylist entries."""
-    from authsvc.auth import denylist, keys, settings
+    from authsvc.auth import tenant_policy as settings
     from authsvc.jobs import register_job
+    from authsvc.tokens import denylist, keys
 
     keys.init_app(app)
     settings.init_app(app)

@@ -8,15 +8,16 @@ from flask import Response, current_app
 from flask_restx import Namespace, Resource, marshal
 
 from authsvc.api import ratelimit
-from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
-from authsvc.auth import context, mfa, schemas, service, sessions
-from authsvc.auth.bearer import current_claims, require_token
+from authsvc.apikeys.authentication import current_principal, require_scope
+from authsvc.auth import context, mfa, schemas, service
 from authsvc.auth.profile import my_profile
-from authsvc.auth.settings import policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import AuthenticationFailed, ValidationFailed
 from authsvc.extensions import db
+from authsvc.sessions import service as sessions
+from authsvc.tokens.bearer import current_claims, require_token
 from authsvc.users.schemas import user_out
 from authsvc.users.service import get_user, user_payload
 

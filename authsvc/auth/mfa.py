@@ -17,8 +17,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 
-from authsvc import events
-from authsvc.auth import secretbox
+from authsvc import events, secretbox
 from authsvc.auth.models import MfaFactor
 from authsvc.db import utcnow
 from authsvc.errors import Conflict, NotFound, ValidationFailed

@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam as param
 from sqlalchemy.dialects import postgresql, sqlite
 
-from authsvc.auth.models import LoginThrottle, MfaFactor, RefreshToken, Session
+from authsvc.auth.models import LoginThrottle, MfaFactor
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
+from authsvc.sessions.models import RefreshToken, Session
 from authsvc.tenancy import execute_scoped, read_scoped
 
 # Imported for its table: a tenant_id column takes its type from its foreign key to

@@ -16,17 +16,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from authsvc import events
-from authsvc.auth import mfa, notify, onetime, policy, sessions, throttle, tokens
+from authsvc.auth import mfa, notify, onetime, throttle
+from authsvc.auth import password_policy as policy
 from authsvc.auth.context import ClientContext
-from authsvc.auth.denylist import deny
 from authsvc.auth.profile import find_for_login
-from authsvc.auth.settings import AuthPolicy, TenantAuth, policy_for, tenant_auth
+from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenant_auth
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
 from authsvc.passwords import hash_password, needs_rehash, verify_password
+from authsvc.sessions import service as sessions
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
+from authsvc.tokens import jwt as tokens
+from authsvc.tokens.denylist import deny
 from authsvc.users.models import User
 from authsvc.users.service import find_user_by_login, get_user, stage_new_user
 

@@ -34,7 +34,7 @@ from flask import current_app
 
 from authsvc.auth import queries
 from authsvc.auth.models import LoginThrottle
-from authsvc.auth.settings import AuthPolicy
+from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
 from authsvc.kv import redis_client

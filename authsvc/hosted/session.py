@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from authsvc.auth import sessions
-from authsvc.auth.models import Session
-from authsvc.auth.settings import policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import NotFound
+from authsvc.sessions import service as sessions
+from authsvc.sessions.models import Session
 from authsvc.users.models import User
 from authsvc.users.service import get_user
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import current_app, g, redirect, render_template, request
 from flask import session as cookie_session
 
-from authsvc.auth import context, service, sessions
-from authsvc.auth.settings import policy_for
+from authsvc.auth import context, service
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import AuthsvcError
 from authsvc.extensions import db, limiter
 from authsvc.hosted import bp, forms, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
+from authsvc.sessions import service as sessions
 
 MFA_KEY = "authsvc_hosted_mfa"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_restx import Model, Namespace, Resource, fields
 
-from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import EXAMPLE_TIME, document_errors
 from authsvc.api.validation import NullableString, expect_json, register_models
-from authsvc.auth.settings import policy_model
+from authsvc.apikeys.authentication import current_principal, require_scope
+from authsvc.auth.tenant_policy import policy_model
 from authsvc.tenants import service
 
 ns = Namespace("tenant", description="The tenant that owns the API key")

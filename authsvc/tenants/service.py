@@ -31,7 +31,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 # Limits of the authentication policy values in ``settings["auth"]`` (see
-# authsvc.auth.settings.AuthPolicy) that administrators edit.
+# authsvc.auth.tenant_policy.AuthPolicy) that administrators edit.
 AUTH_INT_RANGES = {
     "password_min_length": (8, 128),
     "access_token_ttl_seconds": (60, 24 * 3600),

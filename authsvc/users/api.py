@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import request
 from flask_restx import Model, Namespace, Resource, fields, inputs, reqparse
 
-from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import AnyJson, expect_json, register_models
+from authsvc.apikeys.authentication import current_principal, require_scope
 from authsvc.auth import service as auth_service
-from authsvc.auth import sessions
 from authsvc.auth.schemas import session_out
-from authsvc.auth.settings import policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.pagination import page_limit
+from authsvc.sessions import service as sessions
 from authsvc.users import importer, reads, service
 from authsvc.users.schemas import ALL, user_in, user_out, user_page, user_patch
 from authsvc.users.service import user_payload

@@ -55,7 +55,7 @@ def _install_hooks() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from authsvc.webhooks import fanout, pool
+    from authsvc.webhooks.delivery import fanout, pool
 
     app.extensions[pool.EXTENSION] = {"pool": None, "lock": threading.Lock()}
     poll = app.config["WEBHOOKS_POLL_SECONDS"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, reqparse
 
-from authsvc.api.credentials import current_principal, require_scope
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
+from authsvc.apikeys.authentication import current_principal, require_scope
 from authsvc.errors import ValidationFailed
 from authsvc.pagination import page_limit
 from authsvc.users.api import parse_query

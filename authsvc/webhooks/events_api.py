@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_restx import Namespace, Resource
 
-from authsvc.api.credentials import require_scope
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import register_models
+from authsvc.apikeys.authentication import require_scope
 from authsvc.events import Event
 from authsvc.extensions import db
 from authsvc.pagination import page_limit, paginate

@@ -23,7 +23,7 @@ def upgrade():
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
     # Keep existing enrolments: encrypt the plaintext seeds before dropping their column
     # (Flask-Migrate runs migrations inside the app context secretbox needs).
-    from authsvc.auth import secretbox
+    from authsvc import secretbox
 
     admins = sa.table("admins", sa.column("id"), sa.column("totp_secret"),
                       sa.column("totp_secret_encrypted"))

@@ -12,7 +12,7 @@ import time
 import pytest
 from flask_migrate import upgrade
 
-from authsvc.auth import denymirror
+from authsvc.tokens import denymirror
 from tests.auth.conftest import TenantApp
 from tests.conftest import ApiClient, make_app
 
@@ -66,7 +66,7 @@ def _until_refused(instance, token: str, seconds: float) -> int:
 def _wait_until_current(instance, seconds: float = 10) -> None:
     """Redis: until the second instance's subscriber answers from memory."""
     with instance.app_context():
-        from authsvc.auth.denylist import _mirror
+        from authsvc.tokens.denylist import _mirror
 
         mirror = _mirror()
         deadline = time.monotonic() + seconds
@@ -119,7 +119,7 @@ def test_without_a_current_subscription_checks_go_to_redis(two_apps, signed_in, 
     token = pair["access_token"]
     _wait_until_current(second)
     with second.app_context():
-        from authsvc.auth.denylist import _mirror
+        from authsvc.tokens.denylist import _mirror
 
         mirror = _mirror()
     mirror.stop()

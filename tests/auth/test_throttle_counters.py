@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from authsvc import events
 from authsvc.auth import throttle
 from authsvc.auth.models import LoginThrottle
-from authsvc.auth.settings import AuthPolicy
+from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import utcnow
 from authsvc.events import Event
 from authsvc.extensions import db

@@ -11,7 +11,7 @@ import time
 import jwt as pyjwt
 import pytest
 
-from authsvc.auth.keys import published_jwks
+from authsvc.tokens.keys import published_jwks
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
-from authsvc.webhooks import attempt, delivery, fanout
+from authsvc.webhooks.delivery import attempt, fanout
+from authsvc.webhooks.delivery import claims as delivery
+from authsvc.webhooks.delivery.sender import Outcome
 from authsvc.webhooks.models import WebhookDelivery, WebhookEndpoint
-from authsvc.webhooks.sender import Outcome
 from tests.conftest import unique
 from tests.webhooks.conftest import create_webhook, deliveries
 

@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from flask import current_app
 from joserfc import jwk
 
-from authsvc.auth import secretbox
-from authsvc.auth.models import SigningKey
+from authsvc import secretbox
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.tenancy import ALL_TENANTS, tenant_context
 from authsvc.tenants.models import Tenant
+from authsvc.tokens.models import SigningKey
 
 KEY_CACHE_SECONDS = 60
 SUPPORTED_ALGS = ("ES256", "RS256")

@@ -20,14 +20,15 @@ import sqlalchemy as sa
 from user_agents import parse as parse_user_agent
 
 from authsvc import events
-from authsvc.auth import denylist, queries
+from authsvc.auth import queries
 from authsvc.auth.context import ClientContext
-from authsvc.auth.models import Session
-from authsvc.auth.settings import AuthPolicy
+from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import new_id, utcnow
 from authsvc.errors import AuthenticationFailed, NotFound
 from authsvc.extensions import db
 from authsvc.ids import parse_id
+from authsvc.sessions.models import Session
+from authsvc.tokens import denylist
 
 REFRESH_PREFIX = "rt_"
 
@@ -147,7 +148,7 @@ def _refuse(digest: str) -> None:
 
 
 def _reuse_detected(session_id: uuid.UUID) -> None:
-    from authsvc.auth.settings import tenant_auth
+    from authsvc.auth.tenant_policy import tenant_auth
 
     session = get_session(session_id)
     events.emit("token.reuse_detected", session_payload(session), actor="system")

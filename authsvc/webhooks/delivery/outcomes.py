@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 
 from authsvc.extensions import db
 from authsvc.tenancy import ALL_TENANTS
-from authsvc.webhooks.fanout import is_postgres
+from authsvc.webhooks.delivery.fanout import is_postgres
 from authsvc.webhooks.models import WebhookDelivery
 
 KEY = ("tenant_id", "id")

@@ -30,7 +30,7 @@ from authsvc.db import utcnow
 from authsvc.events import Event
 from authsvc.extensions import db
 from authsvc.tenancy import ALL_TENANTS
-from authsvc.webhooks.fanout import is_postgres
+from authsvc.webhooks.delivery.fanout import is_postgres
 from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
 # How many due rows one claim looks at when spreading slots over endpoints.

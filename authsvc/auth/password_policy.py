@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from authsvc.auth.settings import AuthPolicy
+from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.errors import ValidationFailed
 
 

@@ -1,7 +1,7 @@
 """One delivery attempt: build the Standard Webhooks message, send it, record the outcome.
 
 Sending needs no database. Recording takes the outcomes of many attempts at
-once (see :mod:`authsvc.webhooks.outcomes`); the endpoint health that follows
+once (see :mod:`authsvc.webhooks.delivery.outcomes`); the endpoint health that follows
 from each is written under ``tenant_context`` of its tenant, scoped like a
 request of that tenant. The outcome decides the
 delivery's next state: succeeded; pending again after the next back-off
@@ -24,8 +24,9 @@ from flask import Flask, current_app
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
-from authsvc.webhooks import health, outcomes, sender, signing
-from authsvc.webhooks.delivery import Claimed
+from authsvc.webhooks import signing
+from authsvc.webhooks.delivery import health, outcomes, sender
+from authsvc.webhooks.delivery.claims import Claimed
 from authsvc.webhooks.models import FAILED, PENDING, SUCCEEDED
 
 log = logging.getLogger(__name__)

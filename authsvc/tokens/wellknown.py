@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from authsvc.auth.keys import published_jwks
-from authsvc.auth.settings import issuer
+from authsvc.auth.tenant_policy import issuer
 from authsvc.hosted.resolve import tenant_for_slug
+from authsvc.tokens.keys import published_jwks
 
 bp = Blueprint("wellknown", __name__, url_prefix="/t/<slug>/.well-known")
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 
-from authsvc.auth import keys
-from authsvc.auth.settings import AuthPolicy, audience, issuer, policy_from_settings
+from authsvc.auth.tenant_policy import AuthPolicy, audience, issuer, policy_from_settings
 from authsvc.errors import AuthenticationFailed
+from authsvc.tokens import keys
 
 ACCESS_TYPE = "at+jwt"
 MFA_TYPE = "mfa+jwt"

@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 
-from authsvc.auth.denymirror import CHANNEL, PREFIX, DatabaseMirror, RedisMirror, as_uuid
-from authsvc.auth.models import RevokedToken
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.kv import redis_client
 from authsvc.tenancy import ALL_TENANTS
+from authsvc.tokens.denymirror import CHANNEL, PREFIX, DatabaseMirror, RedisMirror, as_uuid
+from authsvc.tokens.models import RevokedToken
 
 #: Session-info key: ids this transaction denied, added to the local copy on commit.
 _PENDING = "authsvc_denied_pending"

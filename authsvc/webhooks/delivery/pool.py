@@ -3,7 +3,7 @@
 The ``webhooks.deliver`` job claims only as many deliveries as the pool has
 free slots and hands them over, so nothing is claimed that waits in a queue.
 Send threads only send; the recorder thread writes every result that has
-finished meanwhile in one transaction (:mod:`authsvc.webhooks.outcomes`), so
+finished meanwhile in one transaction (:mod:`authsvc.webhooks.delivery.outcomes`), so
 under load many results share a statement and a commit, while a lone result
 is written at once. A slot stays taken until its result is recorded (the
 lease is held until then); after each batch the recorder refills the slots
@@ -25,7 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from authsvc import worker
-from authsvc.webhooks import attempt, delivery, sender
+from authsvc.webhooks.delivery import attempt, sender
+from authsvc.webhooks.delivery import claims as delivery
 
 log = logging.getLogger(__name__)
 EXTENSION = "authsvc.webhooks"

@@ -10,11 +10,11 @@ from functools import wraps
 
 from flask import g, request
 
-from authsvc.api.credentials import current_principal
-from authsvc.auth import denylist
-from authsvc.auth.tokens import AccessClaims, verify_access_token
+from authsvc.apikeys.authentication import current_principal
 from authsvc.errors import AuthenticationFailed
 from authsvc.tenancy import bind_request_tenant
+from authsvc.tokens import denylist
+from authsvc.tokens.jwt import AccessClaims, verify_access_token
 
 
 def _raw_token() -> str | None:

@@ -1,0 +1,1 @@
+"""Device sessions: refresh-token families, rotation with reuse detection, revocation."""

@@ -1,0 +1,56 @@
+"""Device sessions and their refresh tokens; tenant-owned.
+
+A device ``Session`` is a refresh-token family: every refresh rotates the
+token inside the session, and presenting a spent token revokes the session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from authsvc.db import Base, TenantScoped, tenant_fk, utcnow
+
+
+class Session(TenantScoped, Base):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+        sa.Index("ix_sessions_user", "tenant_id", "user_id"),
+    )
+
+    user_id: Mapped[uuid.UUID]
+    device_id: Mapped[str] = mapped_column(sa.String(64))
+    device_name: Mapped[str | None] = mapped_column(sa.String(200))
+    device_type: Mapped[str | None] = mapped_column(sa.String(32))
+    browser: Mapped[str | None] = mapped_column(sa.String(100))
+    os: Mapped[str | None] = mapped_column(sa.String(100))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(64))
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > utcnow()
+
+
+class RefreshToken(TenantScoped, Base):
+    """One opaque refresh token (stored as SHA-256); rotated on every use."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        tenant_fk("session_id", "sessions", ondelete="CASCADE"),
+        sa.UniqueConstraint("tenant_id", "token_hash"),
+    )
+
+    session_id: Mapped[uuid.UUID]
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

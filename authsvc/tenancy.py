@@ -48,6 +48,7 @@ from authsvc.extensions import db
 ALL_TENANTS = "all_tenants"
 
 _current: ContextVar[uuid.UUID | None] = ContextVar("authsvc_tenant_id", default=None)
+_platform: ContextVar[bool] = ContextVar("authsvc_platform_scope", default=False)
 
 
 class TenancyViolation(RuntimeError):
@@ -67,6 +68,25 @@ def tenant_context(tenant_id: uuid.UUID | None) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+@contextmanager
+def platform_scope() -> Iterator[None]:
+    """Run a block as platform-level code that may read and write every tenant's rows.
+
+    The one bypass of tenant scoping (grep ``platform_scope``): API-key lookup
+    before a tenant is known, the worker's cross-tenant claims, pruning.
+    """
+    token = _platform.set(True)
+    try:
+        yield
+    finally:
+        _platform.reset(token)
+
+
+def in_platform_scope() -> bool:
+    """True inside :func:`platform_scope`."""
+    return _platform.get()
 
 
 def bind_request_tenant(tenant_id: uuid.UUID) -> None:
@@ -131,7 +151,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if state.execution_options.get(ALL_TENANTS):
+    if _platform.get() or state.execution_options.get(ALL_TENANTS):
         return
     if tenant_id is None:
         state.statement = _scoped(state.statement, _NOTHING)

@@ -73,6 +73,11 @@ def test_does_mkdocs_build_the_docs_site_in_strict_mode(tmp_path):
     assert (site / "architecture" / "index.html").is_file()
 
 
+def test_is_the_readme_at_most_250_lines():
+    lines = README.read_text().splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines; move reference text to docs/"
+
+
 def test_does_every_relative_link_in_the_readme_and_docs_resolve():
     checked = [path for path in markdown_files() if LINK.search(path.read_text())]
     assert README in checked and len(checked) > 1

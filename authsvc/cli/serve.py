@@ -1,0 +1,102 @@
+"""``authsvc serve``, ``up`` and ``worker``: run the web processes and the background jobs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import click
+from flask import current_app
+
+from authsvc.cli.base import command, emit, root
+from authsvc.cli.setup import ensure_demo, print_init, upgrade_schema
+
+
+def _default_base_url(host: str, port: int) -> None:
+    """Without AUTHSVC_BASE_URL, links (emails, token issuer) point at where we serve."""
+    if os.environ.get("AUTHSVC_BASE_URL"):
+        return
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only a display
+    url = f"http://{shown}:{port}"
+    os.environ["AUTHSVC_BASE_URL"] = url  # inherited by the gunicorn workers
+    current_app.config["BASE_URL"] = url
+
+
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Replace this process with gunicorn, or with ``dev`` run Flask's reloading server."""
+    _default_base_url(host, port)
+    if dev:
+        # The reloader's parent process only watches files; the serving child runs the worker.
+        if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+            from authsvc.worker import start_embedded
+
+            start_embedded(current_app._get_current_object())
+        current_app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers or int(os.environ.get("AUTHSVC_WEB_WORKERS", "2"))),
+        # Starts the embedded background worker in each web process (EMBEDDED_WORKER).
+        "--config",
+        "python:authsvc.gunicorn_conf",
+        # authsvc logs each request itself, with its request id; no second access log.
+        "authsvc.wsgi:app",
+    ]
+    click.echo(f"==> Serving on http://{host}:{port} (gunicorn, {args[6]} workers)", err=True)
+    os.execv(sys.executable, args)  # noqa: S606 - replaces this process with gunicorn
+
+
+_serve_options = [
+    click.option("--host", default="127.0.0.1", show_default=True),
+    click.option("--port", default=8000, show_default=True, type=int),
+    click.option("--workers", type=int, help="gunicorn workers (default AUTHSVC_WEB_WORKERS or 2)"),
+    click.option("--dev", is_flag=True, help="Flask's reloading development server."),
+]
+
+
+def _with_serve_options(func):
+    for option in reversed(_serve_options):
+        func = option(func)
+    return func
+
+
+@command(root, "serve")
+@_with_serve_options
+def serve_command(as_json: bool, host: str, port: int, workers, dev: bool) -> None:
+    """Serve the platform (gunicorn; --dev for the reloader)."""
+    serve(host, port, workers, dev)
+
+
+@command(root, "up")
+@_with_serve_options
+def up_command(as_json: bool, host: str, port: int, workers, dev: bool) -> None:
+    """Initialise the embedded platform with demo data, print the logins, and serve it."""
+    _default_base_url(host, port)
+    result = {"schema": upgrade_schema(), "demo": ensure_demo()}
+    emit(result, as_json, print_init)
+    serve(host, port, workers, dev)
+
+
+@command(root, "worker")
+def worker_command(as_json: bool) -> None:
+    """Run the background jobs (webhook delivery, pruning, ...) until SIGTERM or SIGINT.
+
+    On either signal the worker stops claiming work and finishes what is in flight.
+    """
+    from authsvc.jobs import registry
+    from authsvc.worker import Worker
+
+    app = current_app._get_current_object()
+    running = Worker(app)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: running.stop())
+    names = ", ".join(job.name for job in registry(app).jobs())
+    click.echo(f"==> Worker started (pid {os.getpid()}): {names}", err=True)
+    running.run_forever()
+    click.echo("==> Worker stopped", err=True)

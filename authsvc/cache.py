@@ -131,11 +131,16 @@ class Caches:
         self._stopped = threading.Event()
         self._start_lock = threading.Lock()
 
-    def register(self, name: str, ttl: float, maxsize: int) -> LocalCache:
-        """Create the cache ``name`` (once, from a subsystem's ``init_app``)."""
+    def register(self, name: str, ttl: float, maxsize: int, local: bool = False) -> LocalCache:
+        """Create the cache ``name`` (once, from a subsystem's ``init_app``).
+
+        ``local`` caches hold what only this process knows (nothing elsewhere
+        invalidates them), so they keep entries even while not subscribed.
+        """
         if name in self._caches:
             raise ValueError(f"cache {name!r} is already registered")
-        self._caches[name] = LocalCache(name, ttl, maxsize, storing=self.storing)
+        storing = (lambda: True) if local else self.storing
+        self._caches[name] = LocalCache(name, ttl, maxsize, storing=storing)
         return self._caches[name]
 
     def __getitem__(self, name: str) -> LocalCache:
@@ -263,9 +268,12 @@ def init_app(app: Flask) -> None:
     app.extensions["authsvc.cache"] = registry
 
 
-def register(app: Flask, name: str, ttl_setting: str, maxsize: int) -> LocalCache:
+def register(
+    app: Flask, name: str, ttl_setting: str, maxsize: int, local: bool = False
+) -> LocalCache:
     """Register cache ``name`` on ``app`` with the TTL of config setting ``ttl_setting``."""
-    return app.extensions["authsvc.cache"].register(name, app.config[ttl_setting], maxsize)
+    registry = app.extensions["authsvc.cache"]
+    return registry.register(name, app.config[ttl_setting], maxsize, local=local)
 
 
 #: The current app's registry: ``caches["apikeys"].get(...)``, ``caches.invalidate(...)``.

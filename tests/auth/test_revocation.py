@@ -132,3 +132,23 @@ def test_does_a_check_that_cannot_reach_redis_refuse_the_token(
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json["detail"].startswith("Revocations cannot be checked")
+
+
+def test_does_a_deactivation_that_redis_cannot_record_leave_the_tenant_active(
+    app, database_url, make_tenant, tmp_path
+):
+    """The change and its denylist entry commit together, or neither does (503)."""
+    from authsvc.errors import ServiceUnavailable
+
+    tenant = make_tenant()
+    broken = make_app(
+        database_url, tmp_path / "broken", REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0"
+    )
+    try:
+        with broken.app_context(), pytest.raises(ServiceUnavailable):
+            update_tenant(get_tenant(tenant[0]), {"is_active": False}, actor="test")
+    finally:
+        broken.extensions["authsvc.cache"].close()
+        make_app(database_url, tmp_path)
+    with app.app_context():
+        assert get_tenant(tenant[0]).is_active is True

@@ -32,7 +32,7 @@ from authsvc.cache import caches
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied
 from authsvc.extensions import db
-from authsvc.tenancy import bind_request_tenant, platform_scope, tenant_context
+from authsvc.tenancy import bind_request_tenant, platform_lookup, tenant_context
 from authsvc.tokens import denylist
 
 HEADER = "X-API-Key"
@@ -105,30 +105,20 @@ def _on_key_revoked(_sender, prefix: str) -> None:
 
 def _load(prefix: str) -> StoredKey | None:
     # Before a tenant is known: a platform-level lookup of every tenant's keys.
-    with platform_scope():
-        rows = db.session.execute(
-            sa.select(
-                ApiKey.id,
-                ApiKey.tenant_id,
-                ApiKey.scopes,
-                ApiKey.secret_hash,
-                ApiKey.expires_at,
-                ApiKey.revoked_at,
-            )
-            .where(ApiKey.prefix == prefix)
-            .limit(2)
-        ).all()
-    # Two keys sharing a random prefix would be ambiguous: accept neither.
-    if len(rows) != 1:
+    row = platform_lookup(
+        sa.select(
+            ApiKey.id,
+            ApiKey.tenant_id,
+            ApiKey.scopes,
+            ApiKey.secret_hash,
+            ApiKey.expires_at,
+            ApiKey.revoked_at.is_not(None).label("revoked"),
+        ).where(ApiKey.prefix == prefix)
+    )
+    if row is None:
         return None
-    row = rows[0]
     return StoredKey(
-        row.id,
-        row.tenant_id,
-        frozenset(row.scopes),
-        row.secret_hash,
-        row.expires_at,
-        row.revoked_at is not None,
+        row.id, row.tenant_id, frozenset(row.scopes), row.secret_hash, row.expires_at, row.revoked
     )
 
 

@@ -28,7 +28,7 @@ from authsvc import cache, secretbox
 from authsvc.cache import caches
 from authsvc.db import utcnow
 from authsvc.extensions import db
-from authsvc.tenancy import platform_scope, tenant_context
+from authsvc.tenancy import platform_lookup, tenant_context
 from authsvc.tokens.models import SigningKey
 
 SUPPORTED_ALGS = ("ES256", "RS256")
@@ -137,25 +137,13 @@ def public_key(kid: str) -> LoadedKey | None:
 
 
 def _load_public(kid: str) -> LoadedKey | None:
-    # The token names its key before any tenant is known: platform-level lookup.
-    with platform_scope():
-        rows = db.session.execute(
-            sa.select(
-                SigningKey.kid,
-                SigningKey.alg,
-                SigningKey.tenant_id,
-                SigningKey.public_jwk,
-                SigningKey.publish_until,
-            )
-            .where(SigningKey.kid == kid)
-            .limit(2)
-        ).all()
-    if len(rows) != 1:  # unknown, or (64 random bits) ambiguous: trust neither
+    # The token names its key before any tenant is known: a platform-level lookup.
+    row = platform_lookup(sa.select(SigningKey).where(SigningKey.kid == kid))
+    if row is None:
         return None
-    row = rows[0]
-    return LoadedKey(
-        row.kid, row.alg, row.tenant_id, jwk.import_key(row.public_jwk), row.publish_until
-    )
+    key = row.SigningKey
+    public = jwk.import_key(key.public_jwk)
+    return LoadedKey(key.kid, key.alg, key.tenant_id, public, key.publish_until)
 
 
 def published_jwks(tenant_id: uuid.UUID) -> dict:

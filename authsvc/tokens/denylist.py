@@ -15,7 +15,8 @@ concerns can live, or :data:`FOREVER` for a deactivated tenant until
 * With Redis, every check is one round trip (EXISTS over the ids, pipelined
   with an EXISTS of the restore marker), so every process refuses an entry as
   soon as the revoking request has answered. If Redis lost its data, the first
-  check finds no marker and copies the unexpired rows back from the database.
+  check finds no marker and copies the unexpired rows back from the database;
+  while Redis cannot be reached, checks read the table (uncached).
 * Without Redis, a check reads the table (a primary-key lookup per id), and a
   process reuses each answer for ``AUTH_DENYLIST_POLL_SECONDS`` (the
   ``tokens.denied`` cache): another process refuses an entry at most that long
@@ -90,16 +91,19 @@ def is_denied(tenant_id: uuid.UUID, *identifiers: object) -> bool:
     """Is the tenant, or any of ``identifiers`` (its sessions, tokens, keys), revoked?"""
     ids = [tenant_id, *_ids(identifiers)]
     client = redis_client()
-    if client is not None:
-        return _denied_in_redis(client, ids)
-    denied = caches[CACHE]
     with tenant_context(tenant_id):
-        return any(denied.get_or_load(key, lambda key=key: _denied_in_db(key)) for key in ids)
+        if client is not None:
+            return _denied_in_redis(client, ids)
+        denied = caches[CACHE]
+        return any(denied.get_or_load(key, lambda key=key: _denied_in_db([key])) for key in ids)
 
 
-def _denied_in_db(key: uuid.UUID) -> bool:
-    statement = sa.select(RevokedToken.id).where(
-        RevokedToken.id == key, RevokedToken.expires_at > utcnow()
+def _denied_in_db(ids: list[uuid.UUID]) -> bool:
+    """One query in the bound tenant's entries (exact: every committed revocation is here)."""
+    statement = (
+        sa.select(RevokedToken.id)
+        .where(RevokedToken.id.in_(ids), RevokedToken.expires_at > utcnow())
+        .limit(1)
     )
     return db.session.execute(statement).first() is not None
 
@@ -115,8 +119,9 @@ def _denied_in_redis(client: redis.Redis, ids: list[uuid.UUID]) -> bool:
             _restore(client)
             found = client.exists(*keys)
     except redis.RedisError:
-        # Fail closed: a revocation that cannot be checked is not assumed absent.
-        raise ServiceUnavailable("Revocations cannot be checked right now; try again.") from None
+        # Redis is out: the database has every revocation that committed (a revocation
+        # Redis could not record was not made), so it answers exactly, uncached.
+        return _denied_in_db(ids)
     return found > 0
 
 

@@ -86,7 +86,7 @@ def platform_scope() -> Iterator[None]:
 
 def platform_lookup(statement) -> sa.Row | None:
     """The one row a platform-level lookup by a public identifier (an API-key prefix, a
-    key id) finds in any tenant, or None when there is none or, ambiguously, several."""
+    signing key's kid) finds in any tenant, or None when there is none or, ambiguously, several."""
     with platform_scope():
         rows = db.session.execute(statement.limit(2)).all()
     return rows[0] if len(rows) == 1 else None

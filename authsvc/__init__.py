@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
 
     from authsvc import (
+        cache,
         connections,
         cookie_session,
         errors,
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     tenancy.init_app(app)
+    cache.init_app(app)
     themes.init_app(app)
     security_headers.init_app(app)
     # After themes: CSRFProtect adds csrf_token() to the tenant-aware Jinja environment.

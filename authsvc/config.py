@@ -68,10 +68,13 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Revocation reaches every process within this many seconds (at most 30).
     "APIKEYS_CACHE_TTL_SECONDS": (10, int),
     "APIKEYS_LAST_USED_INTERVAL_SECONDS": (60, int),
-    # Each process copies the token denylist; without Redis the copy is refreshed
-    # at most this often, which bounds how late another process sees a revocation
-    # (0 = no copy: every check asks Redis or the database).
+    # Without Redis, how long a process reuses a denylist answer: the longest another
+    # process accepts a revoked token, API key or tenant (0 = one query per check).
+    # With Redis every check asks Redis (see docs/caching-and-revocation.md).
     "AUTH_DENYLIST_POLL_SECONDS": (1.0, float),
+    # Process-local caches of tenants, signing keys and verified tokens (authsvc/cache.py):
+    # without Redis, how late another process sees a change (0 = no cache).
+    "CACHE_TTL_SECONDS": (10.0, float),
     "RATELIMIT_DEFAULT": ("600/minute", str),
     # Per end-user IP and tenant, on the public flows (on top of the per-key limit).
     "RATELIMIT_LOGIN": ("30/minute", str),
@@ -182,6 +185,8 @@ def validate(values: Mapping[str, Any]) -> None:
         raise ConfigError(f"{PREFIX}AUTH_DENYLIST_POLL_SECONDS must be between 0 (off) and 60")
     if not 0 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
         raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
+    if not 0 <= values["CACHE_TTL_SECONDS"] <= 60:
+        raise ConfigError(f"{PREFIX}CACHE_TTL_SECONDS must be between 0 (off) and 60")
 
 
 def _validate_webhooks(values: Mapping[str, Any]) -> None:

@@ -84,6 +84,14 @@ def platform_scope() -> Iterator[None]:
         _platform.reset(token)
 
 
+def platform_lookup(statement) -> sa.Row | None:
+    """The one row a platform-level lookup by a public identifier (an API-key prefix, a
+    signing key's kid) finds in any tenant, or None when there is none or, ambiguously, several."""
+    with platform_scope():
+        rows = db.session.execute(statement.limit(2)).all()
+    return rows[0] if len(rows) == 1 else None
+
+
 def in_platform_scope() -> bool:
     """True inside :func:`platform_scope`."""
     return _platform.get()

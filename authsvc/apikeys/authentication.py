@@ -2,9 +2,13 @@
 
 A key looks like ``ak_<prefix>_<secret>``. The prefix is public and indexed;
 only the SHA-256 of the whole key is stored, compared in constant time. Key
-lookups are cached per process for ``APIKEYS_CACHE_TTL_SECONDS`` (at most 30),
-so revocation, expiry changes and tenant deactivation reach every process
-within that time. ``last_used_at`` is written at most once per
+facts are cached per process by prefix (the ``apikeys`` cache of
+:mod:`authsvc.cache`, ``APIKEYS_CACHE_TTL_SECONDS``, at most 30), tenant facts
+by tenant (:func:`~authsvc.auth.tenant_policy.tenant_auth_of`). Revocation and
+tenant deactivation do not wait for either: every request also asks the
+denylist (:mod:`authsvc.tokens.denylist`) about the key and its tenant, so with
+Redis every process refuses at once, and without Redis within
+``AUTH_DENYLIST_POLL_SECONDS``. ``last_used_at`` is written at most once per
 ``APIKEYS_LAST_USED_INTERVAL_SECONDS`` per key and process, never on every
 request.
 """
@@ -13,26 +17,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
 from flask import current_app, g, request
 
-from authsvc import signals
+from authsvc import cache, signals
 from authsvc.apikeys.models import ApiKey
+from authsvc.auth.tenant_policy import tenant_auth_of
+from authsvc.cache import caches
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS, bind_request_tenant
-from authsvc.tenants.models import Tenant
+from authsvc.tenancy import bind_request_tenant, platform_lookup, tenant_context
+from authsvc.tokens import denylist
 
 HEADER = "X-API-Key"
+CACHE = "apikeys"
+#: When this process last wrote last_used_at, per key prefix.
+LAST_USED = "apikeys.last_used"
 MAX_CACHED_KEYS = 50_000
+#: A revoked key stays on the denylist this long after every cached copy has expired.
+DENY_MARGIN_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class Principal:
     tenant_slug: str
     prefix: str
     scopes: frozenset[str]
-    # Tenant policy the hot path needs, cached with the key.
+    # Tenant policy the hot path needs.
     rate_limit: str | None = None
     cors_origins: tuple[str, ...] = ()
 
@@ -56,49 +65,16 @@ class Principal:
         return f"apikey:{self.prefix}"
 
 
-@dataclass
-class _CachedKey:
-    principal: Principal | None
+@dataclass(frozen=True)
+class StoredKey:
+    """What the cache keeps of a key: its hash, never the secret."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    scopes: frozenset[str]
     secret_hash: str
     expires_at: datetime | None
-    usable: bool
-    fetched_at: float
-
-
-class KeyCache:
-    """Prefix -> key facts, shared by the threads of one process."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, _CachedKey] = {}
-        self._lock = threading.Lock()
-        # When this process last wrote last_used_at, per key prefix.
-        self.last_used_written: dict[str, float] = {}
-
-    def get(self, prefix: str, ttl: float) -> _CachedKey | None:
-        if ttl <= 0:
-            return None
-        entry = self._entries.get(prefix)
-        if entry is not None and time.monotonic() - entry.fetched_at < ttl:
-            return entry
-        return None
-
-    def put(self, prefix: str, entry: _CachedKey) -> None:
-        with self._lock:
-            # Evict the oldest entries rather than emptying the cache, so a
-            # process serving many tenants keeps its hot keys.
-            while len(self._entries) >= MAX_CACHED_KEYS:
-                self._entries.pop(next(iter(self._entries)))
-            self._entries.pop(prefix, None)
-            self._entries[prefix] = entry
-
-    def forget(self, prefix: str) -> None:
-        self._entries.pop(prefix, None)
-
-    def forget_tenant(self, tenant_id: uuid.UUID) -> None:
-        with self._lock:
-            for prefix, entry in list(self._entries.items()):
-                if entry.principal is not None and entry.principal.tenant_id == tenant_id:
-                    del self._entries[prefix]
+    revoked: bool
 
 
 def hash_secret(raw_key: str) -> str:
@@ -113,96 +89,77 @@ def split_key(raw_key: str) -> str | None:
     return parts[1]
 
 
-def _cache() -> KeyCache:
-    return current_app.extensions["authsvc.apikeys"]
+def deny(key: ApiKey) -> None:
+    """Put a key being revoked on the denylist, with the caller's commit.
+
+    The entry outlives every cached copy of the key; after that, lookups read
+    ``revoked_at`` from the database.
+    """
+    seconds = current_app.config["APIKEYS_CACHE_TTL_SECONDS"] + DENY_MARGIN_SECONDS
+    denylist.deny([key.id], utcnow() + timedelta(seconds=seconds))
 
 
 def _on_key_revoked(_sender, prefix: str) -> None:
-    # This process stops accepting the key at once; others within the cache TTL.
-    _cache().forget(prefix)
+    caches.invalidate(CACHE, prefix)
 
 
-def _on_tenant_changed(_sender, tenant_id: uuid.UUID) -> None:
-    _cache().forget_tenant(tenant_id)
-
-
-# Every tenant's keys, before a tenant is known: platform-level code, so a Core
-# statement on the session's connection (the ORM layer's per-statement work is
-# most of a lookup's cost, and there is no tenant to scope it to). Built once:
-# with the cache off this runs on every call.
-_keys, _tenants = ApiKey.__table__, Tenant.__table__
-_KEY_BY_PREFIX = (
-    sa.select(
-        _keys.c.id,
-        _keys.c.tenant_id,
-        _keys.c.scopes,
-        _keys.c.secret_hash,
-        _keys.c.expires_at,
-        _keys.c.revoked_at,
-        _tenants.c.slug,
-        _tenants.c.is_active,
-        _tenants.c.settings,
+def _load(prefix: str) -> StoredKey | None:
+    # Before a tenant is known: a platform-level lookup of every tenant's keys.
+    row = platform_lookup(
+        sa.select(
+            ApiKey.id,
+            ApiKey.tenant_id,
+            ApiKey.scopes,
+            ApiKey.secret_hash,
+            ApiKey.expires_at,
+            ApiKey.revoked_at.is_not(None).label("revoked"),
+        ).where(ApiKey.prefix == prefix)
     )
-    .select_from(_keys.join(_tenants, _tenants.c.id == _keys.c.tenant_id))
-    .where(_keys.c.prefix == sa.bindparam("prefix"))
-    .limit(2)
-    .execution_options(**{ALL_TENANTS: True})
-)
-
-
-def _load(prefix: str) -> _CachedKey:
-    rows = db.session.connection().execute(_KEY_BY_PREFIX, {"prefix": prefix}).all()
-    # Two keys sharing a random prefix would be ambiguous: accept neither.
-    row = rows[0] if len(rows) == 1 else None
-    now = time.monotonic()
     if row is None:
-        return _CachedKey(None, "", None, False, now)
-    settings = row.settings or {}
-    principal = Principal(
-        row.id,
-        row.tenant_id,
-        row.slug,
-        prefix,
-        frozenset(row.scopes),
-        rate_limit=settings.get("rate_limit"),
-        cors_origins=tuple(settings.get("cors_origins", ())),
+        return None
+    return StoredKey(
+        row.id, row.tenant_id, frozenset(row.scopes), row.secret_hash, row.expires_at, row.revoked
     )
-    usable = row.is_active and row.revoked_at is None
-    return _CachedKey(principal, row.secret_hash, row.expires_at, usable, now)
 
 
 def _resolve(raw_key: str) -> Principal:
     prefix = split_key(raw_key)
     if prefix is None:
         raise AuthenticationFailed("The API key is malformed.")
-    cache = _cache()
-    entry = cache.get(prefix, current_app.config["APIKEYS_CACHE_TTL_SECONDS"])
-    if entry is None:
-        entry = _load(prefix)
-        cache.put(prefix, entry)
+    stored = caches[CACHE].get_or_load(prefix, lambda: _load(prefix))
     # Compare even for unknown prefixes so timing does not reveal which exist.
-    matches = hmac.compare_digest(entry.secret_hash or "0" * 64, hash_secret(raw_key))
-    if not (matches and entry.usable and entry.principal):
+    expected = stored.secret_hash if stored is not None else "0" * 64
+    matches = hmac.compare_digest(expected, hash_secret(raw_key))
+    tenant = tenant_auth_of(stored.tenant_id) if matches and stored is not None else None
+    usable = tenant is not None and tenant.active and not stored.revoked
+    if not usable or denylist.is_denied(stored.tenant_id, stored.id):
         raise AuthenticationFailed("The API key is invalid, revoked, or its tenant is inactive.")
-    if entry.expires_at is not None and entry.expires_at <= utcnow():
+    if stored.expires_at is not None and stored.expires_at <= utcnow():
         raise AuthenticationFailed("The API key has expired.")
-    _touch(cache, entry.principal)
-    return entry.principal
+    principal = Principal(
+        stored.id,
+        stored.tenant_id,
+        tenant.slug,
+        prefix,
+        stored.scopes,
+        rate_limit=tenant.rate_limit,
+        cors_origins=tenant.cors_origins,
+    )
+    _touch(principal)
+    return principal
 
 
-def _touch(cache: KeyCache, principal: Principal) -> None:
-    interval = current_app.config["APIKEYS_LAST_USED_INTERVAL_SECONDS"]
-    now = time.monotonic()
-    if now - cache.last_used_written.get(principal.prefix, float("-inf")) < interval:
+def _touch(principal: Principal) -> None:
+    written = caches[LAST_USED]
+    if written.get(principal.prefix) is not None:
         return
-    cache.last_used_written[principal.prefix] = now
-    with db.engine.begin() as conn:
-        conn.execute(
-            sa.update(ApiKey.__table__)
-            .where(ApiKey.__table__.c.tenant_id == principal.tenant_id)
-            .where(ApiKey.__table__.c.id == principal.key_id)
-            .values(last_used_at=utcnow())
+    written.set(principal.prefix, True)
+    # Its own session and transaction: the request's may hold staged work.
+    with db.session.session_factory() as session, tenant_context(principal.tenant_id):
+        session.execute(
+            sa.update(ApiKey).where(ApiKey.id == principal.key_id).values(last_used_at=utcnow())
         )
+        session.commit()
 
 
 _UNRESOLVED = object()
@@ -267,6 +224,7 @@ def rate_limit_key() -> str:
 
 
 def init_app(app) -> None:
-    app.extensions["authsvc.apikeys"] = KeyCache()
+    cache.register(app, CACHE, "APIKEYS_CACHE_TTL_SECONDS", maxsize=MAX_CACHED_KEYS)
+    interval = "APIKEYS_LAST_USED_INTERVAL_SECONDS"
+    cache.register(app, LAST_USED, interval, maxsize=MAX_CACHED_KEYS, local=True)
     signals.api_key_revoked.connect(_on_key_revoked)
-    signals.tenant_changed.connect(_on_tenant_changed)

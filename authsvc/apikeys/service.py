@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from authsvc import events, signals
+from authsvc.apikeys import authentication
 from authsvc.apikeys.authentication import hash_secret
 from authsvc.apikeys.models import SCOPES, ApiKey
 from authsvc.db import utcnow
@@ -89,12 +90,12 @@ def find_by_prefix(prefix: str) -> ApiKey:
 
 
 def revoke_api_key(key: ApiKey, actor: str | None = None) -> ApiKey:
-    """Revoke a key; other processes stop accepting it within the key-cache TTL."""
+    """Revoke a key: refused at once (denylist), everywhere with Redis."""
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        authentication.deny(key)
         events.emit("apikey.revoked", {"api_key": _summary(key)}, actor=actor)
         db.session.commit()
-        # This process stops accepting the key at once; others within the cache TTL.
         signals.api_key_revoked.send(None, prefix=key.prefix)
     return key
 

@@ -11,9 +11,10 @@ def init_app(app: Flask) -> None:
     """Key, tenant and denylist caches, and the worker job that forgets expired denylist entries."""
     from authsvc.auth import tenant_policy as settings
     from authsvc.jobs import register_job
-    from authsvc.tokens import denylist, keys
+    from authsvc.tokens import denylist, jwt, keys
 
     keys.init_app(app)
+    jwt.init_app(app)
     settings.init_app(app)
     denylist.init_app(app)
     register_job(app, "auth.denylist_prune", denylist.prune, PRUNE_INTERVAL_SECONDS)

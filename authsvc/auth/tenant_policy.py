@@ -1,15 +1,14 @@
 """Per-tenant authentication policy, read from tenant settings with defaults.
 
-Sign-in, refresh and logout need the tenant's slug and policy on every call;
-:func:`tenant_auth` keeps them per process for ``TENANT_CACHE_SECONDS``, the
-same bound the API-key cache gives tenant changes. A change made in this
-process (``signals.tenant_changed``) is seen here at once.
+Sign-in, refresh, token checks and API-key authentication need the tenant's
+slug, state and policy on every call: :func:`tenant_auth_of` keeps them in the
+``tenants`` cache (:mod:`authsvc.cache`, ``CACHE_TTL_SECONDS``). A change
+(``signals.tenant_changed``) invalidates the entry here at once and, with
+Redis, in every process; without Redis, other processes see it within the TTL.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from dataclasses import dataclass, fields
 from typing import Any
@@ -17,13 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from authsvc import signals
+from authsvc import cache, signals
+from authsvc.cache import caches
 from authsvc.errors import AuthenticationFailed
 from authsvc.extensions import db
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
 
-TENANT_CACHE_SECONDS = 10
+CACHE = "tenants"
 
 
 @dataclass(frozen=True)
@@ -62,53 +62,60 @@ def policy_for(tenant: Tenant) -> AuthPolicy:
 
 @dataclass(frozen=True)
 class TenantAuth:
-    """What the authentication flows need to know about the bound tenant."""
+    """What authentication needs to know about a tenant."""
 
     id: uuid.UUID
     slug: str
     name: str
     policy: AuthPolicy
-
-
-class TenantAuthCache:
-    """Tenant id -> (monotonic time loaded, TenantAuth), per process."""
-
-    def __init__(self) -> None:
-        self.entries: dict[uuid.UUID, tuple[float, TenantAuth]] = {}
-        self.lock = threading.Lock()
+    active: bool = True
+    # Per-tenant API limits and browser origins, applied per API key.
+    rate_limit: str | None = None
+    cors_origins: tuple[str, ...] = ()
 
 
 def tenant_auth() -> TenantAuth:
     """The bound tenant's slug, name and policy (cached; see the module docstring)."""
-    tenant_id = current_tenant_id()
-    cache: TenantAuthCache = current_app.extensions["authsvc.auth.tenants"]
-    hit = cache.entries.get(tenant_id)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < TENANT_CACHE_SECONDS:
-        return hit[1]
-    # Core on the tenants table (not tenant-owned): one indexed row, no ORM object.
-    table = Tenant.__table__
-    row = db.session.execute(
-        sa.select(table.c.slug, table.c.name, table.c.settings).where(table.c.id == tenant_id)
-    ).first()
-    if row is None:
+    found = tenant_auth_of(current_tenant_id())
+    if found is None:
         raise AuthenticationFailed("No tenant bound to this request.")
-    found = TenantAuth(tenant_id, row.slug, row.name, policy_from_settings(row.settings))
-    with cache.lock:
-        if len(cache.entries) >= 10_000:
-            cache.entries.pop(next(iter(cache.entries)))
-        cache.entries[tenant_id] = (now, found)
     return found
 
 
+def tenant_auth_of(tenant_id: uuid.UUID | None) -> TenantAuth | None:
+    """Tenant ``tenant_id``'s facts (cached), or None when there is no such tenant."""
+    if tenant_id is None:
+        return None
+    return caches[CACHE].get_or_load(tenant_id, lambda: _load(tenant_id))
+
+
+def _load(tenant_id: uuid.UUID) -> TenantAuth | None:
+    # Tenants are platform-level rows, not tenant-owned: no scope applies.
+    row = db.session.execute(
+        sa.select(Tenant.slug, Tenant.name, Tenant.settings, Tenant.is_active).where(
+            Tenant.id == tenant_id
+        )
+    ).first()
+    if row is None:
+        return None
+    settings = row.settings or {}
+    return TenantAuth(
+        tenant_id,
+        row.slug,
+        row.name,
+        policy_from_settings(settings),
+        active=row.is_active,
+        rate_limit=settings.get("rate_limit"),
+        cors_origins=tuple(settings.get("cors_origins") or ()),
+    )
+
+
 def _forget_tenant(_sender, tenant_id: uuid.UUID) -> None:
-    cache = current_app.extensions.get("authsvc.auth.tenants")
-    if cache is not None:
-        cache.entries.pop(tenant_id, None)
+    caches.invalidate(CACHE, tenant_id)
 
 
 def init_app(app) -> None:
-    app.extensions["authsvc.auth.tenants"] = TenantAuthCache()
+    cache.register(app, CACHE, "CACHE_TTL_SECONDS", maxsize=10_000)
     signals.tenant_changed.connect(_forget_tenant)
 
 

@@ -19,6 +19,7 @@ from authsvc.extensions import db
 from authsvc.hosted.settings import check_hosted_settings
 from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.tokens import denylist
 from authsvc.users.models import BUILTIN_ROLES, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -140,7 +141,7 @@ def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None
     if "name" in data:
         tenant.name = data["name"]
     if "is_active" in data:
-        tenant.is_active = data["is_active"]
+        _set_active(tenant, data["is_active"])
     if "domains" in data:
         _set_domains(tenant, data["domains"])
     if "settings" in data:
@@ -156,5 +157,16 @@ def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None
 
 
 def deactivate_tenant(tenant: Tenant, actor: str | None = None) -> Tenant:
-    """Deactivate a tenant: its API keys stop working within the key-cache TTL."""
+    """Deactivate a tenant: its tokens and API keys are refused from this commit on
+    (everywhere with Redis; elsewhere within ``AUTH_DENYLIST_POLL_SECONDS`` without)."""
     return update_tenant(tenant, {"is_active": False}, actor=actor)
+
+
+def _set_active(tenant: Tenant, active: bool) -> None:
+    # The tenant's own denylist entry revokes everything it issued, with this change.
+    tenant.is_active = active
+    with tenant_context(tenant.id):
+        if active:
+            denylist.lift([tenant.id])
+        else:
+            denylist.deny([tenant.id], denylist.FOREVER)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 
-from authsvc.auth.tenant_policy import AuthPolicy, audience, issuer, policy_from_settings
+from authsvc import cache, signals
+from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, audience, issuer, tenant_auth_of
+from authsvc.cache import caches
 from authsvc.errors import AuthenticationFailed
 from authsvc.tokens import keys
 
@@ -24,6 +26,7 @@ ACCESS_TYPE = "at+jwt"
 MFA_TYPE = "mfa+jwt"
 MFA_TOKEN_SECONDS = 300
 LEEWAY_SECONDS = 5
+VERIFIED = "tokens.verified"
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,8 @@ def issue_mfa_token(*, user, tenant_slug: str, policy: AuthPolicy, device: dict)
     return _sign(MFA_TYPE, claims, user.tenant_id, policy)
 
 
-def _decode(token: str, expected_type: str):
-    """Verify signature, algorithm and type; returns (token, verification key)."""
+def _decode(token: str, expected_type: str) -> tuple[object, TenantAuth]:
+    """Verify signature, algorithm and type; returns (token, the key's tenant)."""
     try:
         header = jws.extract_compact(token.encode()).headers()
     except (JoseError, ValueError, UnicodeError):
@@ -96,20 +99,21 @@ def _decode(token: str, expected_type: str):
         decoded = jwt.decode(token, key.key, algorithms=[key.alg])
     except (JoseError, ValueError):
         raise AuthenticationFailed("The token is not valid.", scheme="Bearer") from None
-    if not key.tenant_active:
+    tenant = tenant_auth_of(key.tenant_id)
+    if tenant is None or not tenant.active:
         raise AuthenticationFailed("The token's tenant is inactive.", scheme="Bearer")
-    return decoded, key
+    return decoded, tenant
 
 
-def _validate_claims(claims: dict, key: keys.LoadedKey, aud: str) -> None:
+def _validate_claims(claims: dict, tenant: TenantAuth, aud: str) -> None:
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY_SECONDS,
-        iss={"essential": True, "value": issuer(key.tenant_slug)},
+        iss={"essential": True, "value": issuer(tenant.slug)},
         aud={"essential": True, "value": aud},
         exp={"essential": True},
         sub={"essential": True},
         jti={"essential": True},
-        tid={"essential": True, "value": str(key.tenant_id)},
+        tid={"essential": True, "value": str(tenant.id)},
     )
     try:
         registry.validate(claims)
@@ -118,40 +122,30 @@ def _validate_claims(claims: dict, key: keys.LoadedKey, aud: str) -> None:
         raise AuthenticationFailed(f"The token {reason}.", scheme="Bearer") from None
 
 
-VERIFIED_CACHE_SECONDS = 60
-VERIFIED_CACHE_SIZE = 20_000
-
-
 def verify_access_token(token: str) -> AccessClaims:
     """Check an access token completely (signature, type, issuer, audience, expiry).
 
     A reverse proxy presents the same token on every request it forwards, so a
-    verified token is remembered for up to a minute (never past its expiry, and
-    as long as the key cache would trust its key anyway). Revocation is not
-    cached: callers check the denylist on every request.
+    verified token is remembered (the ``tokens.verified`` cache, never past its
+    expiry; emptied when a tenant changes). Revocation is not cached here:
+    callers check the denylist on every request.
     """
-    cache = keys.verified_cache()
-    hit = cache.get(token)
-    now = time.monotonic()
-    if hit is not None and hit[1] > now and hit[0].exp > time.time():
-        return hit[0]
-    claims = _verify_uncached(token)
-    if len(cache) >= VERIFIED_CACHE_SIZE:
-        cache.clear()
-    lifetime = min(VERIFIED_CACHE_SECONDS, claims.exp - time.time())
-    cache[token] = (claims, now + lifetime)
+    verified = caches[VERIFIED]
+    claims = verified.get_or_load(token, lambda: _verify_uncached(token))
+    if claims.exp <= time.time():
+        verified.invalidate(token)
+        claims = _verify_uncached(token)  # refused, unless within the leeway
     return claims
 
 
 def _verify_uncached(token: str) -> AccessClaims:
-    decoded, key = _decode(token, ACCESS_TYPE)
-    policy = policy_from_settings(key.tenant_settings)
+    decoded, tenant = _decode(token, ACCESS_TYPE)
     claims = decoded.claims
-    _validate_claims(claims, key, audience(key.tenant_slug, policy))
+    _validate_claims(claims, tenant, audience(tenant.slug, tenant.policy))
     return AccessClaims(
         sub=claims["sub"],
-        tid=key.tenant_id,
-        tenant_slug=key.tenant_slug,
+        tid=tenant.id,
+        tenant_slug=tenant.slug,
         sid=str(claims.get("sid", "")),
         jti=claims["jti"],
         exp=int(claims["exp"]),
@@ -161,6 +155,16 @@ def _verify_uncached(token: str) -> AccessClaims:
 
 
 def verify_mfa_token(token: str) -> dict:
-    decoded, key = _decode(token, MFA_TYPE)
-    _validate_claims(decoded.claims, key, "authsvc:mfa")
+    decoded, tenant = _decode(token, MFA_TYPE)
+    _validate_claims(decoded.claims, tenant, "authsvc:mfa")
     return decoded.claims
+
+
+def _forget_verified(_sender, tenant_id) -> None:
+    # Claims were checked against the tenant's slug, audience and state: check again.
+    caches.clear(VERIFIED)
+
+
+def init_app(app) -> None:
+    cache.register(app, VERIFIED, "CACHE_TTL_SECONDS", maxsize=20_000)
+    signals.tenant_changed.connect(_forget_verified)

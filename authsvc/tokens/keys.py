@@ -5,33 +5,38 @@ tokens can be verified by anyone holding its JWKS and never by another
 tenant's keys. The active key is created lazily on first use; ``rotate``
 adds a new key and keeps the old public key published until every token it
 signed has expired. Private keys are encrypted at rest (:mod:`secretbox`).
-Processes cache keys briefly (``KEY_CACHE_SECONDS``); a rotation therefore
-publishes the old key for that long on top of the token lifetime.
+Processes cache the active key per tenant and verification keys per ``kid``
+(:mod:`authsvc.cache`, ``CACHE_TTL_SECONDS``); a rotation invalidates them
+everywhere through the cache's one path, and keeps the old key published for
+that TTL on top of the token lifetime, in case a process without the
+invalidation still signs with it.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from joserfc import jwk
 
-from authsvc import secretbox
+from authsvc import cache, secretbox
+from authsvc.cache import caches
 from authsvc.db import utcnow
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS, tenant_context
-from authsvc.tenants.models import Tenant
+from authsvc.tenancy import platform_lookup, tenant_context
 from authsvc.tokens.models import SigningKey
 
-KEY_CACHE_SECONDS = 60
 SUPPORTED_ALGS = ("ES256", "RS256")
+SIGNING = "tokens.signing_keys"
+VERIFYING = "tokens.verification_keys"
 _PURPOSE = "signing-key"
+# One thread of a process at a time may create a tenant's first key.
+_creating = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,10 @@ class LoadedKey:
     alg: str
     tenant_id: uuid.UUID
     key: object  # joserfc key (private for signing keys, public for verification)
-    # Verification keys carry what token checks need about their tenant.
-    tenant_slug: str = ""
-    tenant_settings: dict | None = None
-    tenant_active: bool = True
+    publish_until: datetime | None = None
+
+    def published(self) -> bool:
+        return self.publish_until is None or self.publish_until > utcnow()
 
 
 def _generate(alg: str):
@@ -72,25 +77,6 @@ def create_key(tenant_id: uuid.UUID, alg: str) -> SigningKey:
     return row
 
 
-class KeyCache:
-    """Active private key per tenant and public keys per kid, cached per process."""
-
-    def __init__(self) -> None:
-        self.active: dict[uuid.UUID, tuple[float, LoadedKey]] = {}
-        self.public: dict[str, tuple[float, LoadedKey | None]] = {}
-        # Recently verified access tokens -> (claims, monotonic deadline).
-        self.verified: dict[str, tuple[object, float]] = {}
-        self.lock = threading.Lock()
-
-
-def _cache() -> KeyCache:
-    return current_app.extensions["authsvc.keys"]
-
-
-def verified_cache() -> dict:
-    return _cache().verified
-
-
 def _active_row(tenant_id: uuid.UUID) -> SigningKey | None:
     with tenant_context(tenant_id):
         return db.session.execute(
@@ -103,59 +89,61 @@ def _active_row(tenant_id: uuid.UUID) -> SigningKey | None:
 
 def active_key(tenant_id: uuid.UUID, alg: str) -> LoadedKey:
     """The tenant's current signing key, creating it on first use."""
-    cache = _cache()
-    hit = cache.active.get(tenant_id)
-    if hit and time.monotonic() - hit[0] < KEY_CACHE_SECONDS and hit[1].alg == alg:
-        return hit[1]
-    with cache.lock:
-        row = _active_row(tenant_id)
-        if row is None or row.alg != alg:
-            row = rotate(tenant_id, alg)
-        pem = secretbox.decrypt(row.private_key_encrypted, _PURPOSE)
-        loaded = LoadedKey(row.kid, row.alg, tenant_id, jwk.import_key(pem, row.public_jwk["kty"]))
-        cache.active[tenant_id] = (time.monotonic(), loaded)
-        return loaded
+    signing = caches[SIGNING]
+    hit = signing.get(tenant_id)
+    if hit is not None and hit.alg == alg:
+        return hit
+    with _creating:
+        hit = signing.get(tenant_id)
+        if hit is not None and hit.alg == alg:
+            return hit
+        signing.invalidate(tenant_id)  # another algorithm: load (or rotate to) this one
+        return signing.get_or_load(tenant_id, lambda: _load_active(tenant_id, alg))
+
+
+def _load_active(tenant_id: uuid.UUID, alg: str) -> LoadedKey:
+    row = _active_row(tenant_id)
+    if row is None or row.alg != alg:
+        row = rotate(tenant_id, alg)
+    pem = secretbox.decrypt(row.private_key_encrypted, _PURPOSE)
+    return LoadedKey(row.kid, row.alg, tenant_id, jwk.import_key(pem, row.public_jwk["kty"]))
 
 
 def rotate(tenant_id: uuid.UUID, alg: str, token_lifetime: int = 3600) -> SigningKey:
     """Add a new active key; older keys stay published until their tokens expire."""
     now = utcnow()
-    keep = timedelta(seconds=token_lifetime + KEY_CACHE_SECONDS + 60)
+    keep = timedelta(seconds=token_lifetime + current_app.config["CACHE_TTL_SECONDS"] + 60)
     with tenant_context(tenant_id):
-        for old in db.session.execute(
-            sa.select(SigningKey).where(SigningKey.retired_at.is_(None))
-        ).scalars():
+        retired = list(
+            db.session.execute(
+                sa.select(SigningKey).where(SigningKey.retired_at.is_(None))
+            ).scalars()
+        )
+        for old in retired:
             old.retired_at, old.publish_until = now, now + keep
+        retired_kids = [old.kid for old in retired]
         row = create_key(tenant_id, alg)
         db.session.commit()
-    _cache().active.pop(tenant_id, None)
+    caches.invalidate(SIGNING, tenant_id)
+    for kid in retired_kids:
+        caches.invalidate(VERIFYING, kid)
     return row
 
 
 def public_key(kid: str) -> LoadedKey | None:
     """The verification key for ``kid`` (any tenant), or None when unknown or unpublished."""
-    cache = _cache()
-    hit = cache.public.get(kid)
-    if hit and time.monotonic() - hit[0] < KEY_CACHE_SECONDS:
-        return hit[1]
-    found = db.session.execute(
-        sa.select(SigningKey, Tenant.slug, Tenant.settings, Tenant.is_active)
-        .join(Tenant, Tenant.id == SigningKey.tenant_id)
-        .where(SigningKey.kid == kid)
-        .limit(2)
-        .execution_options(**{ALL_TENANTS: True})
-    ).all()
-    found = found[0] if len(found) == 1 else None
-    loaded = None
-    if found is not None and (found[0].publish_until is None or found[0].publish_until > utcnow()):
-        row, slug, settings, active = found
-        loaded = LoadedKey(
-            row.kid, row.alg, row.tenant_id, jwk.import_key(row.public_jwk), slug, settings, active
-        )
-    if len(cache.public) > 50_000:
-        cache.public.clear()
-    cache.public[kid] = (time.monotonic(), loaded)
-    return loaded
+    found = caches[VERIFYING].get_or_load(kid, lambda: _load_public(kid))
+    return found if found is not None and found.published() else None
+
+
+def _load_public(kid: str) -> LoadedKey | None:
+    # The token names its key before any tenant is known: a platform-level lookup.
+    row = platform_lookup(sa.select(SigningKey).where(SigningKey.kid == kid))
+    if row is None:
+        return None
+    key = row.SigningKey
+    public = jwk.import_key(key.public_jwk)
+    return LoadedKey(key.kid, key.alg, key.tenant_id, public, key.publish_until)
 
 
 def published_jwks(tenant_id: uuid.UUID) -> dict:
@@ -171,4 +159,5 @@ def published_jwks(tenant_id: uuid.UUID) -> dict:
 
 
 def init_app(app) -> None:
-    app.extensions["authsvc.keys"] = KeyCache()
+    cache.register(app, SIGNING, "CACHE_TTL_SECONDS", maxsize=10_000)
+    cache.register(app, VERIFYING, "CACHE_TTL_SECONDS", maxsize=50_000)

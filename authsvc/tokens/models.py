@@ -33,7 +33,7 @@ class SigningKey(TenantScoped, Base):
 
 
 class RevokedToken(TenantScoped, Base):
-    """Denylist entries (access-token ``jti`` or session ``sid``) when Redis is not configured."""
+    """Denylist entries: a session, access token, API key or tenant id (see denylist.py)."""
 
     __tablename__ = "revoked_tokens"
     __table_args__ = (
@@ -43,7 +43,7 @@ class RevokedToken(TenantScoped, Base):
 
     # id is the jti/sid itself, so the hot-path check is a primary-key lookup.
     expires_at: Mapped[datetime]
-    # Processes copy the denylist and fetch what was added since (denymirror.py).
+    # When the entry was made (not read by the checks; for inspection).
     created_at: Mapped[datetime] = mapped_column(
         default=utcnow, server_default=sa.func.current_timestamp()
     )

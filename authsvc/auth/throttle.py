@@ -184,6 +184,9 @@ def _claim(tenant_id, names: list[str], now: datetime) -> list[LoginThrottle]:
     """
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    # tenant_id named here: tenancy filters ORM reads and writes and stamps flushed
+    # objects, and an INSERT statement is neither. The conflict target includes it,
+    # so no other tenant's counter is ever matched.
     rows = [
         {
             "tenant_id": tenant_id,

@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         connections,
         cookie_session,
         errors,
+        events,
         mail,
         models,
         observability,
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cookie_session.init_app(app)
     models.import_all()
     db.init_app(app)
+    events.init_app(app)
     connections.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)

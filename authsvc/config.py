@@ -55,7 +55,6 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
     # Pooled connections idle longer than this are pinged before use (see connections.py).
     "DATABASE_IDLE_PING_SECONDS": (30, int),
-    "DATABASE_PREPARED_STATEMENTS": (True, _bool),
     "REDIS_URL": (None, str),
     "BASE_URL": ("http://127.0.0.1:8000", str),
     "INSTANCE_PATH": (None, str),

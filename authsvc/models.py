@@ -4,11 +4,11 @@ from __future__ import annotations
 
 
 def import_all() -> None:
-    from authsvc import events  # noqa: F401
     from authsvc.admins import models as _admins  # noqa: F401
     from authsvc.apikeys import models as _apikeys  # noqa: F401
-    from authsvc.audit import service as _audit  # noqa: F401 - also subscribes to events
+    from authsvc.audit import models as _audit  # noqa: F401
     from authsvc.auth import models as _auth  # noqa: F401
+    from authsvc.events import models as _events  # noqa: F401
     from authsvc.mail import models as _mail  # noqa: F401
     from authsvc.plugins import models as _plugins  # noqa: F401
     from authsvc.sessions import models as _sessions  # noqa: F401

@@ -36,12 +36,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from authsvc.connections import in_read_only_request, single_read
 from authsvc.db import TenantOwned
 from authsvc.extensions import db
 
@@ -302,17 +301,7 @@ def execute_scoped(session: Session, statement, params: dict | None = None):
 
 
 def read_scoped(statement, params: dict | None = None) -> list:
-    """The rows (mappings) of a prebuilt Core SELECT for the bound tenant.
-
-    A read-only request on PostgreSQL that has not opened the session yet runs it
-    on a pooled DBAPI connection of its own, in autocommit, compiled once
-    (:func:`connections.single_read`): a request whose only query this is
-    (``GET /me``) creates no ORM session. Anywhere else it runs in the session's
-    transaction, like :func:`execute_scoped`.
-    """
+    """The rows (mappings) of a prebuilt Core SELECT for the bound tenant, read in
+    the session's transaction like :func:`execute_scoped`."""
     bound = _scoped_params(statement, params)
-    lone = not db.session.registry.has() and in_read_only_request()
-    if lone and db.engine.dialect.name == "postgresql":
-        prepare = current_app.config["DATABASE_PREPARED_STATEMENTS"]
-        return single_read(db.engine, statement, bound, prepare=prepare)
     return db.session.connection().execute(statement, bound).mappings().all()

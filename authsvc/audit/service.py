@@ -1,9 +1,9 @@
 """Writing the audit trail from events, and reading it with filters.
 
-Every emitted event gets an ``AuditEntry`` row, written by the event's own
-statement (:func:`authsvc.events.record_with`), adding who (actor), from where
-(end-user IP, user agent) and which request. Values under secret-looking keys
-are redacted.
+Every emitted event gets an ``AuditEntry`` row, staged in the event's own
+transaction by :func:`stage_entry` (an events subscriber, registered by
+:func:`authsvc.events.init_app`), adding who (actor), from where (end-user IP,
+user agent) and which request. Values under secret-looking keys are redacted.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from flask import g, has_request_context
 
 from authsvc.audit.models import AuditEntry
 from authsvc.db import new_id
-from authsvc.events import Emitted, record_with
+from authsvc.events import Event
 from authsvc.extensions import db
 from authsvc.pagination import Page, paginate
 
@@ -74,9 +74,13 @@ def _request_facts() -> dict[str, str | None]:
     return facts
 
 
-@record_with(AuditEntry.__table__)
-def record(event: Emitted) -> dict[str, Any]:
-    """The audit row's values for ``event`` (written with it by ``events.emit``)."""
+def stage_entry(event: Event) -> None:
+    """Events subscriber: stage ``event``'s audit row in the event's transaction."""
+    db.session.add(AuditEntry(**record(event)))
+
+
+def record(event: Event) -> dict[str, Any]:
+    """The audit row's values for ``event``."""
     actor_type, actor_id = _actor(event.actor)
     target_type, target_id = _target(event.data)
     return {

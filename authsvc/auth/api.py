@@ -12,12 +12,12 @@ from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.apikeys.authentication import current_principal, require_scope
 from authsvc.auth import context, mfa, schemas, service
-from authsvc.auth.profile import my_profile
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import AuthenticationFailed, ValidationFailed
 from authsvc.extensions import db
 from authsvc.sessions import service as sessions
 from authsvc.tokens.bearer import current_claims, require_token
+from authsvc.users.reads import read_user_row
 from authsvc.users.schemas import user_out
 from authsvc.users.service import get_user, user_payload
 
@@ -222,7 +222,8 @@ class Me(Resource):
     @document_errors(me_ns)
     def get(self):
         """Read the signed-in user, with preferences."""
-        return my_profile(current_claims().sub)
+        row = read_user_row(current_claims().sub)
+        return {**row.payload(), "preferences": row.preferences}
 
     @require_token
     @expect_json(me_ns, schemas.me_patch)

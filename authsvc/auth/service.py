@@ -11,7 +11,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,7 +18,7 @@ from authsvc import events
 from authsvc.auth import mfa, notify, onetime, throttle
 from authsvc.auth import password_policy as policy
 from authsvc.auth.context import ClientContext
-from authsvc.auth.profile import find_for_login
+from authsvc.auth.models import MfaFactor
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenant_auth
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
@@ -31,6 +30,7 @@ from authsvc.tenants.models import Tenant
 from authsvc.tokens import jwt as tokens
 from authsvc.tokens.denylist import deny
 from authsvc.users.models import User
+from authsvc.users.reads import UserRow, collect, read_user_row, select_user_rows
 from authsvc.users.service import find_user_by_login, get_user, stage_new_user
 
 INVALID_CREDENTIALS = "The email/username or password is not correct."
@@ -41,8 +41,7 @@ RESEND_PER_HOUR = 3
 class LoginResult:
     """Either a token pair for a new session, or an MFA challenge."""
 
-    # A User, or the lean row the hot paths read (id, tenant_id, email, roles, ...).
-    user: Any
+    user: UserRow
     access_token: str | None = None
     refresh_token: str | None = None
     expires_in: int | None = None
@@ -83,11 +82,11 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
     rules = tenant.policy
     # A lock this process saw lately answers without a query (see throttle).
     _refuse(throttle.remembered(throttle.subjects(identifier, None, ctx.ip)))
-    user, mfa_on = find_for_login(identifier)
+    user, password_hash, mfa_on = find_for_login(identifier)
     counters = throttle.subjects(identifier, user, ctx.ip)
     verdict = throttle.check(counters)
     _refuse(verdict)
-    valid = verify_password(user.password_hash if user else None, password)
+    valid = verify_password(password_hash, password)
     if not valid or not user.is_active:
         _failed(user, identifier, counters, rules, ctx)
     if not user.is_verified and not rules.allow_unverified_login:
@@ -95,7 +94,7 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
     accounts = [name for name in counters if name.startswith("acct:")]
     if verdict.counted.intersection(accounts):
         throttle.clear(accounts)
-    if needs_rehash(user.password_hash):
+    if needs_rehash(password_hash):
         _rehash(user.id, password)
     if mfa_on:
         db.session.commit()
@@ -105,6 +104,31 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
         )
         return LoginResult(user=user, mfa_token=token)
     return _open_session(tenant, user, ctx, rules)
+
+
+# Whether a confirmed TOTP factor guards the account: sign-in reads it with the user.
+_MFA_ON = (
+    sa.exists()
+    .where(
+        MfaFactor.tenant_id == User.tenant_id,
+        MfaFactor.user_id == User.id,
+        MfaFactor.confirmed_at.is_not(None),
+    )
+    .label("mfa_on")
+)
+
+
+def find_for_login(identifier: str) -> tuple[UserRow | None, str | None, bool]:
+    """The user an identifier names (email or username, any case), its password hash,
+    and whether a confirmed TOTP factor guards the account; (None, None, False) if none."""
+    normalized = identifier.strip().lower()
+    column = User.email_normalized if "@" in normalized else User.username_normalized
+    statement = select_user_rows(User.password_hash, _MFA_ON).where(column == normalized)
+    found = collect(db.session.execute(statement))
+    if not found:
+        return None, None, False
+    user, (password_hash, mfa_on) = found[0]
+    return user, password_hash, bool(mfa_on)
 
 
 def _rehash(user_id, password: str) -> None:
@@ -125,20 +149,23 @@ def _refuse_if_locked(counters: list[str]) -> None:
     _refuse(throttle.check(counters))
 
 
-def _failed(user, identifier: str, counters, rules: AuthPolicy, ctx: ClientContext):
-    """Count a failed sign-in step and refuse it. An unknown user costs what a known one does."""
-    failure = throttle.count_failure(counters, rules)
+def _failed(user: UserRow | None, identifier: str, counters, rules: AuthPolicy, ctx: ClientContext):
+    """Count a failed sign-in step and refuse it. An unknown user costs what a known one does.
+
+    The counters and the events commit together, in one transaction."""
+    locked = throttle.record_failure(counters, rules)
     data = {"user_id": str(user.id) if user else None, "identifier": identifier[:254], "ip": ctx.ip}
     items = [("user.login_failed", data, "anonymous")]
-    if user is not None and any(name.startswith("acct:") for name in failure.locked):
+    if user is not None and any(name.startswith("acct:") for name in locked):
         items.append(("user.locked", {"user_id": str(user.id)}, "system"))
-    # The counters and the events are written together (on PostgreSQL, one statement).
-    events.emit_many(items, change=failure.change, params=failure.params)
+    events.emit_many(items)
     db.session.commit()
     raise AuthenticationFailed(INVALID_CREDENTIALS, scheme="Bearer")
 
 
-def _open_session(tenant: TenantAuth, user, ctx: ClientContext, rules: AuthPolicy) -> LoginResult:
+def _open_session(
+    tenant: TenantAuth, user: UserRow, ctx: ClientContext, rules: AuthPolicy
+) -> LoginResult:
     """Start a session for a user who proved who they are; its token pair, signed after commit."""
     session, refresh = sessions.start_session(user, ctx, rules)
     db.session.commit()
@@ -155,7 +182,7 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
     if claims["tid"] != str(tenant.id):
         raise AuthenticationFailed("The MFA token belongs to another tenant.", scheme="Bearer")
     rules = tenant.policy
-    user = get_user(claims["sub"])
+    user = read_user_row(claims["sub"])
     counters = throttle.subjects(user.email, user, ctx.ip)
     _refuse_if_locked(counters)
     if not user.is_active or not mfa.verify(user, code):

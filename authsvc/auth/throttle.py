@@ -15,11 +15,11 @@ the locks it has seen (``LOCK_MEMORY_SECONDS`` at most, never past the lock's
 end) and refuses those subjects without asking the store. The price: an
 admin's unlock reaches the other processes up to that many seconds later.
 
-A failed sign-in should cost what a successful one does (and an unknown
-account what a known one does), so in the database a failure locks all its
-counters with one upsert (:func:`count_failure`), computes their next values
-here and hands their writes to the caller, who sends them with the failure's
-events: on PostgreSQL, one statement (:func:`authsvc.events.emit_many`).
+In the database a failure claims all its counters with one upsert
+(``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, which creates absent
+counters and row-locks them, so concurrent failures count exactly), computes
+their next values here and leaves them staged in the session: the caller
+commits them with the failure's events, in one transaction.
 """
 
 from __future__ import annotations
@@ -27,18 +27,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
-from authsvc.auth import queries
 from authsvc.auth.models import LoginThrottle
 from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
 from authsvc.kv import redis_client
-from authsvc.tenancy import current_tenant_id
+from authsvc.tenancy import TenancyViolation, current_tenant_id
 
 IP_FACTOR = 5
 LOCK_MEMORY_SECONDS = 2.0
@@ -115,7 +114,11 @@ def check(names: list[str]) -> Verdict:
         counted = frozenset(name for name, values in found.items() if any(values))
         locks = {name: float(values[0]) for name, values in found.items() if values[0]}
     else:
-        rows = queries.run(queries.THROTTLES, names=names).all()
+        rows = db.session.execute(
+            sa.select(LoginThrottle.subject, LoginThrottle.locked_until).where(
+                LoginThrottle.subject.in_(names)
+            )
+        ).all()
         counted = frozenset(row.subject for row in rows)
         locks = {row.subject: row.locked_until.timestamp() for row in rows if row.locked_until}
     locks = {name: until for name, until in locks.items() if until > now}
@@ -125,38 +128,17 @@ def check(names: list[str]) -> Verdict:
     return Verdict(False, counted=counted)
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A failure counted: the subjects it locked and, with the database backend, the
-    counters' writes still to run (``change`` with ``params``, for
-    :func:`authsvc.events.emit_many`, or :func:`write`)."""
+def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
+    """Count a failure of each subject; returns the subjects that became locked.
 
-    locked: list[str]
-    change: tuple[sa.Executable, ...] = ()
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def count_failure(names: list[str], policy: AuthPolicy) -> Failure:
-    """Count a failure of each subject. Redis counts at once; the database locks the
-    counters now and leaves their writes to the caller, so they can go out with
-    the failure's events (one statement on PostgreSQL)."""
+    Redis counts at once; the database claims the counters now and leaves their
+    new values staged in the session, for the caller to commit (with the
+    failure's events).
+    """
     client = redis_client()
     if client is not None:
-        return Failure([name for name in names if _fail_redis(client, name, policy)])
+        return [name for name in names if _fail_redis(client, name, policy)]
     return _fail_db(names, policy)
-
-
-def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
-    """Count a failure and write it (no events); returns the subjects that became locked."""
-    failure = count_failure(names, policy)
-    write(failure)
-    return failure.locked
-
-
-def write(failure: Failure) -> None:
-    """Run a counted failure's writes in the session's transaction (no events)."""
-    for statement in failure.change:
-        queries.run(statement, **failure.params)
 
 
 def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
@@ -174,25 +156,61 @@ def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
     return True
 
 
-def _fail_db(names: list[str], policy: AuthPolicy) -> Failure:
-    """Lock (or create) the subjects' rows in one statement and compute their next values."""
-    given, names = names, sorted(set(names))  # one lock order for every attempt: no deadlocks
-    if not 0 < len(names) <= queries.THROTTLE_SLOTS:
-        raise ValueError(f"{len(names)} subjects; one attempt counts 1 to {queries.THROTTLE_SLOTS}")
+def _fail_db(names: list[str], policy: AuthPolicy) -> list[str]:
+    """Claim the subjects' counters in one upsert and stage their next values."""
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenancyViolation("failed-login counters with no tenant bound")
     now = utcnow()
-    params: dict[str, Any] = {"t_now": now}
-    for index, name in enumerate(names):
-        params.update({f"t{index}_id": new_id(), f"t{index}_subject": name})
-    claim = queries.CLAIM_THROTTLES[(db.session.get_bind().dialect.name, len(names))]
-    rows = {row.subject: row for row in queries.run(claim, **params)}
-    locked = set()
-    for index, name in enumerate(names):
-        counters, became_locked = next_counters(rows[name], name, policy, now)
-        params.update({f"t{index}_{column}": value for column, value in counters.items()})
+    # One lock order for every attempt: no deadlocks between concurrent failures.
+    claimed = {counter.subject: counter for counter in _claim(tenant_id, sorted(set(names)), now)}
+    locked = []
+    for name in dict.fromkeys(names):
+        counter = claimed[name]
+        counters, became_locked = next_counters(counter, name, policy, now)
+        for column, value in counters.items():
+            setattr(counter, column, value)
         if became_locked:
-            locked.add(name)
-    in_order = [name for name in dict.fromkeys(given) if name in locked]
-    return Failure(in_order, queries.WRITE_THROTTLES[len(names)], params)
+            locked.append(name)
+    return locked
+
+
+def _claim(tenant_id, names: list[str], now: datetime) -> list[LoginThrottle]:
+    """Lock the counters of ``names``, creating absent ones at zero, and load them.
+
+    An upsert rather than ``SELECT ... FOR UPDATE``: a plain SELECT locks only
+    rows that exist, so two first failures of one subject would both INSERT and
+    one would fail on the unique key. The no-op update takes the row lock.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    # tenant_id named here: tenancy filters ORM reads and writes and stamps flushed
+    # objects, and an INSERT statement is neither. The conflict target includes it,
+    # so no other tenant's counter is ever matched.
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "id": new_id(),
+            "subject": name,
+            "failures": 0,
+            "lockouts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for name in names
+    ]
+    statement = (
+        insert(LoginThrottle)
+        .values(rows)
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.tenant_id, LoginThrottle.subject],
+            set_={"failures": LoginThrottle.failures},
+        )
+        .returning(LoginThrottle)
+    )
+    # populate_existing: a counter already in the session takes the locked row's values.
+    options = {"populate_existing": True}
+    return list(db.session.scalars(statement, execution_options=options))
 
 
 def next_counters(row, name: str, policy: AuthPolicy, now: datetime) -> tuple[dict, bool]:

@@ -14,21 +14,22 @@ import secrets
 import uuid
 from datetime import timedelta
 from functools import lru_cache
-from types import SimpleNamespace
+from typing import NoReturn
 
 import sqlalchemy as sa
 from user_agents import parse as parse_user_agent
 
 from authsvc import events
-from authsvc.auth import queries
 from authsvc.auth.context import ClientContext
 from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import new_id, utcnow
 from authsvc.errors import AuthenticationFailed, NotFound
 from authsvc.extensions import db
 from authsvc.ids import parse_id
-from authsvc.sessions.models import Session
+from authsvc.sessions.models import RefreshToken, Session
 from authsvc.tokens import denylist
+from authsvc.users.models import User
+from authsvc.users.reads import UserRow, read_user_row
 
 REFRESH_PREFIX = "rt_"
 
@@ -62,33 +63,36 @@ def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
     return (("device_type", kind), ("browser", browser[:100]), ("os", system[:100]))
 
 
-def start_session(user, ctx: ClientContext, policy: AuthPolicy) -> tuple[SimpleNamespace, str]:
+def start_session(user: UserRow, ctx: ClientContext, policy: AuthPolicy) -> tuple[Session, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
     (``last_login_at``, the ``session.created`` and ``user.login`` events); the caller
     commits."""
     now = utcnow()
-    session = SimpleNamespace(
+    session = Session(
         id=new_id(),
         user_id=user.id,
         device_id=(ctx.device_id or secrets.token_hex(16))[:64],
         device_name=(ctx.device_name or None) and ctx.device_name[:200],
         ip=ctx.ip,
         user_agent=ctx.user_agent,
+        created_at=now,
+        last_seen_at=now,
         expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
         **_device(ctx),
     )
     raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-    values = {name: getattr(session, name) for name in queries.SESSION_COLUMNS}
-    values.update(refresh_id=new_id(), digest=token_hash(raw), now=now)
+    db.session.add(session)
+    # The session row first: its refresh token's foreign key points at it, and the
+    # unit of work orders inserts only along relationship()s, which these lack.
+    db.session.flush()
+    db.session.add(RefreshToken(session_id=session.id, token_hash=token_hash(raw), created_at=now))
+    db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=now))
     user_id = str(user.id)
-    # The rows and the events are written together (on PostgreSQL, one statement).
     events.emit_many(
         [
             ("session.created", session_payload(session), f"user:{user_id}"),
             ("user.login", {"user_id": user_id, "session_id": str(session.id)}, "self"),
-        ],
-        change=queries.OPEN_SESSION,
-        params={f"v_{name}": value for name, value in values.items()},
+        ]
     )
     if policy.max_sessions_per_user:
         _evict_oldest(user.id, policy)
@@ -101,45 +105,50 @@ def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
         revoke(old, "evicted", policy, actor="system")
 
 
-def rotate(raw: str) -> tuple[uuid.UUID, SimpleNamespace, str]:
-    """Spend a refresh token and issue the next one.
+def rotate(raw: str) -> tuple[uuid.UUID, UserRow, str]:
+    """Spend a refresh token and issue the next one; the caller commits.
 
-    Returns the session id, the session's user as an access token describes it
-    (id, tenant_id, email, is_active, roles) and the next token. The token is
+    Returns the session id, the session's user and the next token. The token is
     spent only if it was unused and the session touched only if it is still
-    active, by conditional UPDATEs (on PostgreSQL all in one statement). A
-    token that exists but was already spent is a reuse and revokes its session.
+    active, by conditional UPDATEs: of two requests racing with one token, one
+    spends it and the other finds it spent. A token that exists but was
+    already spent is a reuse and revokes its session.
     """
     now = utcnow()
     digest = token_hash(raw)
-    next_raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-    if db.session.get_bind().dialect.name == "postgresql":
-        found = queries.user_with_roles(
-            queries.ROTATE,
-            digest=digest,
-            now=now,
-            next_id=new_id(),
-            next_digest=token_hash(next_raw),
-        )
-        if found is None:
-            _refuse(digest)
-        session_id = found.pop("session_id")
-        return session_id, SimpleNamespace(**found), next_raw
-    spent = queries.run(queries.SPEND_REFRESH, digest=digest, now=now).first()
+    spent = db.session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.token_hash == digest, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .returning(RefreshToken.session_id)
+    ).first()
     if spent is None:
         _refuse(digest)
-    touched = queries.run(queries.TOUCH_SESSION, session_id=spent.session_id, now=now).first()
+    touched = db.session.execute(
+        sa.update(Session)
+        .where(
+            Session.id == spent.session_id,
+            Session.revoked_at.is_(None),
+            Session.expires_at > now,
+        )
+        .values(last_seen_at=now)
+        .returning(Session.user_id)
+    ).first()
     if touched is None:
         _refuse(digest)
-    queries.insert_refresh(spent.session_id, token_hash(next_raw))
-    found = queries.user_with_roles(queries.USER_BY_ID["token"], user_id=touched.user_id)
-    return spent.session_id, SimpleNamespace(**found), next_raw
+    next_raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(RefreshToken(session_id=spent.session_id, token_hash=token_hash(next_raw)))
+    return spent.session_id, read_user_row(touched.user_id), next_raw
 
 
-def _refuse(digest: str) -> None:
+def _refuse(digest: str) -> NoReturn:
     """The token could not be used: unknown, spent before (reuse), or its session ended."""
     db.session.rollback()  # whatever the attempt changed
-    known = queries.run(queries.FIND_REFRESH, digest=digest).first()
+    known = db.session.execute(
+        sa.select(RefreshToken.session_id, RefreshToken.used_at).where(
+            RefreshToken.token_hash == digest
+        )
+    ).first()
     if known is None:
         raise AuthenticationFailed("The refresh token is not valid.", scheme="Bearer")
     if known.used_at is None:
@@ -147,7 +156,7 @@ def _refuse(digest: str) -> None:
     _reuse_detected(known.session_id)
 
 
-def _reuse_detected(session_id: uuid.UUID) -> None:
+def _reuse_detected(session_id: uuid.UUID) -> NoReturn:
     from authsvc.auth.tenant_policy import tenant_auth
 
     session = get_session(session_id)

@@ -69,7 +69,7 @@ class UserList(Resource):
         page = reads.read_users_page(
             reads.user_filters(args), args["cursor"], page_limit(args["limit"])
         )
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return {"items": [row.payload() for row in page.items], "next_cursor": page.next_cursor}
 
     @require_scope("users:write")
     @expect_json(ns, user_in)
@@ -88,7 +88,7 @@ class UserItem(Resource):
     @document_errors(ns, 403, 404)
     def get(self, user_id):
         """Read one user."""
-        return reads.read_user(user_id)
+        return reads.read_user_row(user_id).payload()
 
     @require_scope("users:write")
     @expect_json(ns, user_patch)

@@ -1,22 +1,24 @@
-"""Users as the API shows them, read with column queries rather than loaded as objects.
+"""The user read model: one typed row per user, read by one select.
 
-Rationale: the read endpoints are the API's hottest paths, and building ORM
-objects (identity map, instance state, the role-link collection) costs several
-times the query itself. These functions select only the columns the API shows,
-still through the session and with ORM attributes, so :mod:`authsvc.tenancy`
-scopes them exactly like every other statement. Writes keep using the model
-objects and :func:`authsvc.users.service.user_payload`; a test keeps the two
-shapes identical.
+Every reader of a user outside the write paths gets a :class:`UserRow`:
+sign-in, ``GET /me``, the user API's item and list, and the ``user`` object
+of webhook and audit payloads (:meth:`UserRow.payload`). The row's fields are
+the column list: :func:`select_user_rows` selects exactly them, so adding a
+field to the row adds it to every reader at once. The statements are ordinary
+ORM-enabled selects run through the session, so :mod:`authsvc.tenancy` scopes
+them like any other.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from functools import lru_cache
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from authsvc.errors import NotFound
 from authsvc.extensions import db
@@ -24,74 +26,102 @@ from authsvc.ids import parse_id
 from authsvc.pagination import Page, decode_cursor, encode_cursor
 from authsvc.users.models import Role, User, UserRole
 
-# The API's fields, in the API's order, minus roles (joined separately).
-_COLUMNS = (
-    User.id,
-    User.email,
-    User.username,
-    User.display_name,
-    User.avatar_url,
-    User.is_verified,
-    User.is_active,
-    User.user_metadata,
-    User.external_user_id,
-    User.last_login_at,
-    User.created_at,
-    User.updated_at,
-)
-# Every id is a UUIDv7, greater than the nil UUID: the first page starts after it.
-_BEFORE_ALL_IDS = uuid.UUID(int=0)
-_ROLE_JOIN = (
-    sa.and_(UserRole.tenant_id == User.tenant_id, UserRole.user_id == User.id),
-    sa.and_(Role.tenant_id == UserRole.tenant_id, Role.id == UserRole.role_id),
-)
-# One user with one row per role (or one row with no role): a single round trip.
-_ONE_USER = (
-    sa.select(*_COLUMNS, Role.name)
-    .outerjoin(UserRole, _ROLE_JOIN[0])
-    .outerjoin(Role, _ROLE_JOIN[1])
-    .where(User.id == sa.bindparam("user_id"))
-)
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A user as every reader sees it; field names are the ``User`` attributes they come
+    from. Never the password hash: sign-in selects that next to the row."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+    email_normalized: str
+    username: str | None
+    username_normalized: str | None
+    display_name: str | None
+    avatar_url: str | None
+    is_verified: bool
+    is_active: bool
+    user_metadata: dict[str, Any]
+    external_user_id: str | None
+    preferences: dict[str, Any]
+    last_login_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    roles: tuple[str, ...]
+
+    def payload(self) -> dict[str, Any]:
+        """The user as the API and event payloads show it (``user_out``)."""
+        return {
+            "id": str(self.id),
+            "email": self.email,
+            "username": self.username,
+            "display_name": self.display_name,
+            "avatar_url": self.avatar_url,
+            "is_verified": self.is_verified,
+            "is_active": self.is_active,
+            "roles": list(self.roles),
+            "metadata": self.user_metadata,
+            "external_user_id": self.external_user_id,
+            "last_login_at": _iso(self.last_login_at),
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
 
 
-def shape_user(row: Any, roles: list[str]) -> dict[str, Any]:
-    """The API's user object from a row or a ``User`` (never the password hash).
-
-    Built by hand rather than with restx's ``marshal``, which costs about a third
-    of a list request; ``user_out`` documents the same fields, and a test keeps
-    the two in step.
-    """
-    return {
-        "id": str(row.id),
-        "email": row.email,
-        "username": row.username,
-        "display_name": row.display_name,
-        "avatar_url": row.avatar_url,
-        "is_verified": row.is_verified,
-        "is_active": row.is_active,
-        "roles": roles,
-        "metadata": row.user_metadata,
-        "external_user_id": row.external_user_id,
-        "last_login_at": _iso(row.last_login_at),
-        "created_at": _iso(row.created_at),
-        "updated_at": _iso(row.updated_at),
-    }
-
-
-def _iso(value) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def read_user(user_id: str | uuid.UUID) -> dict[str, Any]:
-    """One user of the bound tenant as the API shows it; NotFound otherwise."""
-    rows = db.session.execute(_ONE_USER, {"user_id": parse_id(user_id, "user")}).all()
-    if not rows:
+#: The columns of a UserRow, in its field order: the one column list.
+_COLUMNS = tuple(field.name for field in fields(UserRow) if field.name != "roles")
+
+
+def select_user_rows(*extra: sa.ColumnElement[Any], users=User) -> sa.Select:
+    """The user rows' select: :class:`UserRow`'s columns, then ``extra``, then
+    ``role_name``, one result row per role (or one with no role).
+
+    ``users`` may be an alias of ``User`` (a page of users); add WHERE and
+    ORDER BY clauses to taste, and read the result with :func:`collect`.
+    """
+    return (
+        sa.select(
+            *(getattr(users, name) for name in _COLUMNS), *extra, Role.name.label("role_name")
+        )
+        .outerjoin(users.role_links)
+        .outerjoin(UserRole.role)
+    )
+
+
+def collect(result: sa.Result) -> list[tuple[UserRow, tuple]]:
+    """The rows of a :func:`select_user_rows` result, in order, each with its
+    ``extra`` values."""
+    found: dict[uuid.UUID, tuple[dict[str, Any], tuple, list[str]]] = {}
+    width = len(_COLUMNS)
+    for row in result:
+        entry = found.get(row.id)
+        if entry is None:
+            values = dict(zip(_COLUMNS, row[:width], strict=True))
+            entry = found[row.id] = (values, tuple(row[width:-1]), [])
+        if row.role_name is not None:
+            entry[2].append(row.role_name)
+    return [
+        (UserRow(**values, roles=tuple(sorted(roles))), extra)
+        for values, extra, roles in found.values()
+    ]
+
+
+def read_user_row(user_id: str | uuid.UUID) -> UserRow:
+    """One user of the bound tenant; NotFound otherwise (another tenant's included)."""
+    statement = select_user_rows().where(User.id == parse_id(user_id, "user"))
+    found = collect(db.session.execute(statement))
+    if not found:
         raise NotFound(f"No user with id {user_id}.")
-    return shape_user(rows[0], sorted(row.name for row in rows if row.name is not None))
+    return found[0][0]
 
 
-# The list filters as clauses with bound parameters, built once: a listing's
-# statement then has one shape per combination of filters, compiled once.
+# The list filters as clauses with bound parameters: a listing's statement then
+# has one shape per combination of filters, which SQLAlchemy compiles once.
 FILTER_CLAUSES: dict[str, sa.ColumnElement[bool]] = {
     "email": User.email_normalized == sa.bindparam("f_email"),
     "username": User.username_normalized == sa.bindparam("f_username"),
@@ -130,43 +160,24 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@lru_cache(maxsize=64)
-def _page_statement(filters: tuple[str, ...]) -> sa.Select:
-    """The page of users after ``:after``, joined to their roles; one per filter combination."""
-    page = (
-        sa.select(User.tenant_id, *_COLUMNS)
-        .where(*filter_clauses(filters), User.id > sa.bindparam("after"))
-        .order_by(User.id)
-        .limit(sa.bindparam("page_size", type_=sa.Integer))
-        .subquery("page")
-    )
-    return (
-        # The page's tenant_id joins the roles but is not selected: one UUID less per row.
-        sa.select(*(page.c[column.key] for column in _COLUMNS), Role.name.label("role_name"))
-        .outerjoin(
-            UserRole,
-            sa.and_(UserRole.tenant_id == page.c.tenant_id, UserRole.user_id == page.c.id),
-        )
-        .outerjoin(Role, _ROLE_JOIN[1])
-        .order_by(page.c.id)
-    )
+# Every id is a UUIDv7, greater than the nil UUID: the first page starts after it.
+_BEFORE_ALL_IDS = uuid.UUID(int=0)
 
 
 def read_users_page(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    """A page of users (oldest first) as the API shows them; ``filters`` are the values
-    from :func:`user_filters`. One statement, built once per
-    combination of filters."""
-    statement = _page_statement(tuple(sorted(filters)))
+    """A page of user rows (oldest first); ``filters`` are :func:`user_filters`' values."""
     after = decode_cursor(cursor) if cursor else _BEFORE_ALL_IDS
-    params = {**filters, "after": after, "page_size": limit + 1}
-    users: dict[uuid.UUID, tuple[Any, list[str]]] = {}
-    for row in db.session.execute(statement, params):
-        entry = users.get(row.id)
-        if entry is None:
-            entry = users[row.id] = (row, [])
-        if row.role_name is not None:
-            entry[1].append(row.role_name)
-    rows = list(users.values())
+    # The page is limited in a subquery: limiting the joined rows would cut a
+    # user's roles short.
+    page = aliased(
+        User,
+        sa.select(User)
+        .where(*filter_clauses(filters), User.id > after)
+        .order_by(User.id)
+        .limit(limit + 1)
+        .subquery("page"),
+    )
+    statement = select_user_rows(users=page).order_by(page.id)
+    rows = [row for row, _extra in collect(db.session.execute(statement, filters))]
     more = len(rows) > limit
-    items = [shape_user(row, sorted(roles)) for row, roles in rows[:limit]]
-    return Page(items, encode_cursor(rows[limit - 1][0].id) if more else None)
+    return Page(rows[:limit], encode_cursor(rows[limit - 1].id) if more else None)

@@ -21,14 +21,15 @@ from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.users.models import Role, User, UserRole
-from authsvc.users.reads import filter_clauses, shape_user, user_filters
+from authsvc.users.reads import filter_clauses, read_user_row, user_filters
 
 SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
 
 
 def user_payload(user: User) -> dict[str, Any]:
-    """The user exactly as the API shows it (never the password hash)."""
-    return shape_user(user, user.roles)
+    """The user exactly as the API shows it, read back as its one read-model row
+    (:class:`~authsvc.users.reads.UserRow`; pending changes are flushed first)."""
+    return read_user_row(user.id).payload()
 
 
 def get_user(user_id: str | uuid.UUID) -> User:

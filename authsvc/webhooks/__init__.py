@@ -17,25 +17,21 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 
 from authsvc import worker
-from authsvc.events import CHANNEL, EMITTED, NOTIFIED
+from authsvc.events import CHANNEL, EMITTED
 from authsvc.jobs import register_job
 
 PRUNE_INTERVAL_SECONDS = 3600
 
 
 def _before_commit(session) -> None:
-    # Events written on PostgreSQL queue the NOTIFY themselves (events.NOTIFIED);
-    # other changes that need the workers (a delivery retried) set only EMITTED.
-    info = session.info
-    wanted = info.get(EMITTED) and not info.get(NOTIFIED)
-    if wanted and session.get_bind().dialect.name == "postgresql":
+    # Set by events.emit, and by other changes that need the workers (a delivery retried).
+    if session.info.get(EMITTED) and session.get_bind().dialect.name == "postgresql":
         session.connection().exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
 
 
 def _after_commit(session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: the transaction has not committed yet
-    session.info.pop(NOTIFIED, None)
     if session.info.pop(EMITTED, None):
         worker.wake(current_app._get_current_object())
 
@@ -43,7 +39,6 @@ def _after_commit(session) -> None:
 def _after_rollback(session, previous_transaction) -> None:
     # A savepoint's rollback leaves what the enclosing transaction emitted.
     if not previous_transaction.nested:
-        session.info.pop(NOTIFIED, None)
         session.info.pop(EMITTED, None)
 
 

@@ -127,48 +127,6 @@ def test_changing_the_password_ends_the_other_sessions(tenant_app):
     assert tenant_app.login("pw@example.com", "a brand new passphrase").status_code == 200
 
 
-class Statements:
-    """The SQL statements the app sends while the block runs (not BEGIN/COMMIT)."""
-
-    def __init__(self, app) -> None:
-        import sqlalchemy as sa
-
-        from authsvc.extensions import db
-
-        with app.app_context():
-            self.engine = db.engine
-        self.sent: list[str] = []
-        self._sa = sa
-
-    def _record(self, _conn, _cursor, statement, *_args) -> None:
-        self.sent.append(" ".join(statement.split())[:60])
-
-    def __enter__(self):
-        self._sa.event.listen(self.engine, "before_cursor_execute", self._record)
-        return self.sent
-
-    def __exit__(self, *_exc) -> None:
-        self._sa.event.remove(self.engine, "before_cursor_execute", self._record)
-
-
-def test_a_refresh_takes_one_statement_on_postgresql_and_four_elsewhere(app, tenant_app, backend):
-    """Spend the token, touch the session, insert the next token, read the user."""
-    tenant_app.signup("lean@example.com")
-    pair = tenant_app.tokens("lean@example.com")
-    # The first refresh may load caches (tenant policy, signing key); the second shows the path.
-    first = tenant_app.client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
-    with Statements(app) as sent:
-        second = tenant_app.client.post(
-            "/auth/refresh", json={"refresh_token": first.json["refresh_token"]}
-        )
-    assert second.status_code == 200
-    verbs = sorted(statement.split()[0] for statement in sent)
-    if backend == "postgresql":
-        assert verbs == ["WITH"], sent
-    else:
-        assert verbs == ["INSERT", "SELECT", "UPDATE", "UPDATE"], sent
-
-
 def test_a_refresh_token_works_only_in_its_own_tenant(tenant_app, api_client, other_tenant):
     tenant_app.signup("mine@example.com")
     pair = tenant_app.tokens("mine@example.com")
@@ -200,17 +158,3 @@ def test_a_disabled_user_cannot_refresh_and_the_session_ends(tenant_app):
     assert tenant_app.as_user("get", "/me", pair["access_token"]).status_code == 401
     sessions = tenant_app.client.get(f"/users/{user['id']}/sessions").json
     assert sessions == []
-
-
-def test_a_sign_in_reads_once_and_writes_its_session_in_one_statement_on_postgresql(
-    app, tenant_app, backend
-):
-    tenant_app.signup("once@example.com")
-    tenant_app.tokens("once@example.com")  # caches (tenant policy, signing key) are warm now
-    with Statements(app) as sent:
-        assert tenant_app.login("once@example.com").status_code == 200
-    reads = [s for s in sent if s.startswith("SELECT users.")]
-    assert len(reads) == 1, sent
-    writes = [s for s in sent if "sessions" in s or "refresh_tokens" in s or "UPDATE users" in s]
-    expected = 1 if backend == "postgresql" else 3
-    assert len(writes) == expected, sent

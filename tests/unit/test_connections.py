@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import psycopg2
 import pytest
 import sqlalchemy as sa
 
-from authsvc.connections import ReadOnlyRequest, read_only_request, single_read
+from authsvc.connections import ReadOnlyRequest, read_only_request
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
 from authsvc.users.models import User
@@ -90,108 +89,3 @@ def test_an_api_get_that_queries_nothing_opens_no_session(app, tenant, api_clien
         assert g.authsvc_read_only is True
         assert not db.session.registry.has()
     assert client.get("/users").status_code == 200
-
-
-def _user_reads():
-    from authsvc.auth import queries
-
-    return [*queries.USER_BY_ID.values(), queries.USER_BY_EMAIL, queries.USER_BY_USERNAME]
-
-
-def test_single_read_rows_equal_sqlalchemys_for_every_statement_it_runs(
-    app, backend, tenant, api_client
-):
-    """Same keys, values and types as Connection.execute(...).mappings() would give."""
-    if backend != "postgresql":
-        pytest.skip("single_read serves PostgreSQL only")
-    admin = api_client(tenant, ["admin"])
-    made = admin.post(
-        "/users",
-        json={"email": "Same@Example.com", "username": "same", "metadata": {"plan": "pro"}},
-    )
-    assert made.status_code == 201
-    assert (
-        admin.patch(f"/users/{made.json['id']}", json={"roles": ["admin", "member"]}).status_code
-        == 200
-    )
-    params = {
-        "tenant": tenant[0],
-        "user_id": uuid.UUID(made.json["id"]),
-        "login": "same@example.com",
-    }
-    with app.app_context():
-        engine = db.engine
-        for statement in _user_reads():
-            if statement is _user_reads()[-1]:
-                params["login"] = "same"
-            wanted = {key: params[key] for key in statement.compile().params}
-            with engine.connect() as connection:
-                expected = [dict(row) for row in connection.execute(statement, wanted).mappings()]
-            got = single_read(engine, statement, wanted)
-            assert len(got) == 2 and got == expected
-            assert single_read(engine, statement, wanted) == expected  # EXECUTE, prepared
-            assert single_read(engine, statement, wanted, prepare=False) == expected
-            assert [{k: type(v) for k, v in row.items()} for row in got] == [
-                {k: type(v) for k, v in row.items()} for row in expected
-            ]
-
-
-def test_single_read_raises_sqlalchemy_errors_and_replaces_a_lost_connection(
-    postgres_url, tmp_path
-):
-    app = make_app(postgres_url, tmp_path)
-    with app.app_context():
-        engine = db.engine
-        engine.dispose()
-        pid_of = sa.select(sa.func.pg_backend_pid().label("pid"))
-        pid = single_read(engine, pid_of, {})[0]["pid"]
-        with pytest.raises(sa.exc.ProgrammingError):
-            single_read(engine, sa.select(sa.column("x")).select_from(sa.table("nowhere")), {})
-        assert single_read(engine, pid_of, {})[0]["pid"] == pid  # still usable, back in the pool
-        killer = psycopg2.connect(engine.url.set(drivername="postgresql").render_as_string(False))
-        killer.autocommit = True
-        killer.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
-        killer.close()
-        time.sleep(0.1)
-        with pytest.raises(sa.exc.OperationalError) as raised:
-            single_read(engine, pid_of, {})
-        assert raised.value.connection_invalidated
-        assert single_read(engine, pid_of, {})[0]["pid"] != pid
-        engine.dispose()
-
-
-def test_single_read_prepares_once_per_connection_and_survives_a_discard(postgres_url, tmp_path):
-    """PREPARE on first use, EXECUTE after; a DISCARD ALL (as poolers send) is healed."""
-    app = make_app(postgres_url, tmp_path)
-    with app.app_context():
-        engine = db.engine
-        engine.dispose()  # one pooled connection from here on
-        names = sa.select(sa.column("name")).select_from(sa.table("pg_prepared_statements"))
-        pid_of = sa.select(sa.func.pg_backend_pid().label("pid"))
-        pid = single_read(engine, pid_of, {})[0]["pid"]
-        prepared = {row["name"] for row in single_read(engine, names, {})}
-        assert len([name for name in prepared if name.startswith("authsvc_read_")]) == 2
-        pooled = engine.raw_connection()
-        pooled.dbapi_connection.autocommit = True
-        cursor = pooled.dbapi_connection.cursor()
-        cursor.execute("DISCARD ALL")
-        cursor.close()
-        pooled.close()
-        assert single_read(engine, pid_of, {})[0]["pid"] == pid  # same connection, prepared again
-        assert single_read(engine, pid_of, {}, prepare=False)[0]["pid"] == pid
-        engine.dispose()
-
-
-def test_prepared_statement_names_follow_their_sql():
-    """Distinct SELECTs never share a name, whatever was collected or reloaded before."""
-    from sqlalchemy.dialects.postgresql import psycopg2 as postgresql
-
-    from authsvc.connections import _prepare
-
-    dialect = postgresql.dialect()
-    users = sa.table("users", sa.column("id"), sa.column("email"))
-    by_id = _prepare(sa.select(users.c.id), dialect)
-    by_email = _prepare(sa.select(users.c.email), dialect)
-    again = _prepare(sa.select(users.c.id), dialect)
-    assert by_id.name != by_email.name and by_id.name == again.name
-    assert by_id.prepare_sql.startswith(f"PREPARE {by_id.name} AS SELECT")

@@ -19,7 +19,7 @@ from authsvc.audit.models import AuditEntry
 from authsvc.db import new_id
 from authsvc.events import Emitted, record_with
 from authsvc.extensions import db
-from authsvc.pagination import Page, paginate
+from authsvc.pagination import Page, paginate_newest_first
 
 _SECRET_KEY = re.compile(r"password|secret|token|hash|key$|code", re.IGNORECASE)
 _TARGETS = ("user", "session", "api_key", "role", "webhook", "tenant")
@@ -93,6 +93,7 @@ def record(event: Emitted) -> dict[str, Any]:
 
 
 def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """Entries matching ``filters``, newest first (the id breaks ties of one instant)."""
     statement = sa.select(AuditEntry)
     for name in ("actor_type", "actor_id", "action", "target_type", "target_id"):
         if filters.get(name):
@@ -101,7 +102,9 @@ def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
         statement = statement.where(AuditEntry.created_at >= filters["since"])
     if filters.get("until"):
         statement = statement.where(AuditEntry.created_at < filters["until"])
-    return paginate(db.session, statement, AuditEntry.id, cursor, limit)
+    return paginate_newest_first(
+        db.session, statement, AuditEntry.id, cursor, limit, time_column=AuditEntry.created_at
+    )
 
 
 def parse_time(value: str) -> datetime:

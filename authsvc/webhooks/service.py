@@ -20,7 +20,7 @@ from authsvc.db import utcnow
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.ids import parse_id
-from authsvc.pagination import Page, decode_cursor, encode_cursor, paginate
+from authsvc.pagination import Page, paginate, paginate_newest_first
 from authsvc.webhooks import signing, targets
 from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
@@ -145,17 +145,7 @@ def list_deliveries(
     statement = sa.select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     if state:
         statement = statement.where(WebhookDelivery.state == state)
-    return paginate_desc(statement, cursor, limit)
-
-
-def paginate_desc(statement: sa.Select, cursor: str | None, limit: int) -> Page:
-    column = WebhookDelivery.id
-    if cursor:
-        statement = statement.where(column < decode_cursor(cursor))
-    rows = list(db.session.execute(statement.order_by(column.desc()).limit(limit + 1)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return paginate_newest_first(db.session, statement, WebhookDelivery.id, cursor, limit)
 
 
 def retry_delivery(endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:

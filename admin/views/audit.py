@@ -20,11 +20,10 @@ from admin import bp
 from admin.access import require_tenant
 from authsvc.audit import service
 from authsvc.audit.models import AuditEntry
-from authsvc.events import EVENT_TYPES
+from authsvc.audit.service import ACTIONS, TARGET_TYPES
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
-TARGET_TYPES = ("user", "session", "api_key", "role", "webhook", "tenant")
 
 
 def _day(raw: str | None) -> datetime | None:
@@ -42,7 +41,7 @@ def filters(args: dict[str, str]) -> dict[str, Any]:
         kind, _, ident = actor.partition(":")
         result["actor_type"] = {"apikey": "api_key"}.get(kind, kind)
         result["actor_id"] = ident or None
-    if args.get("action") in EVENT_TYPES:
+    if args.get("action") in ACTIONS:
         result["action"] = args["action"]
     if args.get("target_type") in TARGET_TYPES:
         result["target_type"] = args["target_type"]
@@ -65,7 +64,7 @@ def audit_log():
         rows=page.items,
         args=args,
         more=more if page.next_cursor else None,
-        actions=EVENT_TYPES,
+        actions=ACTIONS,
         target_types=TARGET_TYPES,
         export=url_for("admin.audit_export", **plain),
     )

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.admin.conftest import PASSWORD, AdminClient, csrf_token
+
 THEME = {
     "primary_color": "#112233",
     "secondary_color": "#475569",
@@ -82,6 +84,41 @@ def test_are_plugin_switches_audited(admin_client, tenant, audit_log):
         assert (entry["target_type"], entry["target_id"]) == ("plugin", "hello")
         assert entry["changes"]["fields"] == {"enabled": {"before": before, "after": not before}}
         _from_this_request(entry, response)
+
+
+def test_are_admin_sign_ins_sign_outs_and_failures_audited(
+    app, make_admin, tenant, other_tenant, audit_log, api_client
+):
+    email = make_admin(tenant)
+    browser = app.test_client()
+    token = csrf_token(browser.get("/admin/login").text)
+    failed = browser.post(
+        "/admin/login",
+        data={"email": email, "password": "wrong password", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
+    entry = audit_log("admin.login_failed")[0]
+    assert entry["actor_type"] == "anonymous" and entry["ip"] == "203.0.113.77"
+    assert entry["changes"] == {"email": email, "step": "password", "locked": False}
+    assert entry["request_id"] == failed.headers["X-Request-ID"]
+
+    client = AdminClient(browser, email)
+    signed_in = client.login()
+    entry = audit_log("admin.login")[0]
+    assert (entry["actor_type"], entry["actor_id"]) == ("admin", email)
+    assert (
+        entry["target_type"] == "admin" and entry["request_id"] == signed_in.headers["X-Request-ID"]
+    )
+    signed_out = client.post("/admin/logout")
+    entry = audit_log("admin.logout")[0]
+    assert (entry["actor_type"], entry["actor_id"]) == ("admin", email)
+    _from_this_request(entry, signed_out)
+    assert PASSWORD not in json.dumps(audit_log("admin.login_failed"))
+
+    # Audited in the admin's own tenants only.
+    other = api_client(other_tenant, ["audit:read"])
+    theirs = other.get("/audit", query_string={"actor_id": email}).json["items"]
+    assert theirs == []
 
 
 def test_are_admin_sent_reset_mails_audited(admin_client, tenant, make_user, audit_log):

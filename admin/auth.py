@@ -1,7 +1,11 @@
 """Panel sign-in and sign-out, with the TOTP step when required.
 
-Failures get one generic message, whichever of email or password was wrong.
-The password step is rate limited per client address and email.
+Failures get one generic message, whichever of email or password was wrong,
+and whether or not the account is locked. Failed password and TOTP steps lock
+the account like an end user's (:mod:`authsvc.admins.lockout`, counted in the
+shared store, whatever the client address); the password step is also rate
+limited per client address and email. Sign-in, sign-out and failures are
+audited by the admins service.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from admin import bp, sessions
 from admin.access import mfa_required
 from admin.forms import ActionForm, LoginForm, TotpForm
 from authsvc.admins import service
+from authsvc.admins.lockout import normalize_email
 from authsvc.admins.models import Admin
 from authsvc.auth.mfa import qr_svg
 from authsvc.extensions import db, limiter, login_manager
@@ -34,7 +39,7 @@ def load_admin(admin_id: str) -> Admin | None:
 
 
 def _login_limit_key() -> str:
-    return f"admin-login:{request.remote_addr}:{(request.form.get('email') or '').lower()}"
+    return f"admin-login:{request.remote_addr}:{normalize_email(request.form.get('email') or '')}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -114,11 +119,17 @@ def _totp_step(admin: Admin) -> tuple[bool, TotpForm]:
     session.setdefault("admin_totp_enrol", service.new_totp_secret())
     if not form.validate_on_submit():
         return False, form
-    if admin.has_totp:
+    # A locked account is refused before the code is checked (and not counted again).
+    locked = service.is_locked(admin)
+    if locked:
+        ok = False
+    elif admin.has_totp:
         ok = service.verify_totp(admin, form.code.data)
     else:
         ok = service.enable_totp(admin, session["admin_totp_enrol"], form.code.data)
     if not ok:
+        if not locked:
+            service.failed_sign_in(admin.email, admin, "totp")
         form.code.errors = ["That code is not valid. Check your device's clock and try again."]
         return False, form
     session.pop("admin_totp_enrol", None)
@@ -139,6 +150,7 @@ def _render_totp(admin: Admin, form: TotpForm):
 def logout():
     """Sign out everywhere (a POST with a CSRF token: no other site can sign an admin out)."""
     if ActionForm().validate_on_submit():
-        sessions.end(everywhere=True)
+        service.sign_out(current_user._get_current_object())
+        sessions.end()
         flash("You are signed out (in every browser).", "info")
     return redirect(url_for("admin.login"))

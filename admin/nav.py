@@ -34,6 +34,7 @@ CORE_NAV = (
     NavItem("Webhooks", "admin.webhooks", "broadcast"),
     NavItem("Theme", "admin.theme_editor", "palette"),
     NavItem("Plugins", "admin.plugins_page", "puzzle"),
+    NavItem("Audit log", "admin.audit_log", "journal-text"),
 )
 
 

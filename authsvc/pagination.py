@@ -1,4 +1,8 @@
-"""Cursor pagination over time-ordered ids: stable under concurrent inserts."""
+"""Cursor pagination over time-ordered ids: stable under concurrent inserts.
+
+Oldest first (:func:`paginate`) by id; newest first (:func:`paginate_newest_first`)
+by id, or by a time column with the id breaking ties, the cursor then carrying both.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,3 +57,53 @@ def paginate(session, statement: sa.Select, id_column, cursor: str | None, limit
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _encode_time_cursor(at: datetime, last_id: uuid.UUID) -> str:
+    micros = (at - _EPOCH) // timedelta(microseconds=1)
+    raw = micros.to_bytes(8, "big", signed=True) + last_id.bytes
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_time_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if len(raw) != 24:
+            raise ValueError("not a time cursor")
+        at = _EPOCH + timedelta(microseconds=int.from_bytes(raw[:8], "big", signed=True))
+        return at, uuid.UUID(bytes=raw[8:])
+    except (ValueError, OverflowError, binascii.Error) as exc:
+        raise ValidationFailed(errors={"cursor": ["Not a cursor returned by this API."]}) from exc
+
+
+def paginate_newest_first(
+    session, statement: sa.Select, id_column, cursor: str | None, limit: int, time_column=None
+) -> Page:
+    """Run ``statement`` newest first, after ``cursor``, one page long.
+
+    Ordered by ``id_column`` descending, or by ``time_column`` descending with
+    ``id_column`` as the tie-break (rows of one instant keep one order, page after page).
+    """
+    if time_column is None:
+        if cursor:
+            statement = statement.where(id_column < decode_cursor(cursor))
+        order = [id_column.desc()]
+    else:
+        if cursor:
+            at, last_id = _decode_time_cursor(cursor)
+            statement = statement.where(
+                sa.or_(time_column < at, sa.and_(time_column == at, id_column < last_id))
+            )
+        order = [time_column.desc(), id_column.desc()]
+    rows = list(session.execute(statement.order_by(*order).limit(limit + 1)).unique().scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not (more and rows):
+        return Page(rows, None)
+    last = rows[-1]
+    if time_column is None:
+        return Page(rows, encode_cursor(last.id))
+    return Page(rows, _encode_time_cursor(getattr(last, time_column.key), last.id))

@@ -1,7 +1,8 @@
-"""The panel's built-in plugins: Analytics, Audit log and Settings.
+"""The panel's built-in plugins: Analytics and Settings.
 
 They use the same :class:`~authsvc.plugins.AdminPlugin` interface as installed
-plugins, are enabled by default and can be disabled per tenant.
+plugins, are enabled by default and can be disabled per tenant. The Audit log
+is not one of them: it is a core page (:mod:`admin.views.audit`) nobody can disable.
 """
 
 from __future__ import annotations
@@ -10,6 +11,6 @@ from authsvc.plugins import AdminPlugin
 
 
 def builtin_plugins() -> list[AdminPlugin]:
-    from admin.builtin import analytics, audit, settings
+    from admin.builtin import analytics, settings
 
-    return [analytics.plugin, audit.plugin, settings.plugin]
+    return [analytics.plugin, settings.plugin]

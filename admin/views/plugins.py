@@ -8,7 +8,7 @@ from flask_login import current_user
 from admin import bp
 from admin.access import permissions, require_tenant
 from admin.forms import ActionForm
-from admin.views.common import flash_done
+from admin.views.common import actor, flash_done
 from authsvc.plugins import registry
 from authsvc.plugins import service as plugins
 
@@ -40,7 +40,7 @@ def plugin_toggle(slug: str, change: str):
     require_tenant()
     plugin = _visible(slug)
     if ActionForm().validate_on_submit():
-        plugins.set_enabled(plugin.slug, change == "enable")
+        plugins.set_enabled(plugin.slug, change == "enable", actor())
         flash_done(f"{plugin.name} {change}d for this tenant.")
     return redirect(url_for("admin.plugins_page"))
 

@@ -11,6 +11,7 @@ from flask import g, redirect, render_template, url_for
 from admin import bp
 from admin.forms import ActionForm
 from admin.views.common import actor, confirm_then, flash_done
+from authsvc.audit import service as audit
 from authsvc.auth import mfa, throttle
 from authsvc.auth import service as auth
 from authsvc.auth.tenant_policy import policy_for
@@ -33,6 +34,9 @@ def user_send_reset(user_id: str):
     """Email the user a password-reset link (the same mail as the forgot-password flow)."""
     user = users.get_user(user_id)
     if ActionForm().validate_on_submit():
+        # Staged first: it commits with the mail the service queues (and is dropped
+        # with the request's transaction when no mail goes out).
+        audit.stage("user.password_reset_sent", actor(), ("user", user.id), {"email": user.email})
         auth.request_password_reset(user.email)
         flash_done(f"A password-reset email is on its way to {user.email}.")
     return redirect(url_for("admin.user_edit", user_id=user.id))

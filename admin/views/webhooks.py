@@ -55,7 +55,7 @@ def webhook_new():
         form.event_types.data, form.is_active.data = "*", True
     if form.validate_on_submit():
         try:
-            endpoint, secret = service.create_webhook(_data(form))
+            endpoint, secret = service.create_webhook(_data(form), actor())
         except (Conflict, ValidationFailed) as error:
             attach_errors(form, error)
         else:
@@ -73,7 +73,7 @@ def webhook_edit(webhook_id: str):
         form.event_types.data = "\n".join(endpoint.event_types)
     if form.validate_on_submit():
         try:
-            service.update_webhook(endpoint, _data(form))
+            service.update_webhook(endpoint, _data(form), actor())
         except (Conflict, ValidationFailed) as error:
             attach_errors(form, error)
         else:
@@ -124,7 +124,7 @@ def webhook_rotate(webhook_id: str):
     endpoint = service.get_webhook(webhook_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        _endpoint, secret = service.rotate_secret(endpoint)
+        _endpoint, secret = service.rotate_secret(endpoint, actor())
         return _secret_page(endpoint, secret, created=False)
     return render_template(
         "admin/confirm.html",
@@ -142,7 +142,7 @@ def webhook_delete(webhook_id: str):
     endpoint = service.get_webhook(webhook_id)
 
     def delete() -> str:
-        service.delete_webhook(endpoint)
+        service.delete_webhook(endpoint, actor())
         flash_done("Webhook and its delivery log deleted.")
         return url_for("admin.webhooks")
 

@@ -50,3 +50,19 @@ class AdminMembership(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class AdminLoginThrottle(Base):
+    """Failed panel sign-ins of one email (database backend of :mod:`authsvc.admins.lockout`).
+
+    Keyed by the normalised email whether or not an admin has it, so locks say
+    nothing about which emails have accounts.
+    """
+
+    __tablename__ = "admin_login_throttles"
+
+    subject: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    lockouts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    first_failure_at: Mapped[datetime | None]

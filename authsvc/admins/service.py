@@ -1,8 +1,14 @@
-"""Administrators: creation (CLI and panel), sign-in checks and TOTP enrolment."""
+"""Administrators: creation (CLI and panel), sign-in checks and TOTP enrolment.
+
+Sign-in, sign-out and failed sign-ins are audited in the audit log of every
+tenant the admin is a member of (an unknown email has no tenant to be audited
+in) and logged without secrets. Failures lock the account (:mod:`.lockout`).
+"""
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import time
 
@@ -11,12 +17,17 @@ import sqlalchemy as sa
 from flask import current_app
 
 from authsvc import secretbox
+from authsvc.admins import lockout
 from authsvc.admins.models import Admin, AdminMembership
+from authsvc.audit import service as audit
 from authsvc.db import utcnow
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.passwords import hash_password, verify_password
+from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
 
 
 def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Admin:
@@ -31,7 +42,7 @@ def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Adm
     # callers; a module-level import would make importing the admin panel first circular.
     from authsvc.users.schemas import EMAIL_PATTERN
 
-    email = email.strip().lower()
+    email = lockout.normalize_email(email)
     if not re.match(EMAIL_PATTERN, email):
         raise ValidationFailed(errors={"email": ["Not an email address."]})
     admin = db.session.execute(sa.select(Admin).where(Admin.email == email)).scalar_one_or_none()
@@ -54,18 +65,46 @@ TOTP_PURPOSE = "admin-totp"
 def authenticate(email: str, password: str) -> Admin | None:
     """The active admin with this email and password, else None.
 
-    An unknown email still costs one password hash, so response times do not
-    reveal which emails have accounts.
+    A locked email is refused before any hashing. An unknown email still costs
+    one password hash and counts towards a lock, so neither response times nor
+    locks reveal which emails have accounts.
     """
-    admin = db.session.execute(
-        sa.select(Admin).where(Admin.email == email.strip().lower())
-    ).scalar_one_or_none()
+    email = lockout.normalize_email(email)
+    if lockout.locked_for(email):
+        return None
+    admin = db.session.execute(sa.select(Admin).where(Admin.email == email)).scalar_one_or_none()
     if admin is None:
         verify_password(_dummy_hash(), password)
+    if admin is None or not verify_password(admin.password_hash, password) or not admin.is_active:
+        failed_sign_in(email, admin, "password")
         return None
-    if not verify_password(admin.password_hash, password) or not admin.is_active:
-        return None
+    lockout.clear(email)
+    db.session.commit()
     return admin
+
+
+def failed_sign_in(email: str, admin: Admin | None, step: str) -> None:
+    """Count a failed sign-in step (``password`` or ``totp``) of ``email`` and audit it."""
+    locked = lockout.count_failure(email)
+    if admin is not None:
+        changes = {"email": admin.email, "step": step, "locked": locked}
+        _audit(admin, "admin.login_failed", "anonymous", changes)
+    db.session.commit()
+
+
+def is_locked(admin: Admin) -> bool:
+    """Whether failed attempts have locked this admin's sign-in for now."""
+    return lockout.locked_for(admin.email) > 0
+
+
+def _audit(admin: Admin, action: str, actor: str, changes: dict) -> None:
+    """Stage ``action`` in the audit log of each of the admin's tenants; the caller commits."""
+    log.info("%s admin_id=%s", action, admin.id)
+    for membership in admin.memberships:
+        with tenant_context(membership.tenant_id):
+            audit.stage(action, actor, ("admin", admin.id), changes)
+            # New rows take the tenant bound when they are flushed: flush while it is.
+            db.session.flush()
 
 
 def _dummy_hash() -> str:
@@ -76,8 +115,16 @@ def _dummy_hash() -> str:
 
 
 def record_login(admin: Admin) -> None:
+    """A completed sign-in: stamped on the account and audited."""
     admin.last_login_at = utcnow()
+    _audit(admin, "admin.login", f"admin:{admin.email}", {"email": admin.email})
     db.session.commit()
+
+
+def sign_out(admin: Admin) -> None:
+    """Audit a sign-out and end every panel session of ``admin``."""
+    _audit(admin, "admin.logout", f"admin:{admin.email}", {"email": admin.email})
+    end_all_sessions(admin)
 
 
 def new_totp_secret() -> str:

@@ -56,6 +56,6 @@ class AuditList(Resource):
     @ns.marshal_with(entry_page)
     @document_errors(ns, 403, 422)
     def get(self):
-        """Search the audit log, oldest first, with cursor pagination."""
+        """Search the audit log, newest first, with cursor pagination."""
         query = parse_query(args)
         return service.search(query, query["cursor"], page_limit(query["limit"]))

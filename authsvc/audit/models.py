@@ -13,7 +13,11 @@ from authsvc.db import Base, TenantScoped, utcnow
 
 class AuditEntry(TenantScoped, Base):
     __tablename__ = "audit_entries"
-    __table_args__ = (sa.Index("ix_audit_entries_action", "tenant_id", "action"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entries_action", "tenant_id", "action"),
+        # The log is read newest first (created_at, then id for ties).
+        sa.Index("ix_audit_entries_created_at", "tenant_id", "created_at", "id"),
+    )
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_type: Mapped[str] = mapped_column(sa.String(16))

@@ -4,6 +4,10 @@ Every emitted event gets an ``AuditEntry`` row, staged in the event's own
 transaction by :func:`stage_entry` (an events subscriber, registered by
 :func:`authsvc.events.init_app`), adding who (actor), from where (end-user IP,
 user agent) and which request. Values under secret-looking keys are redacted.
+
+Actions that are not events (nothing for webhooks: panel sign-ins, webhook and
+plugin management, admin-sent reset mails) are staged by :func:`stage` in the
+caller's transaction, so they too commit or roll back with their change.
 """
 
 from __future__ import annotations
@@ -15,22 +19,44 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, has_request_context
 
+from authsvc.audit.changes import SECRET_MARKERS
 from authsvc.audit.models import AuditEntry
-from authsvc.db import new_id
-from authsvc.events import Event
+from authsvc.db import new_id, utcnow
+from authsvc.events import EVENT_TYPES, Event
 from authsvc.extensions import db
-from authsvc.pagination import Page, paginate
+from authsvc.pagination import Page, paginate_newest_first
 
 _SECRET_KEY = re.compile(r"password|secret|token|hash|key$|code", re.IGNORECASE)
 _TARGETS = ("user", "session", "api_key", "role", "webhook", "tenant")
 
+#: Audited actions that are not events (see the module docstring).
+AUDIT_ONLY_ACTIONS = (
+    "admin.login",
+    "admin.logout",
+    "admin.login_failed",
+    "webhook.created",
+    "webhook.updated",
+    "webhook.secret_rotated",
+    "webhook.deleted",
+    "plugin.enabled",
+    "plugin.disabled",
+    "user.password_reset_sent",
+)
+#: Every action the audit log records.
+ACTIONS = EVENT_TYPES + AUDIT_ONLY_ACTIONS
+#: Every kind of target an entry can name.
+TARGET_TYPES = (*_TARGETS, "admin", "plugin")
+
 
 def redact(value: Any) -> Any:
-    """A copy of ``value`` with secret-looking fields replaced by '[redacted]'."""
+    """A copy of ``value`` with secret-looking fields replaced by '[redacted]' (a marker
+    such as ``"rotated"`` stays: it says that a secret changed, not what it is)."""
     if isinstance(value, dict):
         return {
             k: "[redacted]"
-            if _SECRET_KEY.search(k) and not isinstance(v, dict | list)
+            if _SECRET_KEY.search(k)
+            and not isinstance(v, dict | list)
+            and not (isinstance(v, str) and v in SECRET_MARKERS)
             else redact(v)
             for k, v in value.items()
         }
@@ -96,7 +122,37 @@ def record(event: Event) -> dict[str, Any]:
     }
 
 
+def stage(
+    action: str,
+    actor: str | None,
+    target: tuple[str, Any],
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add the audit row of an action that is not an event to the session, under the
+    bound tenant: it is written when the caller commits its change, or not at all.
+
+    ``target`` is ``(type, id)``; ``changes`` is redacted like an event's payload.
+    """
+    if action not in AUDIT_ONLY_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    actor_type, actor_id = _actor(actor)
+    entry = AuditEntry(
+        id=new_id(),
+        created_at=utcnow(),
+        action=action,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        target_type=target[0],
+        target_id=str(target[1]),
+        changes=redact(changes or {}),
+        **_request_facts(),
+    )
+    db.session.add(entry)
+    return entry
+
+
 def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """Entries matching ``filters``, newest first (the id breaks ties of one instant)."""
     statement = sa.select(AuditEntry)
     for name in ("actor_type", "actor_id", "action", "target_type", "target_id"):
         if filters.get(name):
@@ -105,7 +161,9 @@ def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
         statement = statement.where(AuditEntry.created_at >= filters["since"])
     if filters.get("until"):
         statement = statement.where(AuditEntry.created_at < filters["until"])
-    return paginate(db.session, statement, AuditEntry.id, cursor, limit)
+    return paginate_newest_first(
+        db.session, statement, AuditEntry.id, cursor, limit, time_column=AuditEntry.created_at
+    )
 
 
 def parse_time(value: str) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_restx import Namespace, Resource, marshal
 
 from authsvc.api import ratelimit
@@ -134,12 +134,23 @@ class Logout(Resource):
 @auth_ns.route("/validate")
 class Validate(Resource):
     @require_token
+    @auth_ns.param("tenant", "Slug of the only tenant whose tokens are accepted", _in="query")
+    @auth_ns.param("X-Tenant", "The same check, as a header the proxy sets", _in="header")
     @auth_ns.response(200, "Valid; identity in X-User-* and X-Tenant-* headers")
     @document_errors(auth_ns)
     def get(self):
-        """For reverse proxies (nginx auth_request, Traefik forwardAuth): is this token valid?"""
+        """For reverse proxies (nginx auth_request, Traefik forwardAuth): is this token valid?
+
+        Without an API key any tenant's token is valid here; a proxy in front of one
+        tenant's app names that tenant (``?tenant=<slug>`` or ``X-Tenant``), and a token
+        of any other tenant is then refused (401).
+        """
+        claims = current_claims()
+        expected = {request.args.get("tenant"), request.headers.get("X-Tenant")} - {None}
+        if any(slug.strip() != claims.tenant_slug for slug in expected):
+            raise AuthenticationFailed("The token belongs to another tenant.", scheme="Bearer")
         # A Response, which restx passes through: no JSON rendering for an empty answer.
-        return Response(status=200, headers=identity_headers(current_claims()))
+        return Response(status=200, headers=identity_headers(claims))
 
 
 @auth_ns.route("/verify-email")

@@ -4,8 +4,9 @@ Rationale: the panel is extended the way CTFd and Flask-Admin are, but with the
 registry held per application in ``app.extensions["authsvc.plugins"]`` (never
 a module global) and frozen once the factory has finished, so the set of
 plugins, their routes and their nav entries cannot change under a running
-server. Built-in pages (Analytics, Audit log, Settings) use this very
-interface. External plugins come from the ``authsvc.admin_plugins``
+server. Built-in pages (Analytics, Settings) use this very interface; the
+Audit log is a core page instead, which no tenant can disable, and no plugin
+may take its slug. External plugins come from the ``authsvc.admin_plugins``
 entry-point group; one that fails to load is logged and skipped, and
 ``SAFE_MODE`` boots without any of them.
 """
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "authsvc.admin_plugins"
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+#: Slugs no plugin may use: a plugin named like a core page could pass for it.
+RESERVED_SLUGS = frozenset({"audit"})
 #: What an admin may be allowed to do; plugins name one of these.
 PERMISSIONS = ("tenant:admin", "platform:admin")
 
@@ -68,6 +71,8 @@ class AdminPlugin:
     def validate(self) -> None:
         if not SLUG_PATTERN.match(self.slug):
             raise PluginError(f"plugin slug {self.slug!r}: use lower-case letters, digits, '-'")
+        if self.slug in RESERVED_SLUGS:
+            raise PluginError(f"plugin slug {self.slug!r} is reserved for a core page")
         if (self.blueprint is None) == (self.view is None):
             raise PluginError(f"plugin {self.slug!r}: give exactly one of blueprint or view")
         if self.permission not in PERMISSIONS:

@@ -1,4 +1,7 @@
-"""Enabling, disabling and configuring admin plugins for the bound tenant."""
+"""Enabling, disabling and configuring admin plugins for the bound tenant.
+
+Enabling and disabling are audited, in the transaction of the change.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from authsvc.audit import service as audit
 from authsvc.errors import NotFound
 from authsvc.extensions import db
 from authsvc.plugins import AdminPlugin, registry
@@ -52,10 +56,14 @@ def _key(slug: str) -> dict[str, Any]:
     return {"tenant_id": current_tenant_id(), "slug": slug}
 
 
-def set_enabled(slug: str, enabled: bool) -> None:
+def set_enabled(slug: str, enabled: bool, actor: str | None = None) -> None:
     """Turn a plugin on or off for the bound tenant."""
     get_plugin(slug)
+    was = is_enabled(slug)
     _row(slug).enabled = enabled
+    fields = {"enabled": {"before": was, "after": enabled}}
+    action = "plugin.enabled" if enabled else "plugin.disabled"
+    audit.stage(action, actor, ("plugin", slug), {"fields": fields})
     db.session.commit()
 
 

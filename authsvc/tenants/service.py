@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from limits import parse as parse_rate_limit
 
 from authsvc import events, signals
+from authsvc.audit.changes import diff, snapshot
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.hosted.settings import check_hosted_settings
@@ -138,6 +139,8 @@ def create_tenant(
 
 def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None) -> Tenant:
     """Apply a validated change of name, domains, active flag or settings (merged)."""
+    audited = ("name", "is_active", "domains", "settings")
+    before = snapshot(tenant, audited)
     if "name" in data:
         tenant.name = data["name"]
     if "is_active" in data:
@@ -150,7 +153,9 @@ def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None
             merged["auth"] = {**tenant.settings.get("auth", {}), **data["settings"]["auth"]}
         tenant.settings = check_settings(merged)
     with tenant_context(tenant.id):
-        events.emit("tenant.updated", {"tenant_id": str(tenant.id), "changed": sorted(data)}, actor)
+        fields = diff(before, snapshot(tenant, audited))
+        payload = {"tenant_id": str(tenant.id), "changed": sorted(data), "fields": fields}
+        events.emit("tenant.updated", payload, actor)
         db.session.commit()
     signals.tenant_changed.send(None, tenant_id=tenant.id)
     return tenant

@@ -3,6 +3,8 @@
 Every function takes the tenant explicitly and runs under that tenant through
 :func:`authsvc.tenancy.tenant_context`, so the editor (whose current tenant
 may differ from the request's credential) and background jobs use one code path.
+Each change emits ``tenant.updated`` (audited) with the changed fields before and
+after; custom CSS and uploaded files appear as digests of their content.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from authsvc import events
+from authsvc.audit.changes import diff, digest
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
@@ -131,11 +134,26 @@ def normalize_color(value: Any) -> str | None:
     return "#" + ("".join(ch * 2 for ch in digits) if len(digits) == 3 else digits)
 
 
-def _commit_change(tenant, theme: Theme, changed: list[str], actor: str | None) -> Theme:
+def _audited(theme: Theme, names) -> dict[str, Any]:
+    """The theme's values as the audit log shows them (custom CSS as a digest)."""
+    values = {name: getattr(theme, name) for name in names}
+    if "custom_css" in values:
+        values["custom_css"] = digest(values["custom_css"])
+    return values
+
+
+def _commit_change(
+    tenant, theme: Theme, changed: list[str], actor: str | None, fields: dict[str, Any]
+) -> Theme:
+    """Bump the version and emit ``tenant.updated`` with ``fields`` (before/after), then commit."""
     theme.version = (theme.version or 0) + 1
     events.emit(
         "tenant.updated",
-        {"tenant_id": str(tenant.id), "changed": [f"theme.{name}" for name in sorted(changed)]},
+        {
+            "tenant_id": str(tenant.id),
+            "changed": [f"theme.{name}" for name in sorted(changed)],
+            "fields": fields,
+        },
         actor,
     )
     db.session.commit()
@@ -150,20 +168,31 @@ def update_theme(tenant, data: dict[str, Any], actor: str | None = None) -> Them
     clean = _check(dict(data))
     with tenant_context(tenant.id):
         theme = _stored_theme()
+        before = _audited(theme, clean)
         for name, value in clean.items():
             setattr(theme, name, value)
-        return _commit_change(tenant, theme, list(clean), actor)
+        fields = diff({"theme": before}, {"theme": _audited(theme, clean)})
+        return _commit_change(tenant, theme, list(clean), actor, fields)
 
 
 def reset_theme(tenant, actor: str | None = None) -> Theme:
     """Back to the platform defaults: colours, font, no custom CSS, no logo or favicon."""
     with tenant_context(tenant.id):
         theme = _stored_theme()
+        names = [*DEFAULTS, "custom_css"]
+        before = {**_audited(theme, names), **_asset_digests()}
         for name, value in DEFAULTS.items():
             setattr(theme, name, value)
         theme.custom_css = None
         db.session.execute(sa.delete(ThemeAsset))
-        return _commit_change(tenant, theme, ["reset"], actor)
+        fields = diff({"theme": before}, {"theme": _audited(theme, names)})
+        return _commit_change(tenant, theme, ["reset"], actor, fields)
+
+
+def _asset_digests() -> dict[str, str]:
+    """kind -> digest of the bound tenant's uploaded assets."""
+    rows = db.session.execute(sa.select(ThemeAsset.kind, ThemeAsset.sha256)).all()
+    return {kind: f"sha256:{sha[:16]}" for kind, sha in rows}
 
 
 def save_asset(
@@ -181,10 +210,12 @@ def save_asset(
         asset = db.session.execute(
             sa.select(ThemeAsset).where(ThemeAsset.kind == kind)
         ).scalar_one_or_none() or ThemeAsset(kind=kind)
+        before = {kind: f"sha256:{asset.sha256[:16]}" if asset.sha256 else None}
         asset.content_type, asset.data = content_type, data
         asset.sha256 = hashlib.sha256(data).hexdigest()
         db.session.add(asset)
-        return _commit_change(tenant, _stored_theme(), [kind], actor)
+        fields = diff({"theme": before}, {"theme": {kind: digest(data)}})
+        return _commit_change(tenant, _stored_theme(), [kind], actor, fields)
 
 
 def get_asset(tenant, kind: str) -> ThemeAsset | None:

@@ -3,7 +3,8 @@
 Each row is validated and written in its own savepoint: a bad row is reported
 and leaves nothing behind, good rows are kept. Imported hashes (argon2,
 werkzeug pbkdf2, bcrypt, passlib pbkdf2-sha256) work at login and are
-upgraded to argon2id then.
+upgraded to argon2id then; a hash whose parameters ask for more work than
+:data:`authsvc.passwords.MAX_COST` allows is refused with its row.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from authsvc.errors import AuthsvcError
 from authsvc.extensions import db
-from authsvc.passwords import is_supported_hash
+from authsvc.passwords import cost_problem, is_supported_hash
 from authsvc.users.schemas import EMAIL_PATTERN, USERNAME_PATTERN
 from authsvc.users.service import stage_new_user
 
@@ -46,10 +47,13 @@ def _row_errors(row: Any) -> dict[str, list[str]]:
     for error in _validator.iter_errors(row):
         field = ".".join(str(p) for p in error.absolute_path) or "row"
         errors.setdefault(field, []).append(error.message)
-    if not errors and row.get("password_hash") and not is_supported_hash(row["password_hash"]):
+    password_hash = None if errors else row.get("password_hash")
+    if password_hash and not is_supported_hash(password_hash):
         errors["password_hash"] = [
             "Unsupported hash format (argon2, werkzeug pbkdf2/scrypt, bcrypt, passlib pbkdf2)."
         ]
+    elif password_hash and (problem := cost_problem(password_hash)):
+        errors["password_hash"] = [problem]
     return errors
 
 

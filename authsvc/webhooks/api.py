@@ -56,7 +56,7 @@ class WebhookList(Resource):
     @document_errors(ns, 400, 403, 413, 415, 422)
     def post(self, body):
         """Create a webhook. Private, loopback and metadata addresses are refused (422)."""
-        endpoint, secret = service.create_webhook(body)
+        endpoint, secret = service.create_webhook(body, actor=current_principal().actor)
         endpoint.secret = secret
         return endpoint, 201
 
@@ -77,14 +77,15 @@ class WebhookItem(Resource):
     @document_errors(ns, 400, 403, 404, 413, 415, 422)
     def patch(self, webhook_id, body):
         """Change the URL, description, event types, or activate/deactivate."""
-        return service.update_webhook(service.get_webhook(webhook_id), body)
+        endpoint = service.get_webhook(webhook_id)
+        return service.update_webhook(endpoint, body, actor=current_principal().actor)
 
     @require_scope("webhooks")
     @ns.response(204, "Deleted")
     @document_errors(ns, 403, 404)
     def delete(self, webhook_id):
         """Delete a webhook and its delivery log."""
-        service.delete_webhook(service.get_webhook(webhook_id))
+        service.delete_webhook(service.get_webhook(webhook_id), actor=current_principal().actor)
         return "", 204
 
 
@@ -96,7 +97,8 @@ class WebhookSecret(Resource):
     @document_errors(ns, 403, 404)
     def post(self, webhook_id):
         """Rotate the signing secret; the old one keeps signing too during the grace period."""
-        endpoint, secret = service.rotate_secret(service.get_webhook(webhook_id))
+        endpoint = service.get_webhook(webhook_id)
+        endpoint, secret = service.rotate_secret(endpoint, actor=current_principal().actor)
         endpoint.secret = secret
         return endpoint
 

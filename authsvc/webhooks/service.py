@@ -3,7 +3,9 @@
 Write functions stage their change (and any event) and commit; callers never
 commit. Lookups run under the bound tenant, so another tenant's webhook or
 delivery is simply not found. A secret is returned only by
-:func:`create_webhook` and :func:`rotate_secret`.
+:func:`create_webhook` and :func:`rotate_secret`. Creating, changing, rotating
+and deleting an endpoint are audited (fields before and after; the secret only
+as ``created`` or ``rotated``) in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from authsvc import events
+from authsvc.audit import service as audit
+from authsvc.audit.changes import diff, snapshot
 from authsvc.db import utcnow
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.ids import parse_id
-from authsvc.pagination import Page, decode_cursor, encode_cursor, paginate
+from authsvc.pagination import Page, paginate, paginate_newest_first
 from authsvc.webhooks import signing, targets
 from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
@@ -54,7 +58,15 @@ def _seal(secret: str) -> str:
     return signing.seal(secret, current_app.config["SECRET_KEY"])
 
 
-def create_webhook(data: dict[str, Any]) -> tuple[WebhookEndpoint, str]:
+#: The endpoint fields an audit row shows before and after a change.
+AUDITED_FIELDS = ("url", "description", "event_types", "is_active")
+
+
+def _audit(action: str, endpoint: WebhookEndpoint, actor: str | None, fields: dict) -> None:
+    audit.stage(action, actor, ("webhook", endpoint.id), {"fields": fields})
+
+
+def create_webhook(data: dict[str, Any], actor: str | None = None) -> tuple[WebhookEndpoint, str]:
     """Create an endpoint; returns it and its signing secret, shown only now."""
     secret = signing.generate_secret()
     endpoint = WebhookEndpoint(
@@ -65,6 +77,9 @@ def create_webhook(data: dict[str, Any]) -> tuple[WebhookEndpoint, str]:
         secret_sealed=_seal(secret),
     )
     db.session.add(endpoint)
+    db.session.flush()
+    fields = diff({}, snapshot(endpoint, AUDITED_FIELDS))
+    _audit("webhook.created", endpoint, actor, {**fields, "secret": "created"})
     db.session.commit()
     return endpoint, secret
 
@@ -83,7 +98,10 @@ def get_webhook(webhook_id: str | uuid.UUID) -> WebhookEndpoint:
     return endpoint
 
 
-def update_webhook(endpoint: WebhookEndpoint, data: dict[str, Any]) -> WebhookEndpoint:
+def update_webhook(
+    endpoint: WebhookEndpoint, data: dict[str, Any], actor: str | None = None
+) -> WebhookEndpoint:
+    before = snapshot(endpoint, AUDITED_FIELDS)
     if "url" in data:
         endpoint.url = check_url(data["url"])
     if "description" in data:
@@ -95,24 +113,30 @@ def update_webhook(endpoint: WebhookEndpoint, data: dict[str, Any]) -> WebhookEn
             # Re-enabled by a person: start the failure clock afresh.
             endpoint.disabled_reason, endpoint.failing_since = None, None
         endpoint.is_active = data["is_active"]
+    fields = diff(before, snapshot(endpoint, AUDITED_FIELDS))
+    _audit("webhook.updated", endpoint, actor, fields)
     db.session.commit()
     return endpoint
 
 
-def delete_webhook(endpoint: WebhookEndpoint) -> None:
+def delete_webhook(endpoint: WebhookEndpoint, actor: str | None = None) -> None:
     """Delete an endpoint and its delivery log."""
+    _audit("webhook.deleted", endpoint, actor, diff(snapshot(endpoint, AUDITED_FIELDS), {}))
     db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     db.session.delete(endpoint)
     db.session.commit()
 
 
-def rotate_secret(endpoint: WebhookEndpoint) -> tuple[WebhookEndpoint, str]:
+def rotate_secret(
+    endpoint: WebhookEndpoint, actor: str | None = None
+) -> tuple[WebhookEndpoint, str]:
     """A new secret; the old one keeps signing too for ``WEBHOOKS_SECRET_GRACE_SECONDS``."""
     secret = signing.generate_secret()
     grace = current_app.config["WEBHOOKS_SECRET_GRACE_SECONDS"]
     endpoint.previous_secret_sealed = endpoint.secret_sealed
     endpoint.previous_secret_expires_at = utcnow() + timedelta(seconds=grace)
     endpoint.secret_sealed = _seal(secret)
+    _audit("webhook.secret_rotated", endpoint, actor, {"secret": "rotated"})
     db.session.commit()
     return endpoint, secret
 
@@ -145,17 +169,7 @@ def list_deliveries(
     statement = sa.select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     if state:
         statement = statement.where(WebhookDelivery.state == state)
-    return paginate_desc(statement, cursor, limit)
-
-
-def paginate_desc(statement: sa.Select, cursor: str | None, limit: int) -> Page:
-    column = WebhookDelivery.id
-    if cursor:
-        statement = statement.where(column < decode_cursor(cursor))
-    rows = list(db.session.execute(statement.order_by(column.desc()).limit(limit + 1)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return paginate_newest_first(db.session, statement, WebhookDelivery.id, cursor, limit)
 
 
 def retry_delivery(endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:

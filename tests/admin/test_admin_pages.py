@@ -172,17 +172,17 @@ def test_audit_log_filters_and_exports_csv(admin_client, tenant, make_user):
     client.post("/admin/roles/new", {"name": "support", "permissions": ""})
     client.post("/admin/roles/new", {"name": "auditors", "permissions": "audit:read"})
     user = make_user(tenant)
-    page = client.get("/admin/p/audit/?action=role.created").text
+    page = client.get("/admin/audit?action=role.created").text
     assert page.count("<code>role.created</code>") == 2 and "<code>user.created</code>" not in page
-    by_admin = client.get(f"/admin/p/audit/?actor=admin:{client.email}").text
+    by_admin = client.get(f"/admin/audit?actor=admin:{client.email}").text
     assert "<code>role.created</code>" in by_admin and "<code>user.created</code>" not in by_admin
-    target = client.get(f"/admin/p/audit/?target_type=user&target_id={user['id']}").text
+    target = client.get(f"/admin/audit?target_type=user&target_id={user['id']}").text
     assert "<code>user.created</code>" in target and "<code>role.created</code>" not in target
     assert (
         "No audit entries match."
-        in client.get("/admin/p/audit/?since=2001-01-01&until=2001-01-02").text
+        in client.get("/admin/audit?since=2001-01-01&until=2001-01-02").text
     )
-    export = client.get("/admin/p/audit/export.csv?action=role.created")
+    export = client.get("/admin/audit/export.csv?action=role.created")
     assert export.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(export.text)))
     assert rows[0] == ["time", "actor", "action", "target", "ip", "changes"]

@@ -57,7 +57,7 @@ def test_installed_example_plugin_is_found_through_its_entry_point(app):
     registry = app.extensions["authsvc.plugins"]
     hello = registry.get("hello")
     assert hello is not None and not hello.builtin
-    assert [p.slug for p in registry if p.builtin] == ["analytics", "audit", "settings"]
+    assert [p.slug for p in registry if p.builtin] == ["analytics", "settings"]
 
 
 def test_example_plugin_is_off_until_a_tenant_enables_it(admin_client, tenant, other_tenant):
@@ -100,7 +100,7 @@ def test_plugins_that_fail_to_load_are_logged_and_skipped(plugin_app, make_admin
         ]
     )
     registry = app.extensions["authsvc.plugins"]
-    assert {p.slug for p in registry} >= {"analytics", "audit", "settings", "hello"}
+    assert {p.slug for p in registry} >= {"analytics", "settings", "hello"}
     assert len(registry.failures) == 4
     assert "failed to load and is skipped" in caplog.text
     client = _signed_in(app, make_admin, tenant)
@@ -124,7 +124,7 @@ def test_a_failing_dashboard_widget_is_left_out(plugin_app, make_admin, tenant, 
 def test_safe_mode_boots_with_builtin_plugins_only(plugin_app, make_admin, tenant):
     app = plugin_app(SAFE_MODE=True, ADMIN_PLUGINS=[BROKEN_WIDGET])
     registry = app.extensions["authsvc.plugins"]
-    assert [p.slug for p in registry] == ["analytics", "audit", "settings"]
+    assert [p.slug for p in registry] == ["analytics", "settings"]
     client = _signed_in(app, make_admin, tenant)
     assert client.get("/admin/p/hello/").status_code == 404
     assert "Safe mode is on" in client.get("/admin/plugins").text

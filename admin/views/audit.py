@@ -1,7 +1,9 @@
-"""Built-in Audit log plugin: who did what to which object, filterable, as CSV.
+"""The Audit log page: who did what to which object, newest first, filterable, as CSV.
 
-It reads the audit trail through :func:`authsvc.audit.service.search` (the
-same query as ``GET /api/v1/audit``), under the bound tenant.
+A core page of the panel, always there for every admin of the current tenant:
+the audit log is not a plugin, so no tenant admin can switch it off. It reads
+the trail through :func:`authsvc.audit.service.search` (the same query as
+``GET /api/v1/audit``), under the bound tenant.
 """
 
 from __future__ import annotations
@@ -12,18 +14,16 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 
+from admin import bp
+from admin.access import require_tenant
 from authsvc.audit import service
 from authsvc.audit.models import AuditEntry
-from authsvc.events import EVENT_TYPES
-from authsvc.plugins import AdminPlugin
-
-bp = Blueprint("plugin_audit", __name__)
+from authsvc.audit.service import ACTIONS, TARGET_TYPES
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
-TARGET_TYPES = ("user", "session", "api_key", "role", "webhook", "tenant")
 
 
 def _day(raw: str | None) -> datetime | None:
@@ -41,7 +41,7 @@ def filters(args: dict[str, str]) -> dict[str, Any]:
         kind, _, ident = actor.partition(":")
         result["actor_type"] = {"apikey": "api_key"}.get(kind, kind)
         result["actor_id"] = ident or None
-    if args.get("action") in EVENT_TYPES:
+    if args.get("action") in ACTIONS:
         result["action"] = args["action"]
     if args.get("target_type") in TARGET_TYPES:
         result["target_type"] = args["target_type"]
@@ -52,20 +52,21 @@ def filters(args: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-@bp.get("/")
-def index():
+@bp.get("/audit")
+def audit_log():
+    require_tenant()
     args = request.args.to_dict()
     page = service.search(filters(args), args.get("cursor") or None, PAGE_SIZE)
     plain = {k: v for k, v in args.items() if k != "cursor"}
-    more = url_for("plugin_audit.index", **plain, cursor=page.next_cursor)
+    more = url_for("admin.audit_log", **plain, cursor=page.next_cursor)
     return render_template(
-        "admin/builtin/audit.html",
+        "admin/audit.html",
         rows=page.items,
         args=args,
         more=more if page.next_cursor else None,
-        actions=EVENT_TYPES,
+        actions=ACTIONS,
         target_types=TARGET_TYPES,
-        export=url_for("plugin_audit.export", **plain),
+        export=url_for("admin.audit_export", **plain),
     )
 
 
@@ -87,9 +88,10 @@ def _csv_row(entry: AuditEntry) -> list[str]:
     return [entry.created_at.isoformat(), *map(_cell, cells)]
 
 
-@bp.get("/export.csv")
-def export():
-    """The filtered log as CSV (at most CSV_LIMIT rows, oldest first)."""
+@bp.get("/audit/export.csv")
+def audit_export():
+    """The filtered log as CSV (at most CSV_LIMIT rows, newest first)."""
+    require_tenant()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["time", "actor", "action", "target", "ip", "changes"])
@@ -102,15 +104,3 @@ def export():
 def _cell(text: str) -> str:
     """Neutralise spreadsheet formulas (CSV injection) in free text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-plugin = AdminPlugin(
-    name="Audit log",
-    slug="audit",
-    nav_label="Audit log",
-    icon="journal-text",
-    blueprint=bp,
-    builtin=True,
-    enabled_by_default=True,
-    description="Every change with its actor; filter and export as CSV.",
-)

@@ -71,6 +71,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # process accepts a revoked token, API key or tenant (0 = one query per check).
     # With Redis every check asks Redis (see docs/caching-and-revocation.md).
     "AUTH_DENYLIST_POLL_SECONDS": (1.0, float),
+    "AUTH_LOCK_MEMORY_SECONDS": (2.0, float),
     # Process-local caches of tenants, signing keys and verified tokens (authsvc/cache.py):
     # without Redis, how late another process sees a change (0 = no cache).
     "CACHE_TTL_SECONDS": (10.0, float),
@@ -182,6 +183,8 @@ def validate(values: Mapping[str, Any]) -> None:
             raise ConfigError(f"{PREFIX}{name} must be at least 60 seconds")
     if not 0 <= values["AUTH_DENYLIST_POLL_SECONDS"] <= 60:
         raise ConfigError(f"{PREFIX}AUTH_DENYLIST_POLL_SECONDS must be between 0 (off) and 60")
+    if not 0 <= values["AUTH_LOCK_MEMORY_SECONDS"] <= 10:
+        raise ConfigError(f"{PREFIX}AUTH_LOCK_MEMORY_SECONDS must be between 0 (off) and 10")
     if not 0 <= values["APIKEYS_CACHE_TTL_SECONDS"] <= 30:
         raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
     if not 0 <= values["CACHE_TTL_SECONDS"] <= 60:

@@ -8,13 +8,15 @@ PRUNE_INTERVAL_SECONDS = 3600
 
 
 def init_app(app: Flask) -> None:
-    """Key, tenant and denylist caches, and the worker job that forgets expired denylist entries."""
+    """The key, tenant, lock and denylist caches, and the job that prunes the denylist."""
     from authsvc.auth import tenant_policy as settings
+    from authsvc.auth import throttle
     from authsvc.jobs import register_job
     from authsvc.tokens import denylist, jwt, keys
 
     keys.init_app(app)
     jwt.init_app(app)
     settings.init_app(app)
+    throttle.init_app(app)
     denylist.init_app(app)
     register_job(app, "auth.denylist_prune", denylist.prune, PRUNE_INTERVAL_SECONDS)

@@ -11,9 +11,11 @@ Counters live in Redis when configured (shared by every replica), otherwise in
 the ``login_throttles`` table.
 
 A lockout flood should cost next to nothing, so each process also remembers
-the locks it has seen (``LOCK_MEMORY_SECONDS`` at most, never past the lock's
-end) and refuses those subjects without asking the store. The price: an
-admin's unlock reaches the other processes up to that many seconds later.
+the locks it has seen in the ``auth.locks`` cache (:mod:`authsvc.cache`;
+``AUTHSVC_AUTH_LOCK_MEMORY_SECONDS`` at most, never past the lock's end) and
+refuses those subjects without asking the store. An unlock is invalidated
+through the cache's one path: at once everywhere with Redis, within that
+many seconds without it.
 
 In the database a failure claims all its counters with one upsert
 (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, which creates absent
@@ -29,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 
+from authsvc import cache
 from authsvc.auth.models import LoginThrottle
 from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import new_id, utcnow
@@ -40,7 +43,12 @@ from authsvc.kv import redis_client
 from authsvc.tenancy import TenancyViolation, current_tenant_id
 
 IP_FACTOR = 5
-LOCK_MEMORY_SECONDS = 2.0
+LOCKS = "auth.locks"
+
+
+def init_app(app: Flask) -> None:
+    """Register the cache of locks this process has seen."""
+    cache.register(app, LOCKS, "AUTH_LOCK_MEMORY_SECONDS", maxsize=10_000)
 
 
 def _threshold(name: str, policy: AuthPolicy) -> int:
@@ -76,30 +84,19 @@ def _redis_key(subject: str) -> str:
     return f"authsvc:throttle:{current_tenant_id()}:{subject}"
 
 
-def _memory() -> dict[str, tuple[float, float]]:
-    """Locks seen by this process: store key -> (locked until, remembered until)."""
-    return current_app.extensions.setdefault("authsvc.auth.locks", {})
-
-
 def remembered(names: list[str]) -> Verdict:
     """Is any of these subjects locked, by what this process saw lately? No I/O."""
-    memory, now = _memory(), time.time()
-    until = 0.0
-    for name in names:
-        hit = memory.get(_redis_key(name))
-        if hit is not None and hit[1] > now:
-            until = max(until, hit[0])
+    locks, now = cache.caches[LOCKS], time.time()
+    until = max((locks.get(_redis_key(name), 0.0) for name in names), default=0.0)
     if until > now:
         return Verdict(True, int(until - now) + 1)
     return Verdict(False)
 
 
 def _remember(locks: dict[str, float]) -> None:
-    memory, now = _memory(), time.time()
-    if len(memory) > 10_000:
-        memory.clear()
+    seen = cache.caches[LOCKS]
     for name, until in locks.items():
-        memory[_redis_key(name)] = (until, min(until, now + LOCK_MEMORY_SECONDS))
+        seen.set(_redis_key(name), until)
 
 
 def check(names: list[str]) -> Verdict:
@@ -234,9 +231,8 @@ def next_counters(row, name: str, policy: AuthPolicy, now: datetime) -> tuple[di
 
 def clear(names: list[str]) -> None:
     """Forget the counters (successful login of the account, or an admin unlock)."""
-    memory = _memory()
     for name in names:
-        memory.pop(_redis_key(name), None)
+        cache.caches.invalidate(LOCKS, _redis_key(name))
     client = redis_client()
     if client is not None:
         client.delete(*[_redis_key(name) for name in names])

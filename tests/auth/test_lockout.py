@@ -98,13 +98,12 @@ def test_lockouts_grow(guarded, lockout_app):
 
 
 def _expire_lock() -> None:
-    from flask import current_app
-
+    from authsvc.cache import caches
     from authsvc.extensions import db
     from authsvc.kv import redis_client
 
     # A minute on, the locks this process remembered (for 2 s at most) are forgotten too.
-    current_app.extensions["authsvc.auth.locks"].clear()
+    caches.clear("auth.locks")
 
     client = redis_client()
     if client is not None:

@@ -5,6 +5,8 @@ document and its JSON schema validates the body. Models are declared strict
 (no unknown fields). One validator, jsonschema's ``Draft4Validator``, checks
 every body and names each error by its field path: the errors become a 422
 with an ``errors`` map by field, or a 400 for a body that is not JSON at all.
+Before the schema, :func:`authsvc.storable.check_json` refuses bodies nested
+too deep and text no database can store (NUL, unpaired surrogates).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from flask_restx import Namespace, fields
 from jsonschema import Draft4Validator
 
 from authsvc.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from authsvc.storable import MAX_JSON_DEPTH, check_json
 
 
 class Nullable:
@@ -94,9 +97,14 @@ def read_json_object() -> dict[str, Any]:
         raise BadRequest("The request body is empty; send a JSON object.")
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # The parser gave up on nesting far deeper than check_json allows.
+        raise BadRequest(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.") from None
     if body is None:
         raise BadRequest("The request body is not valid JSON.")
+    check_json(body)
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The request body must be a JSON object.", {"body": ["Not an object."]}

@@ -10,6 +10,7 @@ from authsvc.extensions import db
 from authsvc.security_headers import allow_framing_by
 from authsvc.tenancy import bind_request_tenant
 from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.tenants.urls import origins_of
 from authsvc.themes.templating import activate_for_request
 
 
@@ -57,6 +58,8 @@ def bind(tenant: Tenant) -> Tenant:
     g.tenant = tenant
     activate_for_request(tenant.slug)
     # Hosted pages may be embedded by the tenant's own sites, and only by them.
-    allow_framing_by((tenant.settings or {}).get("frame_ancestors") or [])
+    allow_framing_by(
+        origins_of((tenant.settings or {}).get("frame_ancestors") or [], wildcard=True)
+    )
     bind_request_tenant(tenant.id)
     return tenant

@@ -19,11 +19,11 @@ from authsvc.extensions import db
 from authsvc.hosted.settings import check_hosted_settings
 from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.tenants.urls import check_url_settings
 from authsvc.users.models import BUILTIN_ROLES, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-ORIGIN_PATTERN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "cors_origins": [],
@@ -61,11 +61,7 @@ def list_tenants() -> list[Tenant]:
 def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """Validate tenant settings beyond their JSON schema; returns them unchanged."""
     errors: dict[str, list[str]] = {}
-    for origin in settings.get("cors_origins") or []:
-        if not ORIGIN_PATTERN.match(origin):
-            errors.setdefault("settings.cors_origins", []).append(
-                f"{origin!r} is not an origin like https://app.example.com."
-            )
+    check_url_settings(settings, errors)
     if settings.get("rate_limit"):
         try:
             parse_rate_limit(settings["rate_limit"])

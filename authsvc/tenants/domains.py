@@ -19,7 +19,6 @@ host) run in :func:`~authsvc.tenancy.platform_scope`.
 from __future__ import annotations
 
 import ipaddress
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,8 +36,8 @@ from authsvc.extensions import db
 from authsvc.tenancy import platform_scope, tenant_context
 from authsvc.tenants import verification
 from authsvc.tenants.models import PENDING, VERIFIED, Tenant, TenantDomain
+from authsvc.tenants.urls import is_host_name
 
-HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_DOMAINS = 20
 IN_USE = "This domain is already in use."
 
@@ -93,7 +92,8 @@ def claim_problem(raw: str) -> tuple[str | None, str | None]:
         name = normalise(raw)
     except ValueError:
         return None, f"{raw!r} is not a host name."
-    if not HOST_NAME.match(name):
+    # A public name has a dot and a top-level label that is not a number.
+    if not is_host_name(name) or "." not in name or name.rsplit(".", 1)[1].isdigit():
         return None, f"{raw!r} is not a host name."
     if is_platform_host(name):
         return None, f"{raw!r} is the platform's own host name or one of its subdomains."

@@ -48,6 +48,11 @@ class Origin:
         return f"{self.scheme}://{self.host}{port}"
 
 
+def is_host_name(name: str) -> bool:
+    """Whether ``name`` is a lower-case ASCII DNS name (``xn--`` labels for IDNs)."""
+    return len(name) <= 253 and all(LABEL.match(label) for label in name.split("."))
+
+
 def https_required() -> bool:
     """Whether settings must use https (production; development and tests may use http)."""
     return has_app_context() and current_app.config.get("ENV") == "production"
@@ -65,10 +70,8 @@ def _host(parts: SplitResult, value: str, wildcard: bool) -> str:
             return str(ipaddress.IPv4Address(host))
         except ValueError:
             raise UrlRefused(f"{value!r} has an invalid IPv4 address.") from None
-    labels = host.split(".")
-    if wildcard and labels[0] == "*" and len(labels) > 2:
-        labels = labels[1:]
-    if not host or not all(LABEL.match(label) for label in labels):
+    name = host[2:] if wildcard and host.startswith("*.") and host.count(".") > 1 else host
+    if not is_host_name(name):
         raise UrlRefused(f"{value!r} has no valid host name.")
     return host
 

@@ -14,6 +14,14 @@ def _domain() -> str:
     return f"{unique('login')}.example.com"
 
 
+def _claim(api_client, tenant) -> tuple:
+    """Claim a fresh domain for ``tenant``: (its admin client, the name, what to publish)."""
+    name = _domain()
+    admin = api_client(tenant)
+    assert admin.patch("/tenant", json={"domains": [name]}).status_code == 200
+    return admin, name, pending_state(admin, name)["verification"]
+
+
 @pytest.mark.parametrize(
     "claimed",
     [
@@ -66,9 +74,7 @@ def test_is_an_internationalised_domain_stored_in_its_ascii_form(api_client, ten
 
 
 def test_does_a_pending_domain_route_nothing(client, api_client, tenant, other_tenant):
-    name = _domain()
-    admin = api_client(tenant)
-    assert admin.patch("/tenant", json={"domains": [name]}).status_code == 200
+    admin, name, _verification = _claim(api_client, tenant)
     state = pending_state(admin, name)
     assert state["status"] == "pending" and state["verified_at"] is None
     assert state["verification"]["dns"]["name"] == f"_authsvc-challenge.{name}"
@@ -77,10 +83,8 @@ def test_does_a_pending_domain_route_nothing(client, api_client, tenant, other_t
 
 
 def test_does_a_dns_verified_domain_route_the_tenants_pages(client, api_client, tenant, dns_zone):
-    name = _domain()
-    admin = api_client(tenant)
-    admin.patch("/tenant", json={"domains": [name]})
-    record = pending_state(admin, name)["verification"]["dns"]
+    admin, name, verification = _claim(api_client, tenant)
+    record = verification["dns"]
     dns_zone.publish(record["name"], "TXT", '"unrelated"', f'"{record["value"]}"')
     response = admin.post(f"/tenant/domains/{name}/verify")
     assert response.status_code == 200, response.json
@@ -94,10 +98,8 @@ def test_does_a_dns_verified_domain_route_the_tenants_pages(client, api_client, 
 def test_does_an_http_token_served_by_a_real_web_server_verify_a_domain(
     client, api_client, tenant, dns_zone, token_site
 ):
-    name = _domain()
-    admin = api_client(tenant)
-    admin.patch("/tenant", json={"domains": [name]})
-    http = pending_state(admin, name)["verification"]["http"]
+    admin, name, verification = _claim(api_client, tenant)
+    http = verification["http"]
     token = http["url"].rsplit("/", 1)[-1]
     assert http["url"] == f"http://{name}{VERIFY_PATH}{token}" and http["body"] == token
     dns_zone.publish(name, "A", "127.0.0.1")
@@ -112,10 +114,8 @@ def test_does_an_http_token_served_by_a_real_web_server_verify_a_domain(
 def test_does_a_failed_check_say_why_and_leave_the_domain_pending(
     client, api_client, tenant, dns_zone, token_site
 ):
-    name = _domain()
-    admin = api_client(tenant)
-    admin.patch("/tenant", json={"domains": [name]})
-    record = pending_state(admin, name)["verification"]["dns"]
+    admin, name, verification = _claim(api_client, tenant)
+    record = verification["dns"]
     dns_zone.publish(record["name"], "TXT", '"not-the-token"')
     dns_zone.publish(name, "A", "127.0.0.1")
     token_site.tokens[record["value"]] = "not-the-token"
@@ -130,10 +130,8 @@ def test_does_the_http_check_refuse_a_domain_resolving_to_a_private_address(
     api_client, tenant, dns_zone, token_site, app, monkeypatch
 ):
     monkeypatch.setitem(app.config, "DOMAINS_ALLOW_PRIVATE_TARGETS", False)
-    name = _domain()
-    admin = api_client(tenant)
-    admin.patch("/tenant", json={"domains": [name]})
-    token = pending_state(admin, name)["verification"]["http"]["body"]
+    admin, name, verification = _claim(api_client, tenant)
+    token = verification["http"]["body"]
     dns_zone.publish(name, "A", "127.0.0.1")
     token_site.tokens[token] = token
     response = admin.post(f"/tenant/domains/{name}/verify")
@@ -156,10 +154,9 @@ def test_is_a_domain_another_tenant_verified_refused_without_naming_that_tenant(
 def test_can_tenant_b_neither_verify_nor_see_tenant_a_domain(
     api_client, tenant, other_tenant, dns_zone
 ):
-    name = _domain()
-    owner, intruder = api_client(tenant), api_client(other_tenant)
-    owner.patch("/tenant", json={"domains": [name]})
-    record = pending_state(owner, name)["verification"]["dns"]
+    owner, name, verification = _claim(api_client, tenant)
+    intruder = api_client(other_tenant)
+    record = verification["dns"]
     dns_zone.publish(record["name"], "TXT", f'"{record["value"]}"')
     response = intruder.post(f"/tenant/domains/{name}/verify")
     assert response.status_code == 404 and response.json["title"] == "Not found"

@@ -214,3 +214,11 @@ def test_is_a_nul_in_a_path_segment_or_a_read_header_a_400_problem(api_client, t
             "/auth/login", json={"email": "a@b.co", "password": "x" * 8}, headers={header: "a\x00"}
         )
         assert_problem(response, 400, "bad-request")
+
+
+def test_is_unstorable_text_deep_inside_metadata_named_by_its_path(api_client, tenant):
+    client = api_client(tenant)
+    body = {"email": "meta@example.com", "metadata": {"plan": {"tags": ["ok", "a\x00"]}}}
+    problem = assert_problem(client.post("/users", json=body), 422, "validation-failed")
+    assert problem["errors"] == {"metadata.plan.tags.1": ["Must not contain NUL characters."]}
+    assert client.get("/users", query_string={"email": "meta@example.com"}).json["items"] == []

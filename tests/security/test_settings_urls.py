@@ -39,7 +39,7 @@ def test_a_redirect_url_cannot_inject_a_csp_directive(client, tenant, api_client
     assert "script-src-elem" not in csp and csp["form-action"] == ["'self'"]
 
 
-def test_a_stored_setting_from_before_the_checks_never_reaches_the_policy(app, client, tenant):
+def test_can_a_setting_stored_before_the_checks_reach_the_policy(app, client, tenant):
     """Values saved before strict validation are parsed again when a header is built."""
     from authsvc.extensions import db
     from authsvc.tenants.models import Tenant

@@ -7,7 +7,6 @@ by :func:`attach_errors`.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from authsvc.errors import AuthsvcError
+from authsvc.storable import StorableForm
 from authsvc.users.schemas import EMAIL_PATTERN, USERNAME_PATTERN
 
 EMAIL = Regexp(EMAIL_PATTERN, message="Enter an email address like ada@example.com.")
@@ -37,14 +37,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StorableForm):
     email = EmailField("Email", validators=[DataRequired(), EMAIL])
     password = PasswordField("Password", validators=[DataRequired()])
     next = HiddenField()
     submit = SubmitField("Sign in")
 
 
-class TotpForm(FlaskForm):
+class TotpForm(StorableForm):
     code = StringField(
         "6-digit code from your authenticator app",
         validators=[DataRequired(), Length(min=6, max=7)],
@@ -53,25 +53,25 @@ class TotpForm(FlaskForm):
     submit = SubmitField("Verify")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(StorableForm):
     """An explicit confirmation step before a destructive action."""
 
     confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
     submit = SubmitField("Confirm")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(StorableForm):
     """A button that posts (enable, disable, revoke...): only the CSRF token."""
 
     submit = SubmitField("Go")
 
 
-class SwitchTenantForm(FlaskForm):
+class SwitchTenantForm(StorableForm):
     tenant = SelectField("Current tenant", choices=[])
     submit = SubmitField("Switch")
 
 
-class UserForm(FlaskForm):
+class UserForm(StorableForm):
     email = EmailField("Email", validators=[DataRequired(), EMAIL, Length(max=254)])
     username = StringField(
         "Username",
@@ -90,7 +90,7 @@ class UserForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(StorableForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=64)])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     permissions = TextAreaField(
@@ -99,7 +99,7 @@ class RoleForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(StorableForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     scopes = MultiCheckboxField("Scopes", choices=[])
     expires_in_days = IntegerField(
@@ -114,7 +114,7 @@ def _colour(label: str) -> StringField:
     )
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(StorableForm):
     primary_color = _colour("Primary colour")
     secondary_color = _colour("Secondary colour")
     accent_color = _colour("Accent colour")
@@ -133,13 +133,13 @@ class ThemeForm(FlaskForm):
     submit = SubmitField("Save theme")
 
 
-class ThemeAssetForm(FlaskForm):
+class ThemeAssetForm(StorableForm):
     logo = FileField("Logo", description="PNG, SVG or ICO, at most 256 KiB.")
     favicon = FileField("Favicon", description="PNG, SVG or ICO.")
     submit = SubmitField("Upload")
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(StorableForm):
     url = StringField(
         "Endpoint URL",
         validators=[DataRequired(), Length(max=2048)],
@@ -153,7 +153,7 @@ class WebhookForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class TenantSettingsForm(FlaskForm):
+class TenantSettingsForm(StorableForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     domains = TextAreaField("Domains", description="Host names of the hosted pages, one a line.")
     cors_origins = TextAreaField(
@@ -180,7 +180,7 @@ class TenantCreateForm(TenantSettingsForm):
     slug = StringField("Slug", validators=[DataRequired(), Length(max=63)])
 
 
-def attach_errors(form: FlaskForm, error: AuthsvcError) -> None:
+def attach_errors(form: StorableForm, error: AuthsvcError) -> None:
     """Show a service's field errors (``settings.x`` → field ``x``) next to the fields."""
     for key, messages in (error.extra.get("errors") or {}).items():
         name = key.rsplit(".", 1)[-1]

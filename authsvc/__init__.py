@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         models,
         observability,
         security_headers,
+        storable,
         tenancy,
         themes,
     )
@@ -40,6 +41,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Observability first: its after_request hook then runs last and sees the final response.
     observability.init_app(app)
+    # First URL-value preprocessor: refuses unstorable text before any hook reads the request.
+    storable.init_app(app)
     cookie_session.init_app(app)
     models.import_all()
     db.init_app(app)

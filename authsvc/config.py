@@ -118,6 +118,15 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOKS_RETENTION_DAYS": (30, int),
     "WEBHOOKS_POLL_SECONDS": (5.0, float),
     "WEBHOOKS_FANOUT_BATCH": (500, int),
+    # Tenants' custom domains: subdomains of the platform's own host (BASE_URL) may be
+    # claimed only when allowed; verification asks these nameservers ("host[:port]",
+    # default the system's) and gives each DNS or HTTP check this long.
+    "TENANT_SUBDOMAINS_ALLOWED": (False, _bool),
+    "DOMAINS_DNS_NAMESERVERS": ((), _str_list),
+    "DOMAINS_VERIFY_TIMEOUT_SECONDS": (5.0, float),
+    # Tests and development only: the HTTP check may reach private addresses, on this port.
+    "DOMAINS_ALLOW_PRIVATE_TARGETS": (False, _bool),
+    "DOMAINS_HTTP_VERIFICATION_PORT": (80, int),
     "EMBEDDED_WORKER": (None, _bool),
     "SAFE_MODE": (False, _bool),
     # Admin panel sessions: signed out after this long without a request, and

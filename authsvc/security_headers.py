@@ -14,8 +14,11 @@ already carries a policy (e.g. an SVG served with ``sandbox``) keeps it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, g, request
+
+from authsvc.tenants.urls import Origin
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOCS_ENDPOINTS = {"api.doc"}
@@ -28,14 +31,25 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def allow_framing_by(origins: list[str]) -> None:
+def _sources(origins: Iterable[Origin]) -> list[str]:
+    # Policies are built from parsed origins only: text from settings never reaches
+    # the header, so it cannot end a directive and start another (";").
+    sources = []
+    for origin in origins:
+        if not isinstance(origin, Origin):
+            raise TypeError(f"a CSP source must be an Origin, not {type(origin).__name__}")
+        sources.append(str(origin))
+    return sources
+
+
+def allow_framing_by(origins: Iterable[Origin]) -> None:
     """Let these origins embed the current page (hosted pages, from tenant settings)."""
-    g.csp_frame_ancestors = list(origins)
+    g.csp_frame_ancestors = _sources(origins)
 
 
-def allow_form_targets(origins: list[str]) -> None:
+def allow_form_targets(origins: Iterable[Origin]) -> None:
     """Origins a form on this page may submit or be redirected to (``form-action``)."""
-    g.csp_form_action = list(origins)
+    g.csp_form_action = _sources(origins)
 
 
 def _page_policy(docs: bool) -> str:

@@ -18,7 +18,7 @@ from authsvc.tenancy import tenant_context
 from tests.servers import postgres_url_or_start, redis_url_or_start
 
 # Fixture modules shared by several test folders.
-pytest_plugins = ["tests.fixtures.mailbox", "tests.fixtures.receiver"]
+pytest_plugins = ["tests.fixtures.mailbox", "tests.fixtures.receiver", "tests.fixtures.domains"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,22 +1,25 @@
 """Tenants (platform admins only): list, create, edit settings, deactivate.
 
-Tenant admins get 404 for all of these URLs; they edit their own tenant's
-settings through the built-in Settings plugin, which shares the form below.
+Tenant admins get 404 for these URLs; they edit their own tenant's settings
+through the built-in Settings plugin, which shares the form below, and may
+verify their current tenant's custom domains with the button it shows.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
 from admin import bp, sessions
 from admin.access import require_platform_admin
 from admin.forms import TenantCreateForm, TenantSettingsForm, attach_errors, lines
 from admin.views.common import actor, confirm_then, flash_done
 from authsvc.auth.tenant_policy import policy_from_settings
-from authsvc.errors import Conflict, ValidationFailed
-from authsvc.tenants import service
+from authsvc.errors import Conflict, NotFound, ValidationFailed
+from authsvc.ids import parse_id
+from authsvc.tenants import domains, service
 from authsvc.tenants.models import Tenant
 from authsvc.tenants.service import DEFAULT_SETTINGS
 
@@ -117,9 +120,35 @@ def tenant_edit(tenant_id: str):
 
 
 def _get(tenant_id: str) -> Tenant:
-    from authsvc.ids import parse_id
-
     return service.get_tenant(parse_id(tenant_id, "tenant"))
+
+
+@bp.app_template_global()
+def tenant_domain_states(tenant: Tenant) -> list[domains.DomainState]:
+    """The tenant's custom domains with their state, for the settings pages."""
+    return domains.domain_states(tenant)
+
+
+@bp.post("/tenants/<tenant_id>/domains/<domain>/verify")
+def tenant_domain_verify(tenant_id: str, domain: str):
+    """Check a pending domain's DNS record or HTTP token (platform admins, or the
+    admins of the current tenant)."""
+    wanted = parse_id(tenant_id, "tenant")
+    own = g.admin_tenant is not None and g.admin_tenant.id == wanted
+    if not (current_user.is_platform_admin or own):
+        raise NotFound("The requested page does not exist.")
+    # The panel's CSRFProtect has checked the form's token before this view runs.
+    tenant = service.get_tenant(wanted)
+    try:
+        domains.verify_domain(tenant, domain, actor=actor())
+    except (Conflict, ValidationFailed) as error:
+        found = [m for messages in (error.extra.get("errors") or {}).values() for m in messages]
+        flash(" ".join([error.detail, *found]), "danger")
+    else:
+        flash_done(f"{domain} is verified: it now serves the hosted pages.")
+    if not current_user.is_platform_admin or request.form.get("back") == "plugin_settings.index":
+        return redirect(url_for("plugin_settings.index"))
+    return redirect(url_for("admin.tenant_edit", tenant_id=tenant.id))
 
 
 @bp.route("/tenants/<tenant_id>/<any(deactivate, activate):change>", methods=["GET", "POST"])

@@ -2,28 +2,24 @@
 
 The restx model is the single source of truth: it renders in the OpenAPI
 document and its JSON schema validates the body. Models are declared strict
-(no unknown fields). Errors become a 422 with an ``errors`` map by field, or
-a 400 for a body that is not JSON at all.
-
-Every body is first checked by the schema compiled to Python with fastjsonschema
-(about 1 µs for a sign-in instead of about 18 µs); only a body it rejects goes
-through jsonschema's ``Draft4Validator``, which names every error by field and
-has the last word.
+(no unknown fields). One validator, jsonschema's ``Draft4Validator``, checks
+every body and names each error by its field path: the errors become a 422
+with an ``errors`` map by field, or a 400 for a body that is not JSON at all.
+Before the schema, :func:`authsvc.storable.check_json` refuses bodies nested
+too deep and text no database can store (NUL, unpaired surrogates).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-import fastjsonschema
 from flask import request
 from flask_restx import Namespace, fields
 from jsonschema import Draft4Validator
 
 from authsvc.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from authsvc.storable import MAX_JSON_DEPTH, check_json
 
 
 class Nullable:
@@ -57,15 +53,22 @@ def _json_schema(schema: Any) -> Any:
     return schema
 
 
-def _field_name(error) -> str:
+def _field_names(error) -> list[str]:
+    """The dotted paths of the fields an error is about (the body itself is ``body``)."""
     path = [str(part) for part in error.absolute_path]
     if error.validator == "required":
-        missing = error.message.split("'")[1]
-        path.append(missing)
-    elif error.validator == "additionalProperties":
-        extras = [part.split("'")[1] for part in error.message.split(",") if "'" in part]
-        path.append(extras[0] if extras else "")
-    return ".".join(path) or "body"
+        # One error per missing property; its message is the property's repr.
+        missing = [
+            name
+            for name in error.validator_value
+            if error.message == f"{name!r} is a required property"
+        ]
+        return [".".join([*path, name]) for name in missing[:1]] or [".".join(path) or "body"]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        extras = [name for name in error.instance if name not in known]
+        return [".".join([*path, name]) for name in extras] or [".".join(path) or "body"]
+    return [".".join(path) or "body"]
 
 
 def _message(error) -> str:
@@ -94,9 +97,14 @@ def read_json_object() -> dict[str, Any]:
         raise BadRequest("The request body is empty; send a JSON object.")
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # The parser gave up on nesting far deeper than check_json allows.
+        raise BadRequest(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.") from None
     if body is None:
         raise BadRequest("The request body is not valid JSON.")
+    check_json(body)
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The request body must be a JSON object.", {"body": ["Not an object."]}
@@ -104,41 +112,18 @@ def read_json_object() -> dict[str, Any]:
     return body
 
 
-@dataclass(frozen=True)
-class BodyValidator:
-    """A model's schema twice: compiled for speed, and interpreted for error messages."""
-
-    fast: Callable[[Any], Any]
-    full: Draft4Validator
-
-
-def _without_formats(schema: Any) -> Any:
-    # Draft4Validator without a format checker ignores "format"; so must the fast check.
-    if isinstance(schema, dict):
-        return {key: _without_formats(value) for key, value in schema.items() if key != "format"}
-    if isinstance(schema, list):
-        return [_without_formats(item) for item in schema]
-    return schema
-
-
-def validator_for(model, api) -> BodyValidator:
-    """A JSON-schema validator for ``model``, resolving references to other models."""
+def validator_for(model, api) -> Draft4Validator:
+    """The JSON-schema validator of ``model``, resolving references to other models."""
     definitions = {name: other.__schema__ for name, other in api.models.items()}
-    schema = _json_schema({**model.__schema__, "definitions": definitions})
-    # use_default=False: validating must never fill "default" values into the body.
-    fast = fastjsonschema.compile(_without_formats(schema), use_default=False)
-    return BodyValidator(fast, Draft4Validator(schema))
+    return Draft4Validator(_json_schema({**model.__schema__, "definitions": definitions}))
 
 
-def validate(body: dict[str, Any], validator: BodyValidator) -> None:
-    try:
-        validator.fast(body)
-        return
-    except fastjsonschema.JsonSchemaException:
-        pass
+def validate(body: Any, validator: Draft4Validator) -> None:
+    """Raise ValidationFailed naming every invalid field of ``body``; it is never changed."""
     errors: dict[str, list[str]] = {}
-    for error in validator.full.iter_errors(body):
-        errors.setdefault(_field_name(error), []).append(_message(error))
+    for error in validator.iter_errors(body):
+        for name in _field_names(error):
+            errors.setdefault(name, []).append(_message(error))
     if errors:
         raise ValidationFailed(errors=errors)
 
@@ -147,7 +132,7 @@ def expect_json(ns: Namespace, model):
     """Document ``model`` as the body and pass the validated dict as ``body``."""
 
     def decorator(view):
-        compiled: list[BodyValidator] = []
+        compiled: list[Draft4Validator] = []
 
         @wraps(view)
         def wrapper(*args, **kwargs):

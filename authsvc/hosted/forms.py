@@ -1,23 +1,24 @@
-"""Hosted-page forms (Flask-WTF: every form carries a CSRF token)."""
+"""Hosted-page forms (Flask-WTF: every form carries a CSRF token and refuses unstorable text)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from authsvc.storable import StorableForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(StorableForm):
     identifier = StringField("Email or username", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     return_to = HiddenField()
 
 
-class MfaForm(FlaskForm):
+class MfaForm(StorableForm):
     code = StringField("Authentication code", validators=[DataRequired(), Length(min=6, max=32)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(StorableForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     username = StringField("Username (optional)", validators=[Optional(), Length(max=64)])
     display_name = StringField("Your name (optional)", validators=[Optional(), Length(max=200)])
@@ -29,11 +30,11 @@ class RegisterForm(FlaskForm):
     return_to = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(StorableForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(StorableForm):
     token = HiddenField(validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(
@@ -42,9 +43,9 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class VerifyEmailForm(FlaskForm):
+class VerifyEmailForm(StorableForm):
     token = HiddenField(validators=[DataRequired()])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(StorableForm):
     return_to = HiddenField()

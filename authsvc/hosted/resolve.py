@@ -1,4 +1,11 @@
-"""Which tenant a hosted request is for: the ``/t/<slug>/`` prefix or one of its domains."""
+"""Which tenant a hosted request is for: the ``/t/<slug>/`` prefix or one of its domains.
+
+Only a *verified* custom domain routes (see :mod:`authsvc.tenants.domains`),
+and the platform's own host (with its subdomains, unless they may be claimed)
+never does, whatever rows exist: a claim on it, from before claims were
+checked, cannot take the platform's pages away from the other tenants.
+Finding the tenant of a host spans tenants, so it runs in ``platform_scope``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,10 @@ from flask import g
 from authsvc.errors import NotFound
 from authsvc.extensions import db
 from authsvc.security_headers import allow_framing_by
-from authsvc.tenancy import bind_request_tenant
-from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.tenancy import bind_request_tenant, platform_scope
+from authsvc.tenants.domains import is_platform_host, normalise
+from authsvc.tenants.models import VERIFIED, Tenant, TenantDomain
+from authsvc.tenants.urls import origins_of
 from authsvc.themes.templating import activate_for_request
 
 
@@ -22,8 +31,30 @@ def tenant_for_slug(slug: str) -> Tenant:
     return tenant
 
 
-def _host_name(host: str) -> str:
-    return host.rsplit(":", 1)[0].strip().lower().rstrip(".")
+def _host_name(host: str) -> str | None:
+    """The normalised host name of a Host header (port ignored), or None for none."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    try:
+        return normalise(name)
+    except ValueError:
+        return None
+
+
+def _owner(host: str) -> Tenant | None:
+    """The active tenant that verified ``host`` as its domain, if any."""
+    name = _host_name(host)
+    if name is None or is_platform_host(name):
+        return None
+    with platform_scope():
+        return db.session.execute(
+            sa.select(Tenant)
+            .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
+            .where(
+                TenantDomain.domain == name,
+                TenantDomain.status == VERIFIED,
+                Tenant.is_active.is_(True),
+            )
+        ).scalar_one_or_none()
 
 
 def tenant_for_prefix(slug: str, host: str) -> Tenant:
@@ -33,20 +64,15 @@ def tenant_for_prefix(slug: str, host: str) -> Tenant:
     page under Acme's name in the address bar.
     """
     tenant = tenant_for_slug(slug)
-    owner = db.session.get(TenantDomain, _host_name(host))
-    if owner is not None and owner.tenant_id != tenant.id:
+    owner = _owner(host)
+    if owner is not None and owner.id != tenant.id:
         raise NotFound(f"No tenant {slug!r}.")
     return tenant
 
 
 def tenant_for_host(host: str) -> Tenant:
-    """The active tenant serving ``host`` (a ``tenant_domains`` row), port ignored."""
-    name = _host_name(host)
-    tenant = db.session.execute(
-        sa.select(Tenant)
-        .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
-        .where(TenantDomain.domain == name, Tenant.is_active.is_(True))
-    ).scalar_one_or_none()
+    """The active tenant that verified ``host`` as its domain, port ignored."""
+    tenant = _owner(host)
     if tenant is None:
         raise NotFound("No tenant serves this host.")
     return tenant
@@ -57,6 +83,7 @@ def bind(tenant: Tenant) -> Tenant:
     g.tenant = tenant
     activate_for_request(tenant.slug)
     # Hosted pages may be embedded by the tenant's own sites, and only by them.
-    allow_framing_by((tenant.settings or {}).get("frame_ancestors") or [])
+    ancestors = (tenant.settings or {}).get("frame_ancestors") or []
+    allow_framing_by(origins_of(ancestors, wildcard=True))
     bind_request_tenant(tenant.id)
     return tenant

@@ -1,14 +1,17 @@
-"""Tenant and its domains (platform-level tables, not tenant-scoped)."""
+"""Tenant (a platform-level table) and its custom domains (tenant-owned rows)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from authsvc.db import Base, Timestamps, new_id
+from authsvc.db import Base, TenantOwned, Timestamps, new_id
+
+PENDING, VERIFIED = "pending", "verified"
 
 
 class Tenant(Timestamps, Base):
@@ -20,22 +23,35 @@ class Tenant(Timestamps, Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
 
-    domain_rows: Mapped[list[TenantDomain]] = relationship(
-        back_populates="tenant", cascade="all, delete-orphan", order_by="TenantDomain.domain"
-    )
-
     @property
     def domains(self) -> list[str]:
-        return [row.domain for row in self.domain_rows]
+        """Names of the tenant's custom domains, pending or verified."""
+        from authsvc.tenants.domains import domain_names
+
+        return domain_names(self)
 
 
-class TenantDomain(Base):
-    """A host name that serves a tenant's hosted pages; unique across the platform."""
+class TenantDomain(TenantOwned, Timestamps, Base):
+    """A host name a tenant claims for its hosted pages.
+
+    It is ``pending`` until the tenant proves it controls the name (a DNS TXT
+    record or an HTTP token carrying ``token``); only a ``verified`` domain routes
+    requests, and a name is verified for at most one tenant (the partial unique
+    index), so a pending claim reserves nothing.
+    """
 
     __tablename__ = "tenant_domains"
+    __table_args__ = (
+        sa.Index(
+            "uq_tenant_domains_verified_domain",
+            "domain",
+            unique=True,
+            postgresql_where=sa.text("status = 'verified'"),
+            sqlite_where=sa.text("status = 'verified'"),
+        ),
+    )
 
     domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True
-    )
-    tenant: Mapped[Tenant] = relationship(back_populates="domain_rows")
+    status: Mapped[str] = mapped_column(sa.String(16), default=PENDING)
+    token: Mapped[str | None] = mapped_column(sa.String(64))
+    verified_at: Mapped[datetime | None]

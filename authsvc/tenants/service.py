@@ -19,13 +19,13 @@ from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.hosted.settings import check_hosted_settings
 from authsvc.tenancy import tenant_context
-from authsvc.tenants.models import Tenant, TenantDomain
+from authsvc.tenants.domains import set_domains
+from authsvc.tenants.models import Tenant
+from authsvc.tenants.urls import check_url_settings
 from authsvc.tokens import denylist
 from authsvc.users.models import BUILTIN_ROLES, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-ORIGIN_PATTERN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "cors_origins": [],
@@ -63,11 +63,7 @@ def list_tenants() -> list[Tenant]:
 def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """Validate tenant settings beyond their JSON schema; returns them unchanged."""
     errors: dict[str, list[str]] = {}
-    for origin in settings.get("cors_origins") or []:
-        if not ORIGIN_PATTERN.match(origin):
-            errors.setdefault("settings.cors_origins", []).append(
-                f"{origin!r} is not an origin like https://app.example.com."
-            )
+    check_url_settings(settings, errors)
     if settings.get("rate_limit"):
         try:
             parse_rate_limit(settings["rate_limit"])
@@ -94,23 +90,6 @@ def _auth_errors(auth: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-def _set_domains(tenant: Tenant, domains: list[str]) -> None:
-    wanted = sorted({domain.strip().lower() for domain in domains})
-    bad = [domain for domain in wanted if not DOMAIN_PATTERN.match(domain)]
-    if bad:
-        raise ValidationFailed(errors={"domains": [f"{d!r} is not a host name." for d in bad]})
-    taken = db.session.execute(
-        sa.select(TenantDomain.domain).where(
-            TenantDomain.domain.in_(wanted), TenantDomain.tenant_id != tenant.id
-        )
-    ).scalars()
-    taken = list(taken)
-    if taken:
-        raise Conflict("A domain is already used by another tenant.", errors={"domains": taken})
-    current = {row.domain: row for row in tenant.domain_rows}
-    tenant.domain_rows = [current.get(d) or TenantDomain(domain=d) for d in wanted]
-
-
 def create_tenant(
     slug: str, name: str, domains: list[str] | None = None, settings: dict | None = None
 ) -> Tenant:
@@ -127,8 +106,12 @@ def create_tenant(
         slug=slug, name=name, settings=check_settings({**DEFAULT_SETTINGS, **(settings or {})})
     )
     db.session.add(tenant)
-    _set_domains(tenant, domains or [])
     db.session.flush()
+    try:
+        set_domains(tenant, domains or [])
+    except (Conflict, ValidationFailed):
+        db.session.rollback()
+        raise
     with tenant_context(tenant.id):
         for role_name, permissions in BUILTIN_ROLES.items():
             db.session.add(Role(name=role_name, permissions=permissions, is_builtin=True))
@@ -146,7 +129,7 @@ def update_tenant(tenant: Tenant, data: dict[str, Any], actor: str | None = None
     if "is_active" in data:
         _set_active(tenant, data["is_active"])
     if "domains" in data:
-        _set_domains(tenant, data["domains"])
+        set_domains(tenant, data["domains"])
     if "settings" in data:
         merged = {**tenant.settings, **data["settings"]}
         if "auth" in data["settings"]:

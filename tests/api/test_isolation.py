@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-# (method, path template, body) — {user}, {key}, {session}, {webhook} and {delivery} are
-# tenant A's ids. Paths under /me are called with tenant B's end-user token, the rest with
+# (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery} and
+# {domain} are tenant A's ids (a domain's id is its name). Paths under /me are called with tenant B's end-user token, the rest with
 # B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
@@ -29,6 +29,7 @@ ENDPOINTS = [
     ("POST", "/webhooks/{webhook}/test", None),
     ("GET", "/webhooks/{webhook}/deliveries", None),
     ("POST", "/webhooks/{webhook}/deliveries/{delivery}/retry", None),
+    ("POST", "/tenant/domains/{domain}/verify", None),
 ]
 LISTINGS = ["/users", "/api-keys", "/webhooks", "/events"]
 
@@ -44,8 +45,10 @@ def sign_in(client, email: str) -> str:
 
 @pytest.fixture
 def victim(api_client, tenant, make_user):
-    """Tenant A with a signed-in user, a second API key, a webhook and a delivery."""
+    """Tenant A with a signed-in user, a second API key, a webhook, a delivery and a domain."""
     admin = api_client(tenant, ["admin"])
+    domain = f"login.{tenant[1]}.example.com"
+    assert admin.patch("/tenant", json={"domains": [domain]}).status_code == 200
     user = make_user(tenant, email="victim@example.com", username="victim", password=PASSWORD)
     token = sign_in(admin, user["email"])
     session = admin.get(f"/users/{user['id']}/sessions").json[0]["id"]
@@ -63,6 +66,7 @@ def victim(api_client, tenant, make_user):
         "token": token,
         "webhook": hook["id"],
         "delivery": delivery["id"],
+        "domain": domain,
     }
 
 
@@ -92,6 +96,9 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     assert hook["description"] == "" and hook["previous_secret_expires_at"] is None
     assert hook["is_active"] is False
     assert len(admin.get(f"/webhooks/{victim['webhook']}/deliveries").json["items"]) == 1
+    assert [(d["domain"], d["status"]) for d in admin.get("/tenant").json["domain_states"]] == [
+        (victim["domain"], "pending")
+    ]
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -118,6 +125,7 @@ def test_tenant_endpoint_shows_and_changes_only_the_keys_tenant(
 ):
     attacker = api_client(other_tenant, ["admin"])
     assert attacker.get("/tenant").json["slug"] == other_tenant[1]
+    assert attacker.get("/tenant").json["domain_states"] == []
     attacker.patch("/tenant", json={"name": "Renamed"})
     assert victim["client"].get("/tenant").json["name"] != "Renamed"
 

@@ -193,8 +193,9 @@ def test_sign_out_by_get_only_asks_for_confirmation(client, tenant, member):
     assert client.get(f"/t/{tenant[1]}/signed-in").status_code == 200, "still signed in"
 
 
-def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user):
-    tenant = make_tenant(domains=["login.acme-domain.test"])
+def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user, verified_domain):
+    tenant = make_tenant()
+    verified_domain(tenant, "login.acme-domain.test")
     user = make_user(tenant, password=PASSWORD, is_verified=True)
     base = "http://login.acme-domain.test"
     page = client.get("/login", base_url=base)
@@ -208,8 +209,10 @@ def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user
     assert client.get("/login", base_url="http://unknown-host.test").status_code == 404
 
 
-def test_a_tenant_domain_does_not_serve_another_tenants_pages(client, make_tenant, other_tenant):
-    make_tenant(domains=["login.own-domain.test"])
+def test_a_tenant_domain_does_not_serve_another_tenants_pages(
+    client, tenant, other_tenant, verified_domain
+):
+    verified_domain(tenant, "login.own-domain.test")
     base = "http://login.own-domain.test"
     assert client.get(f"/t/{other_tenant[1]}/login", base_url=base).status_code == 404
     assert client.get(f"/t/{other_tenant[1]}/login").status_code == 200

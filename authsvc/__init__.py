@@ -8,14 +8,13 @@ from typing import Any
 from flask import Flask
 
 from authsvc.config import PROJECT_ROOT, load
-from authsvc.flask_app import AuthsvcFlask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: load config, initialise extensions and subsystems, register
     blueprints, error handlers and commands. No database writes, no network calls."""
     settings = load(config)
-    app = AuthsvcFlask(
+    app = Flask(
         __name__,
         instance_path=settings["INSTANCE_PATH"],
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -42,7 +42,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     connections.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
-    limiter.init_app(app)
     tenancy.init_app(app)
     themes.init_app(app)
     security_headers.init_app(app)
@@ -53,7 +52,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     import admin
     from authsvc import api, auth, cli, health, hosted, webhooks
-    from authsvc.api import hooks as api_hooks
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -62,12 +60,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     limiter.exempt(health.bp)
     api.init_app(app)
+    # After the API: its credential check must run before the limiter counts the call.
+    limiter.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
     app.register_blueprint(wellknown.bp)
     admin.init_app(app)
-    # Last: wraps hooks that Flask-Limiter and Flask-Login (initialised by the panel) added.
-    api_hooks.init_app(app)
     cli.init_app(app)
     observability.trust_proxies(app)
     return app

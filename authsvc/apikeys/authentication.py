@@ -260,12 +260,6 @@ def optional_principal() -> Principal | None:
         return None
 
 
-def rate_limit_key() -> str:
-    """Rate limits count per API key, falling back to the client address."""
-    principal = optional_principal()
-    return f"key:{principal.prefix}" if principal else f"ip:{request.remote_addr}"
-
-
 def init_app(app) -> None:
     app.extensions["authsvc.apikeys"] = KeyCache()
     signals.api_key_revoked.connect(_on_key_revoked)

@@ -22,8 +22,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     bootstrap.init_app(app)
     app.register_blueprint(bp)
-    registry = plugins.init_app(app, builtin_plugins())
-    for name in registry.blueprint_names():
-        # On plugin routes only, and before the plugin's own hooks.
-        app.before_request_funcs.setdefault(name, []).insert(0, access.guard_plugin)
+    plugins.init_app(app, builtin_plugins())
+    # App-wide hooks run before any blueprint's own, so a plugin's hooks only run
+    # once the guard has let the request through; it does nothing off plugin routes.
+    app.before_request(access.guard_plugin)
     app.context_processor(nav.panel_context)

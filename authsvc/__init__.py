@@ -8,14 +8,13 @@ from typing import Any
 from flask import Flask
 
 from authsvc.config import PROJECT_ROOT, load
-from authsvc.flask_app import AuthsvcFlask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: load config, initialise extensions and subsystems, register
     blueprints, error handlers and commands. No database writes, no network calls."""
     settings = load(config)
-    app = AuthsvcFlask(
+    app = Flask(
         __name__,
         instance_path=settings["INSTANCE_PATH"],
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -49,7 +48,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     events.init_app(app)
     connections.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
-    limiter.init_app(app)
     tenancy.init_app(app)
     cache.init_app(app)
     themes.init_app(app)
@@ -61,7 +59,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     import admin
     from authsvc import api, auth, cli, health, hosted, webhooks
-    from authsvc.api import hooks as api_hooks
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -70,12 +67,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     limiter.exempt(health.bp)
     api.init_app(app)
+    # After the API: its credential check must run before the limiter counts the call.
+    limiter.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
     app.register_blueprint(wellknown.bp)
     admin.init_app(app)
-    # Last: wraps hooks that Flask-Limiter and Flask-Login (initialised by the panel) added.
-    api_hooks.init_app(app)
     cli.init_app(app)
     observability.trust_proxies(app)
     return app

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 PREFIX = "AUTHSVC_"
 DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known-bad default we refuse in production
 
@@ -75,12 +77,22 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Process-local caches of tenants, signing keys and verified tokens (authsvc/cache.py):
     # without Redis, how late another process sees a change (0 = no cache).
     "CACHE_TTL_SECONDS": (10.0, float),
+    # Per server-side API key (per tenant and address for auth-only keys), when the
+    # tenant sets no rate_limit; also Flask-Limiter's default for every page.
     "RATELIMIT_DEFAULT": ("600/minute", str),
-    # Per end-user IP and tenant, on the public flows (on top of the per-key limit).
+    # The public flows, per tenant and end-user address (on top of the caller's limit)...
     "RATELIMIT_LOGIN": ("30/minute", str),
+    "RATELIMIT_MFA": ("30/minute", str),
+    "RATELIMIT_REFRESH": ("120/minute", str),
     "RATELIMIT_REGISTER": ("20/hour", str),
     "RATELIMIT_FORGOT_PASSWORD": ("10/hour", str),
     "RATELIMIT_RESEND_VERIFICATION": ("10/hour", str),
+    # ... and per tenant and account named in the request, whatever the address.
+    "RATELIMIT_LOGIN_PER_ACCOUNT": ("30/minute", str),
+    "RATELIMIT_MFA_PER_ACCOUNT": ("10/minute", str),
+    "RATELIMIT_REGISTER_PER_ACCOUNT": ("5/hour", str),
+    "RATELIMIT_FORGOT_PASSWORD_PER_ACCOUNT": ("10/hour", str),
+    "RATELIMIT_RESEND_VERIFICATION_PER_ACCOUNT": ("10/hour", str),
     "PAGINATION_DEFAULT_LIMIT": (50, int),
     "PAGINATION_MAX_LIMIT": (200, int),
     # Password hashing (argon2id, OWASP parameters).
@@ -198,6 +210,18 @@ def validate(values: Mapping[str, Any]) -> None:
         raise ConfigError(f"{PREFIX}APIKEYS_CACHE_TTL_SECONDS must be between 0 (off) and 30")
     if not 0 <= values["CACHE_TTL_SECONDS"] <= 60:
         raise ConfigError(f"{PREFIX}CACHE_TTL_SECONDS must be between 0 (off) and 60")
+    _validate_rate_limits(values)
+
+
+def _validate_rate_limits(values: Mapping[str, Any]) -> None:
+    for name in SETTINGS:
+        if name.startswith("RATELIMIT_") or name == "ADMIN_LOGIN_RATE_LIMIT":
+            try:
+                parse_many(values[name])
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{PREFIX}{name} must be a limit such as 600/minute, got {values[name]!r}"
+                ) from exc
 
 
 def _validate_webhooks(values: Mapping[str, Any]) -> None:
@@ -221,8 +245,11 @@ def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, 
     values.update(
         SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"],
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
-        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "authsvc-memory://",
+        # Flask-Limiter's settings: counters in Redis (shared by every process) or
+        # in this process; X-RateLimit-* headers; Retry-After in seconds.
+        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_HEADER_RETRY_AFTER_VALUE="delta-seconds",
         # If Redis goes away, keep limiting per process rather than failing requests.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         TESTING=values["ENV"] == "testing",

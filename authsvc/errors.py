@@ -175,6 +175,8 @@ def handle_exception(exc: Exception) -> Response:
     if isinstance(exc, AuthsvcError):
         return render_error(exc)
     if isinstance(exc, HTTPException):
+        if exc.response is not None:  # rendered where it was raised (a breached rate limit)
+            return exc.response
         response = render_error(from_http_exception(exc))
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)

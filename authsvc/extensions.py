@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask_bootstrap import Bootstrap5
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from authsvc import ratelimit_storage  # noqa: F401 - registers the authsvc-memory:// scheme
 from authsvc.db import Base
 
 # Objects stay loaded after a commit: services commit and then the view shapes
@@ -23,11 +24,13 @@ login_manager = LoginManager()
 bootstrap = Bootstrap5()
 
 
-def _rate_limit_key() -> str:
-    # Imported late: the API's credential module imports this one.
-    from authsvc.apikeys.authentication import rate_limit_key
+def _rate_limit_problem(limit: RequestLimit) -> Response:
+    # Imported late: the API's rate-limit module imports this one.
+    from authsvc.api.ratelimit import problem
 
-    return rate_limit_key()
+    return problem(limit)
 
 
-limiter = Limiter(key_func=_rate_limit_key, headers_enabled=True, retry_after="delta-seconds")
+# Settings come from RATELIMIT_* in the app config (see config.py). Pages count per
+# client address; the API declares its own keys (authsvc/api/ratelimit.py).
+limiter = Limiter(key_func=get_remote_address, on_breach=_rate_limit_problem)

@@ -25,6 +25,8 @@ ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
 LIMITS = {
     "AUTHSVC_RATELIMIT_DEFAULT": "1000000/minute",
     "AUTHSVC_RATELIMIT_LOGIN": "1000000/minute",
+    "AUTHSVC_RATELIMIT_LOGIN_PER_ACCOUNT": "1000000/minute",
+    "AUTHSVC_RATELIMIT_REFRESH": "1000000/minute",
 }
 USERS = {"main": 2000, "timing": 300, "lock": 10}
 BEARER_TOKENS = 200

@@ -15,18 +15,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 class AuthsvcApi(Api):
-    """restx ``Api`` whose errors are rendered by :mod:`authsvc.errors`."""
+    """restx ``Api`` whose errors are rendered by :mod:`authsvc.errors`.
+
+    ``handle_error`` is the public method through which restx answers every
+    error raised on its routes. Registering a handler with ``api.errorhandler``
+    instead would not do: restx passes a handler's result through its own JSON
+    representation and sets the negotiated media type, so the answer could not
+    be an ``application/problem+json`` document.
+    """
 
     def handle_error(self, e):
         return handle_exception(e)
-
-    def _has_fr_route(self):
-        # restx matches the URL a second time to learn whether an error belongs
-        # to it; a request already routed to one of our endpoints does.
-        rule = request.url_rule
-        if rule is not None and self.owns_endpoint(rule.endpoint):
-            return True
-        return super()._has_fr_route()
 
 
 api = AuthsvcApi(
@@ -72,22 +71,24 @@ def _namespaces():
     ]
 
 
-@bp.before_request
-def _read_only_if_safe() -> None:
-    # Before the key lookup, which is then the request's first autocommit read.
+@bp.before_app_request
+def _authenticate() -> None:
+    """On API routes: read-only mode for safe methods, then the credential.
+
+    App-wide, so that it runs before Flask-Limiter's check (``create_app``
+    initialises the limiter after the API), which counts the call against the
+    key: the key lookup is then the request's first (autocommit) read, and a
+    bad key is answered with 401 before anything is counted.
+    """
+    if request.blueprint != "api":
+        return
     if request.method in SAFE_METHODS:
         read_only_request()
-
-
-@bp.before_request
-def _bind_tenant_from_key() -> None:
-    # Resolve the credential once, up front: this binds the tenant for the
-    # whole request and rejects a bad key before any view runs.
+    # Resolved once, up front: binds the tenant for the whole request.
     current_principal(required=False)
 
 
-bp.before_request(ratelimit.check_rate_limit)
-bp.after_request(ratelimit.add_headers)
+ratelimit.limit_callers(bp)
 bp.after_request(cors.apply_cors)
 
 
@@ -103,4 +104,3 @@ def init_app(app: Flask) -> None:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(bp)
     cors.init_app(app)
-    ratelimit.init_app(app)

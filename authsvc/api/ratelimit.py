@@ -1,130 +1,142 @@
-"""The REST API's own rate limit: per API key, at its tenant's limit, before any view.
+"""The REST API's rate limits, declared on Flask-Limiter and counted in its storage.
 
-Rationale: every API call pays this check, so it is done directly with the
-``limits`` strategy and storage that Flask-Limiter configured (memory, or Redis
-when ``AUTHSVC_REDIS_URL`` is set) rather than through Flask-Limiter's generic
-per-request resolution of a dynamic blueprint limit, which cost about a tenth of
-a single-user read. The per-flow limits (login, sign-up, password reset) are
-counted the same way (:func:`hit`); Flask-Limiter serves the panel and the
-hosted pages. Calls without a key count per client address at the default
-limit. If the shared storage fails, the process counts in memory for
-``_RETRY_STORAGE_SECONDS`` and then tries it again, as Flask-Limiter's in-memory
-fallback does.
+Rationale: one path counts every limit of the app (API, hosted pages, panel):
+Flask-Limiter's decorators and blueprint limits, its ``RATELIMIT_*`` settings,
+its storage (``memory://`` in the process, or Redis when ``AUTHSVC_REDIS_URL``
+is set, where every process shares the counters) and its in-memory fallback
+while Redis is unreachable. Two kinds of limit apply to the API:
+
+* **Per caller**, on every call but ``/auth/validate``, at the tenant's
+  ``settings.rate_limit`` (``RATELIMIT_DEFAULT`` without one). A key with a
+  server-side scope counts per key. A key with only the ``auth`` scope is
+  shared by every browser that runs the tenant's app, so it counts per tenant
+  and connection address instead; calls without a key count per address.
+* **Per public flow** (sign-in, MFA, refresh, sign-up, reset and verification
+  mails), per tenant and end-user address (``RATELIMIT_<FLOW>``) and per
+  tenant and account named in the body (``RATELIMIT_<FLOW>_PER_ACCOUNT``),
+  whatever key is used: a burst from one address or against one account
+  never refuses anyone else.
 """
 
 from __future__ import annotations
 
-import logging
+import hashlib
+import math
 import time
-from functools import lru_cache
+from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g, request
-from limits import RateLimitItem, parse
-from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
+from flask import Blueprint, Response, current_app, request
+from flask_limiter import ExemptionScope, RequestLimit, RouteLimit
+from werkzeug.exceptions import HTTPException
 
 from authsvc.apikeys.authentication import optional_principal
-from authsvc.errors import RateLimited
+from authsvc.auth import context
+from authsvc.errors import RateLimited, render_error
 from authsvc.extensions import limiter
-from authsvc.ratelimit_storage import SweepingMemoryStorage
 
-log = logging.getLogger(__name__)
-
-NAMESPACE = "api"
-# Reverse proxies call /auth/validate on every request they forward: it is not
-# counted against the proxy's address, and skips rate limiting entirely.
+# Reverse proxies call /auth/validate on every request they forward.
 UNLIMITED_ENDPOINTS = frozenset({"api.auth_validate"})
-_RETRY_STORAGE_SECONDS = 5.0
 
 
-@lru_cache(maxsize=1024)
-def limit_item(limit: str) -> RateLimitItem:
-    """Parse a limit such as ``600/minute`` once per process."""
-    return parse(limit)
+@limiter.request_filter
+def _unlimited() -> bool:
+    return request.endpoint in UNLIMITED_ENDPOINTS
 
 
-class _Fallback:
-    """The in-memory counter used while the shared storage is unreachable."""
-
-    def __init__(self) -> None:
-        self.strategy: RateLimiter | None = None
-        self.until = 0.0
-
-    def active(self) -> bool:
-        return time.monotonic() < self.until
-
-    def engage(self, strategy_name: str) -> RateLimiter:
-        if self.strategy is None:
-            self.strategy = STRATEGIES[strategy_name](SweepingMemoryStorage())
-        if not self.active():
-            log.warning("rate-limit storage unreachable; counting in memory for now")
-        self.until = time.monotonic() + _RETRY_STORAGE_SECONDS
-        return self.strategy
-
-
-def _state() -> _Fallback:
-    return current_app.extensions["authsvc.api_ratelimit"]
-
-
-def _count(item: RateLimitItem, key: str) -> tuple[bool, int, float]:
-    def count(strategy: RateLimiter) -> tuple[bool, int, float]:
-        if isinstance(strategy, FixedWindowRateLimiter):
-            # What hit() and get_window_stats() do together, with one count
-            # instead of two reads of it: the storage's counter is the window.
-            storage_key = item.key_for(NAMESPACE, key)
-            used = strategy.storage.incr(storage_key, item.get_expiry(), amount=1)
-            reset = strategy.storage.get_expiry(storage_key)
-            return used <= item.amount, max(0, item.amount - used), reset
-        allowed = strategy.hit(item, NAMESPACE, key)
-        reset, remaining = strategy.get_window_stats(item, NAMESPACE, key)
-        return allowed, remaining, reset
-
-    fallback = _state()
-    try:
-        return count(fallback.strategy if fallback.active() else limiter.limiter)
-    except Exception:  # noqa: BLE001 - any storage failure: keep limiting in memory
-        return count(fallback.engage(current_app.config.get("RATELIMIT_STRATEGY", "fixed-window")))
-
-
-def hit(limit: str, key: str) -> None:
-    """Count one call against ``key`` at ``limit`` (e.g. ``600/minute``); 429 beyond it.
-
-    Used for the per-key limit of every call and for the per-flow limits (login,
-    sign-up, password reset); the last one counted gives the X-RateLimit headers.
-    """
-    if not limiter.enabled:
-        return
-    item = limit_item(limit)
-    allowed, remaining, reset = _count(item, key)
-    g.api_rate_limit = (item.amount, remaining, reset)
-    if not allowed:
-        raise RateLimited(
-            f"Rate limit exceeded ({item}).", retry_after=int(reset - time.time()) + 1
-        )
-
-
-def check_rate_limit() -> None:
-    """Count this call against its key (or address) at its tenant's limit."""
-    if request.endpoint in UNLIMITED_ENDPOINTS:
-        return
+def caller_key() -> str:
+    """Whom a call counts against: a server-side key, or a tenant's browser, or an address."""
     principal = optional_principal()
-    if principal is not None:
-        hit(
-            principal.rate_limit or current_app.config["RATELIMIT_DEFAULT"],
-            f"key:{principal.prefix}",
+    if principal is None:
+        return f"ip:{request.remote_addr}"
+    if context.may_forward_end_user(principal):
+        return f"key:{principal.prefix}"
+    return f"browser:{principal.tenant_id}:{request.remote_addr}"
+
+
+def caller_limit() -> str:
+    """The tenant's own limit, or the default."""
+    principal = optional_principal()
+    return (principal and principal.rate_limit) or current_app.config["RATELIMIT_DEFAULT"]
+
+
+def limit_callers(bp: Blueprint) -> None:
+    """Count every call to ``bp`` per caller, in one bucket across its endpoints."""
+    limiter.shared_limit(caller_limit, scope="api", key_func=caller_key)(bp)
+    # The per-caller limit replaces Flask-Limiter's default limits on the API.
+    limiter.exempt(bp, flags=ExemptionScope.DEFAULT | ExemptionScope.APPLICATION)
+
+
+def _body() -> dict:
+    # A key function must not raise: Flask-Limiter takes any error in it for a
+    # storage failure. A body too large or not JSON is refused by the view.
+    try:
+        body = request.get_json(silent=True)
+    except HTTPException:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _tenant() -> str:
+    principal = optional_principal()
+    return str(principal.tenant_id) if principal else "-"
+
+
+def _end_user_key() -> str:
+    return f"address:{_tenant()}:{context.end_user_ip(_body())}"
+
+
+def _account(fields: tuple[str, ...]) -> str | None:
+    body = _body()
+    for name in fields:
+        value = body.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip().casefold()
+    return None
+
+
+def _account_key(fields: tuple[str, ...]) -> Callable[[], str]:
+    def key() -> str:
+        # Hashed: counters (and Flask-Limiter's log lines) carry no email address.
+        named = f"{_tenant()}:{_account(fields)}".encode()
+        return "account:" + hashlib.sha256(named).hexdigest()[:32]
+
+    return key
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def flow_limits(flow: str, account: tuple[str, ...] = ()) -> list[RouteLimit]:
+    """A public flow's limits, as a resource's ``decorators``.
+
+    ``RATELIMIT_<flow>`` per tenant and end-user address and, when ``account``
+    names the body fields that identify the account, ``RATELIMIT_<flow>_PER_ACCOUNT``
+    per tenant and account. The caller's own limit applies on top of them.
+    """
+    limits = [
+        limiter.limit(
+            _setting(f"RATELIMIT_{flow}"),
+            key_func=_end_user_key,
+            methods=["POST"],
+            override_defaults=False,
         )
-    else:
-        hit(current_app.config["RATELIMIT_DEFAULT"], f"ip:{request.remote_addr}")
+    ]
+    if account:
+        limits.append(
+            limiter.limit(
+                _setting(f"RATELIMIT_{flow}_PER_ACCOUNT"),
+                key_func=_account_key(account),
+                methods=["POST"],
+                exempt_when=lambda: _account(account) is None,
+                override_defaults=False,
+            )
+        )
+    return limits
 
 
-def add_headers(response: Response) -> Response:
-    state = g.get("api_rate_limit")
-    if state is not None:
-        amount, remaining, reset = state
-        response.headers["X-RateLimit-Limit"] = str(amount)
-        response.headers["X-RateLimit-Remaining"] = str(remaining)
-        response.headers["X-RateLimit-Reset"] = str(int(reset))
-    return response
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["authsvc.api_ratelimit"] = _Fallback()
+def problem(limit: RequestLimit) -> Response:
+    """The answer to a breached limit: a problem document, ``Retry-After`` its window's end."""
+    retry_after = math.ceil(limit.reset_at - time.time())
+    error = RateLimited(f"Rate limit exceeded ({limit.limit}).", retry_after=retry_after)
+    return render_error(error)

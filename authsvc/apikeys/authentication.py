@@ -217,12 +217,6 @@ def optional_principal() -> Principal | None:
         return None
 
 
-def rate_limit_key() -> str:
-    """Rate limits count per API key, falling back to the client address."""
-    principal = optional_principal()
-    return f"key:{principal.prefix}" if principal else f"ip:{request.remote_addr}"
-
-
 def init_app(app) -> None:
     cache.register(app, CACHE, "APIKEYS_CACHE_TTL_SECONDS", maxsize=MAX_CACHED_KEYS)
     interval = "APIKEYS_LAST_USED_INTERVAL_SECONDS"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_restx import Namespace, Resource, marshal
 
 from authsvc.api import ratelimit
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
-from authsvc.apikeys.authentication import current_principal, require_scope
+from authsvc.apikeys.authentication import require_scope
 from authsvc.auth import context, mfa, schemas, service
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import AuthenticationFailed, ValidationFailed
@@ -29,33 +27,6 @@ register_models(me_ns, *schemas.ALL, user_out)
 ACCEPTED = {"status": "accepted"}
 
 
-def end_user_key() -> str:
-    """Public-flow limits count per tenant and end-user IP (see :mod:`context`)."""
-    principal = current_principal(required=False)
-    tenant = principal.tenant_id if principal else "-"
-    return f"enduser:{tenant}:{context.from_request().ip}"
-
-
-def flow_limit(setting: str):
-    """The limit of one public flow, ``RATELIMIT_<setting>``, per tenant and end-user IP.
-
-    Counted directly in the API limiter's storage (:func:`authsvc.api.ratelimit.hit`):
-    Flask-Limiter's per-route resolution was a fifth of a refused sign-in's cost.
-    """
-    scope = setting.lower()
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            limit = current_app.config[f"RATELIMIT_{setting}"]
-            ratelimit.hit(limit, f"{scope}:{end_user_key()}")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def login_response(result: service.LoginResult):
     if result.mfa_required:
         return {"mfa_required": True, "mfa_token": result.mfa_token}
@@ -69,8 +40,9 @@ def login_response(result: service.LoginResult):
 
 @auth_ns.route("/register")
 class Register(Resource):
+    decorators = ratelimit.flow_limits("REGISTER", account=("email",))
+
     @require_scope("auth")
-    @flow_limit("REGISTER")
     @expect_json(auth_ns, schemas.register_in)
     @auth_ns.response(201, "Registered; a verification email is on its way", user_out)
     @document_errors(auth_ns, 400, 403, 409, 413, 415, 422)
@@ -82,8 +54,9 @@ class Register(Resource):
 
 @auth_ns.route("/login")
 class Login(Resource):
+    decorators = ratelimit.flow_limits("LOGIN", account=("username", "email"))
+
     @require_scope("auth")
-    @flow_limit("LOGIN")
     @expect_json(auth_ns, schemas.login_in)
     @auth_ns.response(200, "Signed in, or `mfa_required` with an `mfa_token`", schemas.tokens_out)
     @document_errors(auth_ns, 400, 403, 413, 415, 422)
@@ -99,6 +72,9 @@ class Login(Resource):
 
 @auth_ns.route("/mfa")
 class MfaLogin(Resource):
+    # An MFA token names one account's pending sign-in.
+    decorators = ratelimit.flow_limits("MFA", account=("mfa_token",))
+
     @require_scope("auth")
     @expect_json(auth_ns, schemas.mfa_in)
     @auth_ns.response(200, "Signed in", schemas.tokens_out)
@@ -111,6 +87,9 @@ class MfaLogin(Resource):
 
 @auth_ns.route("/refresh")
 class Refresh(Resource):
+    # Per address only: a refresh token is spent on use, and reusing one revokes its session.
+    decorators = ratelimit.flow_limits("REFRESH")
+
     @require_scope("auth")
     @expect_json(auth_ns, schemas.refresh_in)
     @auth_ns.response(200, "A new token pair; the old refresh token is spent", schemas.tokens_out)
@@ -166,8 +145,9 @@ class VerifyEmail(Resource):
 
 @auth_ns.route("/resend-verification")
 class ResendVerification(Resource):
+    decorators = ratelimit.flow_limits("RESEND_VERIFICATION", account=("email",))
+
     @require_scope("auth")
-    @flow_limit("RESEND_VERIFICATION")
     @expect_json(auth_ns, schemas.email_in)
     @auth_ns.response(202, "Accepted (the same answer whether or not the account exists)")
     @document_errors(auth_ns, 400, 403, 413, 415, 422)
@@ -179,8 +159,9 @@ class ResendVerification(Resource):
 
 @auth_ns.route("/forgot-password")
 class ForgotPassword(Resource):
+    decorators = ratelimit.flow_limits("FORGOT_PASSWORD", account=("email",))
+
     @require_scope("auth")
-    @flow_limit("FORGOT_PASSWORD")
     @expect_json(auth_ns, schemas.email_in)
     @auth_ns.response(202, "Accepted (the same answer whether or not the account exists)")
     @document_errors(auth_ns, 400, 403, 413, 415, 422)

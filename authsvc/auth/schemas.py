@@ -12,7 +12,7 @@ PASSWORD = {"min_length": 1, "max_length": 1024, "example": "correct horse batte
 _client = {
     "device_name": fields.String(max_length=200, example="Ada's iPhone"),
     "device_id": fields.String(max_length=64, example="3f2a9c"),
-    "ip": fields.String(max_length=45, description="The end user's IP (trusted from your key)"),
+    "ip": fields.String(max_length=45, description="The end user's IP (server-side keys only)"),
     "user_agent": fields.String(max_length=512, description="The end user's User-Agent"),
 }
 

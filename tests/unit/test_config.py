@@ -10,7 +10,7 @@ from authsvc.config import DEV_SECRET_KEY, ConfigError, load
 def test_embedded_defaults_need_no_environment(tmp_path):
     config = load(environ={"AUTHSVC_INSTANCE_PATH": str(tmp_path)})
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'authsvc.db'}"
-    assert config["RATELIMIT_STORAGE_URI"] == "authsvc-memory://"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert config["EMBEDDED_WORKER"] is True
 
 
@@ -68,3 +68,9 @@ def test_proxy_hops_make_forwarded_client_address_and_scheme_trusted(tmp_path):
         "ip": "203.0.113.5",
         "secure": True,
     }
+
+
+def test_a_rate_limit_setting_that_is_not_a_limit_stops_the_start():
+    with pytest.raises(ConfigError, match="AUTHSVC_RATELIMIT_LOGIN_PER_ACCOUNT"):
+        load(environ={"AUTHSVC_RATELIMIT_LOGIN_PER_ACCOUNT": "lots"})
+    assert load(environ={"AUTHSVC_RATELIMIT_MFA": "5/minute"})["RATELIMIT_MFA"] == "5/minute"

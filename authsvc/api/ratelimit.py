@@ -33,6 +33,7 @@ from authsvc.apikeys.authentication import optional_principal
 from authsvc.auth import context
 from authsvc.errors import RateLimited, render_error
 from authsvc.extensions import limiter
+from authsvc.storable import text_problem
 
 # Reverse proxies call /auth/validate on every request they forward.
 UNLIMITED_ENDPOINTS = frozenset({"api.auth_validate"})
@@ -68,10 +69,10 @@ def limit_callers(bp: Blueprint) -> None:
 
 def _body() -> dict:
     # A key function must not raise: Flask-Limiter takes any error in it for a
-    # storage failure. A body too large or not JSON is refused by the view.
+    # storage failure. A body too large, too deep or not JSON is refused by the view.
     try:
         body = request.get_json(silent=True)
-    except HTTPException:
+    except (HTTPException, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -89,7 +90,8 @@ def _account(fields: tuple[str, ...]) -> str | None:
     body = _body()
     for name in fields:
         value = body.get(name)
-        if isinstance(value, str) and value.strip():
+        # Unstorable text (a NUL, a lone surrogate) is refused by the view with a 422.
+        if isinstance(value, str) and value.strip() and text_problem(value) is None:
             return value.strip().casefold()
     return None
 

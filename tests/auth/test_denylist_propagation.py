@@ -54,6 +54,8 @@ def _environment(database_url: str, instance: Path, **settings: str) -> dict[str
         AUTHSVC_EMBEDDED_WORKER="false",
         AUTHSVC_RATELIMIT_DEFAULT="100000/minute",
         AUTHSVC_RATELIMIT_LOGIN="100000/minute",
+        AUTHSVC_RATELIMIT_LOGIN_PER_ACCOUNT="100000/minute",
+        AUTHSVC_RATELIMIT_REFRESH="100000/minute",
         AUTHSVC_RATELIMIT_REGISTER="100000/hour",
         **{f"AUTHSVC_{name}": value for name, value in settings.items()},
     )

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from authsvc.connections import read_only_request
 from authsvc.extensions import db
 from authsvc.tenancy import (
-    ALL_TENANTS,
     TenancyViolation,
     execute_scoped,
+    platform_scope,
     prove_scoped,
     read_scoped,
     tenant_context,
@@ -73,12 +73,43 @@ def test_bulk_update_is_scoped_too(app, two_tenants_with_users):
         assert other.display_name is None and str(other.id) == user_b["id"]
 
 
-def test_explicit_bypass_sees_every_tenant(app, two_tenants_with_users):
+def test_platform_scope_sees_every_tenant(app, two_tenants_with_users):
     _a, _b, user_a, user_b = two_tenants_with_users
-    with app.app_context():
-        statement = sa.select(User.id).execution_options(**{ALL_TENANTS: True})
-        ids = {str(i) for i in db.session.execute(statement).scalars()}
+    with app.app_context(), platform_scope():
+        ids = {str(i) for i in db.session.execute(sa.select(User.id)).scalars()}
     assert {user_a["id"], user_b["id"]} <= ids
+
+
+def test_tenant_context_inside_platform_scope_sees_only_that_tenant(app, two_tenants_with_users):
+    """A worker that claimed every tenant's rows works for one tenant at a time."""
+    a, _b, user_a, _user_b = two_tenants_with_users
+    with app.app_context(), platform_scope():
+        with tenant_context(a[0]):
+            ids = [str(i) for i in db.session.execute(sa.select(User.id)).scalars()]
+        everyone = db.session.execute(sa.select(sa.func.count(User.id))).scalar_one()
+    assert ids == [user_a["id"]]
+    assert everyone >= 2
+
+
+def test_orm_bulk_insert_rows_are_stamped_with_the_bound_tenant(app, two_tenants_with_users):
+    a, _b, user_a, _user_b = two_tenants_with_users
+    with app.app_context(), tenant_context(a[0]):
+        role_id = db.session.execute(sa.select(Role.id).where(Role.name == "admin")).scalar_one()
+        rows = [{"user_id": uuid.UUID(user_a["id"]), "role_id": role_id}]
+        db.session.execute(sa.insert(UserRole), rows)
+        links = db.session.execute(sa.select(UserRole.tenant_id, UserRole.role_id)).all()
+        db.session.rollback()
+    assert (a[0], role_id) in links
+
+
+@pytest.mark.parametrize("bound", ["other-tenant", "unbound"])
+def test_orm_bulk_insert_for_another_tenant_or_none_is_refused(app, two_tenants_with_users, bound):
+    a, b, user_a, _user_b = two_tenants_with_users
+    row = {"tenant_id": b[0], "user_id": uuid.UUID(user_a["id"]), "role_id": uuid.uuid4()}
+    with app.app_context(), tenant_context(a[0] if bound == "other-tenant" else None):
+        with pytest.raises(TenancyViolation):
+            db.session.execute(sa.insert(UserRole), [row])
+        db.session.rollback()
 
 
 def test_writing_a_row_for_another_tenant_is_refused(app, two_tenants_with_users):
@@ -102,18 +133,11 @@ def test_database_refuses_a_link_between_two_tenants(app, two_tenants_with_users
     """The composite foreign key (tenant_id, role_id) rejects tenant B's role on A's user."""
     a, b, user_a, _user_b = two_tenants_with_users
     with app.app_context():
-        role_b = db.session.execute(
-            sa.select(Role.id)
-            .where(Role.tenant_id == b[0], Role.name == "admin")
-            .execution_options(**{ALL_TENANTS: True})
-        ).scalar_one()
-        table = UserRole.__table__
-        with pytest.raises(IntegrityError):
-            db.session.execute(
-                table.insert().values(
-                    tenant_id=a[0], user_id=uuid.UUID(user_a["id"]), role_id=role_b
-                )
-            )
+        with tenant_context(b[0]):
+            role_b = db.session.execute(sa.select(Role.id).where(Role.name == "admin")).scalar_one()
+        row = {"tenant_id": a[0], "user_id": uuid.UUID(user_a["id"]), "role_id": role_b}
+        with tenant_context(a[0]), pytest.raises(IntegrityError):
+            db.session.execute(sa.insert(UserRole), [row])
         db.session.rollback()
 
 

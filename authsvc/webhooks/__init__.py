@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
@@ -29,7 +30,7 @@ def _before_commit(session) -> None:
     info = session.info
     wanted = info.get(EMITTED) and not info.get(NOTIFIED)
     if wanted and session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
+        session.execute(sa.select(sa.func.pg_notify(CHANNEL, "")))
 
 
 def _after_commit(session) -> None:

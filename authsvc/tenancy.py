@@ -3,31 +3,27 @@
 Rationale: isolation must not depend on every call site remembering a
 ``tenant_id`` filter. Instead the current tenant lives in a context variable
 that is bound once per request (from the API key, token or admin session) or
-per job (``tenant_context``), and two session hooks enforce it:
+per job (``tenant_context``), and two walls enforce it:
 
-* ``do_orm_execute`` adds ``tenant_id = <bound tenant>`` to every ORM SELECT,
-  UPDATE and DELETE touching a :class:`~authsvc.db.TenantOwned` model, through
-  ``with_loader_criteria`` (so joins, relationship loads and eager loads are
-  covered). With no tenant bound, such statements match nothing.
-* ``before_flush`` stamps new rows with the bound tenant and refuses to write,
-  move or delete a row of another tenant; ORM bulk INSERTs (a list of rows) are
-  checked the same way.
+* The ORM (every backend). ``do_orm_execute`` adds ``tenant_id = <bound
+  tenant>`` to every ORM SELECT, UPDATE and DELETE touching a
+  :class:`~authsvc.db.TenantOwned` model, through ``with_loader_criteria`` (so
+  joins, relationship loads and eager loads are covered); with no tenant
+  bound, such statements match nothing. ``before_flush`` stamps new rows with
+  the bound tenant and refuses to write, move or delete a row of another
+  tenant; ORM bulk INSERTs (a list of rows) are checked the same way.
+* PostgreSQL row-level security. Every tenant-owned table has a policy on the
+  settings ``authsvc.tenant_id`` and ``authsvc.platform``, which this module
+  sets on the connection before any statement runs, whenever they differ from
+  the binding: transaction-local (``set_config(..., true)``) in a transaction,
+  for the connection while it is checked out in autocommit, cleared when it
+  returns to the pool. A statement that escaped the ORM wall still sees and
+  changes only the bound tenant's rows. See ``docs/tenancy.md``.
 
 The single, greppable bypass is ``with platform_scope():``, for platform-level
 code such as API-key lookup before a tenant is known and the worker's
 cross-tenant claims. ``tenant_context`` inside it scopes its block to that
-tenant again.
-
-A few hot paths run prebuilt Core statements instead of ORM ones (the ORM
-layer is most of their cost). Those go through :func:`execute_scoped` (or
-:func:`read_scoped` for a lone read), which
-supplies the bound tenant as the ``:tenant`` parameter (refusing to run with
-none) and, on a statement's first use, proves that every tenant-owned table it
-reads or writes is tied to that parameter, directly (``t.tenant_id = :tenant``)
-or through a join on ``tenant_id`` to a table that is. A statement that is not
-is refused with ``TenancyViolation`` before it ever reaches the database.
-(The proof is per table: a second, unfiltered alias of a table that is
-filtered elsewhere in the same statement would pass; keep such statements ORM.)
+tenant again, on both walls.
 """
 
 from __future__ import annotations
@@ -39,12 +35,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_sqlalchemy.session import Session as FlaskSession
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from authsvc.connections import in_read_only_request, single_read
 from authsvc.db import TenantOwned
 from authsvc.extensions import db
 
@@ -83,7 +79,9 @@ def platform_scope() -> Iterator[None]:
     """Run a block as platform-level code that may read and write every tenant's rows.
 
     The one bypass of tenant scoping (grep ``platform_scope``): API-key lookup
-    before a tenant is known, the worker's cross-tenant claims, pruning.
+    before a tenant is known, the worker's cross-tenant claims, pruning. On
+    PostgreSQL it sets ``authsvc.platform`` to ``on``, which the row-level
+    security policies allow explicitly.
     """
     token = _platform.set(True)
     try:
@@ -211,11 +209,81 @@ def _install_hooks() -> None:
         event.listen(FlaskSession, "before_flush", _guard_writes)
 
 
+# --- PostgreSQL row-level security: the settings follow the binding ------------
+
+#: Connection-record info key: (tenant, platform, transaction-local) set there last.
+_APPLIED = "authsvc_rls_applied"
+_ROLLING_BACK = object()
+_SET = (
+    "SELECT set_config('authsvc.tenant_id', %(tenant)s, %(local)s),"
+    " set_config('authsvc.platform', %(platform)s, %(local)s)"
+)
+
+
+def _set_settings(dbapi_connection, tenant_id, platform: bool, local: bool) -> None:
+    tenant = "" if tenant_id is None else str(tenant_id)
+    params = {"tenant": tenant, "platform": "on" if platform else "", "local": local}
+    # A cursor of its own: the statement's cursor may be a server-side one.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(_SET, params)
+
+
+def _apply_binding(conn, _cursor, statement, parameters, context, _executemany):
+    """Before each statement, set the row-level security settings that differ from the
+    binding: transaction-local in a transaction (so an idle connection has none); for
+    the connection, until it returns to the pool, in autocommit (read-only requests)."""
+    if conn.info.get(_APPLIED) is _ROLLING_BACK:
+        conn.info.pop(_APPLIED)  # this is the ROLLBACK TO SAVEPOINT: set them after it
+        return statement, parameters
+    dbapi_connection = conn.connection.dbapi_connection
+    local = not dbapi_connection.autocommit
+    # TEMPORARY bridge until readmodel and caches merge: the ALL_TENANTS option
+    # opens the database wall for its statement as it opens the ORM one.
+    options = context.execution_options if context is not None else {}
+    wanted = (_current.get(), _platform.get() or bool(options.get(ALL_TENANTS)), local)
+    idle = dbapi_connection.info.transaction_status == TRANSACTION_STATUS_IDLE
+    if conn.info.get(_APPLIED) != wanted or (local and idle):
+        _set_settings(dbapi_connection, *wanted)
+        conn.info[_APPLIED] = wanted
+    return statement, parameters
+
+
+def _savepoint_rolled_back(conn, _name, _context) -> None:
+    # Called just before ROLLBACK TO SAVEPOINT, which takes back any settings
+    # changed inside the savepoint: the statement after it sets them again.
+    conn.info[_APPLIED] = _ROLLING_BACK
+
+
+def _clear_on_return(dbapi_connection, record, _reset_state) -> None:
+    """A connection leaves no tenant behind in the pool."""
+    applied = record.info.pop(_APPLIED, None)
+    if applied is None or applied[2] or applied[:2] == (None, False):
+        return  # transaction-local ones end with the pool's rollback
+    autocommit = dbapi_connection.autocommit
+    if not autocommit:
+        dbapi_connection.rollback()  # else the pool's rollback would undo the clearing
+    _set_settings(dbapi_connection, None, False, local=False)
+    if not autocommit:
+        dbapi_connection.commit()
+
+
+def _install_row_level_security(engine: sa.Engine) -> None:
+    if not event.contains(engine, "before_cursor_execute", _apply_binding):
+        event.listen(engine, "before_cursor_execute", _apply_binding, retval=True)
+        event.listen(engine, "rollback_savepoint", _savepoint_rolled_back)
+        event.listen(engine, "reset", _clear_on_return)
+
+
 def init_app(app: Flask) -> None:
-    """Install the scoping hooks and unbind the tenant at the end of each request."""
+    """Install the scoping hooks (the ORM's; PostgreSQL's row-level security settings)
+    and unbind the tenant at the end of each request."""
     _install_hooks()
     app.teardown_request(_unbind_request_tenant)
-    app.extensions["authsvc.tenancy"] = {"bypass_option": ALL_TENANTS}
+    with app.app_context():
+        engines = [e for e in db.engines.values() if e.dialect.name == "postgresql"]
+    for engine in engines:
+        _install_row_level_security(engine)
+    app.extensions["authsvc.tenancy"] = {"row_level_security": bool(engines)}
 
 
 # --- Prebuilt Core statements -------------------------------------------------
@@ -264,7 +332,8 @@ def _sets_tenant(insert: sa.Insert) -> bool:
 
 def prove_scoped(statement) -> None:
     """Raise TenancyViolation unless every tenant-owned table in ``statement`` is
-    bound to the ``:tenant`` parameter (see the module docstring)."""
+    bound to the ``:tenant`` parameter, directly or by a ``tenant_id`` join (per table:
+    a second, unfiltered alias of a filtered table would pass)."""
     if statement in _proven:
         return
     owned = _tenant_owned_tables()
@@ -324,17 +393,7 @@ def execute_scoped(session: Session, statement, params: dict | None = None):
 
 
 def read_scoped(statement, params: dict | None = None) -> list:
-    """The rows (mappings) of a prebuilt Core SELECT for the bound tenant.
-
-    A read-only request on PostgreSQL that has not opened the session yet runs it
-    on a pooled DBAPI connection of its own, in autocommit, compiled once
-    (:func:`connections.single_read`): a request whose only query this is
-    (``GET /me``) creates no ORM session. Anywhere else it runs in the session's
-    transaction, like :func:`execute_scoped`.
-    """
+    """The rows (mappings) of a prebuilt Core SELECT for the bound tenant, in the
+    session's transaction (where the row-level security settings are set)."""
     bound = _scoped_params(statement, params)
-    lone = not db.session.registry.has() and in_read_only_request()
-    if lone and db.engine.dialect.name == "postgresql":
-        prepare = current_app.config["DATABASE_PREPARED_STATEMENTS"]
-        return single_read(db.engine, statement, bound, prepare=prepare)
     return db.session.connection().execute(statement, bound).mappings().all()

@@ -28,7 +28,7 @@ from authsvc.apikeys.models import ApiKey
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS, bind_request_tenant
+from authsvc.tenancy import ALL_TENANTS, bind_request_tenant, tenant_context
 from authsvc.tenants.models import Tenant
 
 HEADER = "X-API-Key"
@@ -196,7 +196,8 @@ def _touch(cache: KeyCache, principal: Principal) -> None:
     if now - cache.last_used_written.get(principal.prefix, float("-inf")) < interval:
         return
     cache.last_used_written[principal.prefix] = now
-    with db.engine.begin() as conn:
+    # Before the request is bound: the key's own tenant (row-level security).
+    with tenant_context(principal.tenant_id), db.engine.begin() as conn:
         conn.execute(
             sa.update(ApiKey.__table__)
             .where(ApiKey.__table__.c.tenant_id == principal.tenant_id)

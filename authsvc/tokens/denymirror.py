@@ -193,6 +193,7 @@ class DatabaseMirror(Mirror):
 
     def _sync(self, now: float) -> None:
         from authsvc.db import utcnow
+        from authsvc.tenancy import platform_scope
 
         t = self.table
         statement = sa.select(t.c.id, t.c.expires_at, t.c.created_at)
@@ -203,7 +204,8 @@ class DatabaseMirror(Mirror):
             statement = statement.where(
                 t.c.created_at >= self.watermark - timedelta(seconds=DB_OVERLAP_SECONDS)
             )
-        with self.engine.connect() as conn:
+        # Every tenant's entries, whichever request refreshes the copy.
+        with platform_scope(), self.engine.connect() as conn:
             rows = conn.execute(statement).all()
         if full:
             fresh = {row.id: row.expires_at.timestamp() for row in rows}

@@ -245,16 +245,6 @@ def test_read_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_with
                 assert [str(row["id"]) for row in read_scoped(statement)] == [user["id"]]
 
 
-def test_a_lone_read_in_a_read_only_request_opens_no_session(app, backend, tenant, make_user):
-    """GET /me's shape on PostgreSQL: one statement on a connection of its own."""
-    user = make_user(tenant)
-    statement = sa.select(_users.c.email).where(_users.c.tenant_id == _tenant)
-    with app.test_request_context(method="GET"), tenant_context(tenant[0]):
-        read_only_request()
-        assert [row["email"] for row in read_scoped(statement)] == [user["email"]]
-        assert db.session.registry.has() is (backend != "postgresql")
-
-
 def test_read_scoped_outside_read_only_requests_sees_the_sessions_writes(app, tenant):
     """In a writing request it reads in the session's transaction, uncommitted rows included."""
     statement = sa.select(_users.c.email).where(_users.c.tenant_id == _tenant)

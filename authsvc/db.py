@@ -32,6 +32,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def schema_revisions(engine: sa.Engine) -> tuple[str, ...]:
+    """The Alembic revisions the database is at (readiness probe): platform data, read
+    on an engine connection of its own."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

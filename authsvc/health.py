@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 
+from authsvc.db import schema_revisions
 from authsvc.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -55,9 +54,7 @@ def init_app(app) -> None:
 
 
 def _check_database() -> str | None:
-    with db.engine.connect() as conn:
-        conn.execute(sa.text("SELECT 1"))
-        current = MigrationContext.configure(conn).get_current_heads()
+    current = schema_revisions(db.engine)
     migrate = current_app.extensions["migrate"]
     script = ScriptDirectory(migrate.directory)
     heads = set(script.get_heads())

@@ -6,6 +6,7 @@ from alembic import context
 from flask import current_app
 
 from authsvc.db import UTCDateTime
+from authsvc.tenancy import platform_scope
 
 config = context.config
 logger = logging.getLogger("alembic.env")
@@ -38,7 +39,9 @@ def run_migrations_online():
                 "process_revision_directives": skip_empty,
             },
         )
-        with context.begin_transaction():
+        # Migrations are platform code: on PostgreSQL the row-level security
+        # policies let a data migration reach every tenant's rows.
+        with context.begin_transaction(), platform_scope():
             context.run_migrations()
 
 

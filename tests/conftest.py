@@ -23,7 +23,8 @@ pytest_plugins = ["tests.fixtures.mailbox", "tests.fixtures.receiver", "tests.fi
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres_only`` run only in their ``[postgresql]`` variant."""
-    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks, SKIP LOCKED, LISTEN/NOTIFY)")
+    reason = "needs PostgreSQL (row locks, SKIP LOCKED, LISTEN/NOTIFY, row-level security)"
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
         if item.get_closest_marker("postgres_only"):
             params = getattr(item, "callspec", None)

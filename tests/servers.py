@@ -5,6 +5,11 @@ port and is torn down completely by ``stop()``.  Setting ``AUTHSVC_TEST_POSTGRES
 or ``AUTHSVC_TEST_REDIS_URL`` points the helpers at an existing server instead.
 PostgreSQL refuses to run as root, so as root every PostgreSQL binary is run as the
 ``postgres`` OS user through ``runuser`` and the temporary directory is given to it.
+
+The application connects as ``APP_ROLE``, an ordinary role (no SUPERUSER, no
+BYPASSRLS) that owns the databases it migrates, so row-level security applies to it
+as in production; ``PostgresServer.url`` stays the superuser's, for fixtures and the
+benchmarks that need it. ``AUTHSVC_TEST_POSTGRES_URL`` should name such a role too.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ from psycopg2 import sql
 _PG_CONF = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200")
 # Persistence off: a test Redis holds nothing worth keeping and must not write files.
 _REDIS_FLAGS = ("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no")
+
+
+# The application's role: may log in and create databases (a browser test makes its
+# own), nothing more. Never SUPERUSER or BYPASSRLS: either would skip row-level security.
+APP_ROLE = "authsvc_app"
 
 
 class ServerStartError(RuntimeError):
@@ -104,9 +114,14 @@ class PostgresServer(_Server):
         """SQLAlchemy URL of the test database."""
         return self.url_for(self.database)
 
-    def url_for(self, database: str) -> str:
+    @property
+    def app_url(self) -> str:
+        """SQLAlchemy URL of the test database for the application's role."""
+        return self.url_for(self.database, role=APP_ROLE)
+
+    def url_for(self, database: str, role: str = "postgres") -> str:
         """Return the SQLAlchemy URL of another database on this server."""
-        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg2://{role}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = [str(self._bindir / args[0]), *args[1:]]
@@ -140,21 +155,34 @@ class PostgresServer(_Server):
             self.stop()
             raise ServerStartError(f"PostgreSQL did not start:\n{started.stderr}\n{tail}")
         try:
+            self._create_app_role()
             self.create_database(self.database)
         except psycopg2.Error:
             self.stop()
             raise
         return self
 
-    def create_database(self, name: str) -> str:
-        """Create database ``name`` and return its SQLAlchemy URL."""
+    def _superuser_execute(self, statement: sql.Composable) -> None:
         conn = psycopg2.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
         try:
             conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction.
             with conn.cursor() as cur:
-                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                cur.execute(statement)
         finally:
             conn.close()
+
+    def _create_app_role(self) -> None:
+        role = sql.Identifier(APP_ROLE)
+        self._superuser_execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB").format(role)
+        )
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name``, owned by the application's role, and return its
+        SQLAlchemy URL (the superuser's)."""
+        owner = sql.Identifier(APP_ROLE)
+        create = sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), owner)
+        self._superuser_execute(create)
         return self.url_for(name)
 
     def stop(self) -> None:
@@ -228,11 +256,12 @@ class RedisServer(_Server):
 
 
 def postgres_url_or_start() -> tuple[str, Callable[[], None]]:
-    """Return (SQLAlchemy URL, stopper), from AUTHSVC_TEST_POSTGRES_URL or a new server."""
+    """Return (the application role's SQLAlchemy URL, stopper), from
+    AUTHSVC_TEST_POSTGRES_URL or a new server."""
     if url := os.environ.get("AUTHSVC_TEST_POSTGRES_URL"):
         return url, lambda: None  # Not ours to stop.
     server = PostgresServer().start()
-    return server.url, server.stop
+    return server.app_url, server.stop
 
 
 def redis_url_or_start() -> tuple[str, Callable[[], None]]:

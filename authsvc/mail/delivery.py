@@ -27,7 +27,7 @@ from flask import Flask, current_app
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.mail.models import MailMessage
-from authsvc.tenancy import ALL_TENANTS, tenant_context
+from authsvc.tenancy import platform_scope, tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +149,15 @@ def _deliver_one(message: MailMessage) -> None:
 def deliver_due(app: Flask) -> int:
     """Send every message that is due (one batch); returns how many were attempted."""
     with app.app_context():
-        due = db.session.execute(
-            sa.select(MailMessage.tenant_id, MailMessage.id, MailMessage.next_attempt_at)
-            .where(MailMessage.status == "queued", MailMessage.next_attempt_at <= utcnow())
-            .order_by(MailMessage.next_attempt_at)
-            .limit(BATCH_SIZE)
-            .execution_options(**{ALL_TENANTS: True})
-        ).all()
+        # Which tenants have mail due is a platform-level question; each message
+        # is then claimed and sent under its own tenant.
+        with platform_scope():
+            due = db.session.execute(
+                sa.select(MailMessage.tenant_id, MailMessage.id, MailMessage.next_attempt_at)
+                .where(MailMessage.status == "queued", MailMessage.next_attempt_at <= utcnow())
+                .order_by(MailMessage.next_attempt_at)
+                .limit(BATCH_SIZE)
+            ).all()
         db.session.rollback()
         handled = 0
         for tenant_id, message_id, seen_due in due:

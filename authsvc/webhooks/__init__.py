@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
@@ -26,7 +27,7 @@ PRUNE_INTERVAL_SECONDS = 3600
 def _before_commit(session) -> None:
     # Set by events.emit, and by other changes that need the workers (a delivery retried).
     if session.info.get(EMITTED) and session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
+        session.execute(sa.select(sa.func.pg_notify(CHANNEL, "")))
 
 
 def _after_commit(session) -> None:

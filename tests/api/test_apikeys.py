@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from authsvc.db import utcnow
 from authsvc.extensions import db
+from authsvc.tenancy import tenant_context
 
 
 def test_created_key_is_shown_once_and_stored_only_as_sha256(app, api_client, tenant):
@@ -21,7 +22,7 @@ def test_created_key_is_shown_once_and_stored_only_as_sha256(app, api_client, te
 
     listed = admin.get("/api-keys").json
     assert all("key" not in row and "secret_hash" not in row for row in listed)
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant[0]):
         stored = db.session.execute(
             sa.text("SELECT secret_hash FROM api_keys WHERE prefix = :p"), {"p": prefix}
         ).scalar_one()
@@ -72,7 +73,7 @@ def test_revoked_key_stops_working(client, api_client, tenant):
 def test_expired_key_is_refused(app, client, tenant, make_key):
     key = make_key(tenant, ["users:read"], expires_at=utcnow() + timedelta(seconds=30))
     assert client.get("/api/v1/users", headers={"X-API-Key": key}).status_code == 200
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant[0]):
         db.session.execute(
             sa.text("UPDATE api_keys SET expires_at = :t WHERE prefix = :p"),
             {"t": utcnow() - timedelta(seconds=1), "p": key.split("_")[1]},
@@ -129,7 +130,7 @@ def test_last_used_at_is_recorded_without_a_write_per_request(app, client, tenan
         sa.event.remove(engine, "before_cursor_execute", record)
     updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE API_KEYS")]
     assert len(updates) == 1
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant[0]):
         last_used = db.session.execute(
             sa.text("SELECT last_used_at FROM api_keys WHERE prefix = :p"), {"p": prefix}
         ).scalar_one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from authsvc.extensions import db
+from authsvc.tenancy import tenant_context
 
 
 def test_create_user_returns_it_without_any_password_hash(api_client, tenant):
@@ -31,7 +32,7 @@ def test_create_user_returns_it_without_any_password_hash(api_client, tenant):
 def test_password_is_stored_as_argon2id(app, api_client, tenant):
     client = api_client(tenant, ["users:write"])
     user = client.post("/users", json={"email": "h@example.com", "password": "a long password"})
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant[0]):
         stored = db.session.execute(
             sa.text("SELECT password_hash FROM users WHERE email = 'h@example.com'")
         ).scalar_one()

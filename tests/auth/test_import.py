@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from authsvc.extensions import db
+from authsvc.tenancy import tenant_context
 
 SECRET = "imported passphrase 42"
 
@@ -30,8 +31,8 @@ def _passlib_pbkdf2(password: str) -> str:
     return f"$pbkdf2-sha256$29000${ab64(salt)}${ab64(digest)}"
 
 
-def _stored_hash(app, email: str) -> str:
-    with app.app_context():
+def _stored_hash(app, tenant_id, email: str) -> str:
+    with app.app_context(), tenant_context(tenant_id):
         return db.session.execute(
             sa.text("SELECT password_hash FROM users WHERE email_normalized = :e"), {"e": email}
         ).scalar_one()
@@ -54,7 +55,7 @@ def test_imported_hashes_log_in_and_are_rehashed_to_argon2id(app, tenant_app):
     for row in rows:
         assert tenant_app.login(row["email"], "wrong").status_code == 401
         assert tenant_app.login(row["email"], SECRET).status_code == 200
-        assert _stored_hash(app, row["email"]).startswith("$argon2id$")
+        assert _stored_hash(app, tenant_app.tenant_id, row["email"]).startswith("$argon2id$")
 
 
 def test_each_row_is_all_or_nothing_with_a_result_per_row(tenant_app):

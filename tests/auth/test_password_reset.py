@@ -39,13 +39,14 @@ def test_expired_reset_link_is_refused(app, tenant_app, inbox, set_auth_policy):
 
     from authsvc.db import utcnow
     from authsvc.extensions import db
+    from authsvc.tenancy import tenant_context
 
     tenant_app.signup("late@example.com")
     tenant_app.client.post("/auth/forgot-password", json={"email": "late@example.com"})
     deliver_due(app)
     message = [m for m in inbox.to("late@example.com") if "reset" in m["Subject"].lower()][0]
     token = link_token(message, "reset")
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant_app.tenant_id):
         db.session.execute(sa.text("UPDATE one_time_tokens SET expires_at = :t"), {"t": utcnow()})
         db.session.commit()
     late = tenant_app.client.post(

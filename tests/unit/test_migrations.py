@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+
+import psycopg2
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
 
+from authsvc.db import Base, TenantOwned
 from authsvc.extensions import db
+from tests.conftest import make_app
+
+BEFORE_ROW_LEVEL_SECURITY = "7c1d2e9a4b30"
 
 
 def test_migrated_schema_has_no_drift_from_the_models(app):
@@ -25,3 +37,54 @@ def test_every_tenant_owned_table_leads_with_tenant_id_and_scopes_its_uniques(ap
                 assert "tenant_id" in constraint.columns, (
                     f"{table.name}: unique constraint without tenant_id"
                 )
+
+
+def _fresh_database(url: str) -> tuple[str, Callable[[], None]]:
+    """A new database on the test server, owned by the application's role; and its dropper."""
+    url = make_url(url)
+    name = f"authsvc_rls_{secrets.token_hex(4)}"
+    server = url.set(drivername="postgresql", database="postgres").render_as_string(False)
+
+    def run(statement: str) -> None:
+        conn = psycopg2.connect(server)
+        conn.autocommit = True  # CREATE and DROP DATABASE cannot run in a transaction.
+        try:
+            conn.cursor().execute(statement)
+        finally:
+            conn.close()
+
+    run(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(False), lambda: run(f'DROP DATABASE "{name}"')
+
+
+def _policies() -> tuple[set[str], set[str]]:
+    """(tables with the tenant_isolation policy, tables with row-level security on)."""
+    with db.engine.connect() as conn:
+        policies = conn.execute(
+            sa.text("SELECT tablename FROM pg_policies WHERE policyname = 'tenant_isolation'")
+        )
+        secured = conn.execute(
+            sa.text(
+                "SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity"
+                " AND relnamespace = current_schema()::regnamespace"
+            )
+        )
+        return set(policies.scalars()), set(secured.scalars())
+
+
+@pytest.mark.postgres_only
+def test_the_row_level_security_migration_upgrades_and_downgrades(app, tmp_path):
+    owned = {m.local_table.name for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)}
+    url, drop = _fresh_database(app.config["DATABASE_URL"])
+    fresh = make_app(url, tmp_path)
+    try:
+        with fresh.app_context():
+            upgrade()
+            assert _policies() == (owned, owned)
+            downgrade(revision=BEFORE_ROW_LEVEL_SECURITY)
+            assert _policies() == (set(), set())
+            upgrade()
+            assert _policies() == (owned, owned)
+            db.engine.dispose()
+    finally:
+        drop()

@@ -8,14 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from authsvc.connections import read_only_request
 from authsvc.extensions import db
 from authsvc.tenancy import (
-    ALL_TENANTS,
     TenancyViolation,
-    execute_scoped,
-    prove_scoped,
-    read_scoped,
+    platform_scope,
     tenant_context,
 )
 from authsvc.users.models import Role, User, UserRole
@@ -73,12 +69,43 @@ def test_bulk_update_is_scoped_too(app, two_tenants_with_users):
         assert other.display_name is None and str(other.id) == user_b["id"]
 
 
-def test_explicit_bypass_sees_every_tenant(app, two_tenants_with_users):
+def test_platform_scope_sees_every_tenant(app, two_tenants_with_users):
     _a, _b, user_a, user_b = two_tenants_with_users
-    with app.app_context():
-        statement = sa.select(User.id).execution_options(**{ALL_TENANTS: True})
-        ids = {str(i) for i in db.session.execute(statement).scalars()}
+    with app.app_context(), platform_scope():
+        ids = {str(i) for i in db.session.execute(sa.select(User.id)).scalars()}
     assert {user_a["id"], user_b["id"]} <= ids
+
+
+def test_tenant_context_inside_platform_scope_sees_only_that_tenant(app, two_tenants_with_users):
+    """A worker that claimed every tenant's rows works for one tenant at a time."""
+    a, _b, user_a, _user_b = two_tenants_with_users
+    with app.app_context(), platform_scope():
+        with tenant_context(a[0]):
+            ids = [str(i) for i in db.session.execute(sa.select(User.id)).scalars()]
+        everyone = db.session.execute(sa.select(sa.func.count(User.id))).scalar_one()
+    assert ids == [user_a["id"]]
+    assert everyone >= 2
+
+
+def test_orm_bulk_insert_rows_are_stamped_with_the_bound_tenant(app, two_tenants_with_users):
+    a, _b, user_a, _user_b = two_tenants_with_users
+    with app.app_context(), tenant_context(a[0]):
+        role_id = db.session.execute(sa.select(Role.id).where(Role.name == "admin")).scalar_one()
+        rows = [{"user_id": uuid.UUID(user_a["id"]), "role_id": role_id}]
+        db.session.execute(sa.insert(UserRole), rows)
+        links = db.session.execute(sa.select(UserRole.tenant_id, UserRole.role_id)).all()
+        db.session.rollback()
+    assert (a[0], role_id) in links
+
+
+@pytest.mark.parametrize("bound", ["other-tenant", "unbound"])
+def test_orm_bulk_insert_for_another_tenant_or_none_is_refused(app, two_tenants_with_users, bound):
+    a, b, user_a, _user_b = two_tenants_with_users
+    row = {"tenant_id": b[0], "user_id": uuid.UUID(user_a["id"]), "role_id": uuid.uuid4()}
+    with app.app_context(), tenant_context(a[0] if bound == "other-tenant" else None):
+        with pytest.raises(TenancyViolation):
+            db.session.execute(sa.insert(UserRole), [row])
+        db.session.rollback()
 
 
 def test_writing_a_row_for_another_tenant_is_refused(app, two_tenants_with_users):
@@ -102,130 +129,9 @@ def test_database_refuses_a_link_between_two_tenants(app, two_tenants_with_users
     """The composite foreign key (tenant_id, role_id) rejects tenant B's role on A's user."""
     a, b, user_a, _user_b = two_tenants_with_users
     with app.app_context():
-        role_b = db.session.execute(
-            sa.select(Role.id)
-            .where(Role.tenant_id == b[0], Role.name == "admin")
-            .execution_options(**{ALL_TENANTS: True})
-        ).scalar_one()
-        table = UserRole.__table__
-        with pytest.raises(IntegrityError):
-            db.session.execute(
-                table.insert().values(
-                    tenant_id=a[0], user_id=uuid.UUID(user_a["id"]), role_id=role_b
-                )
-            )
-        db.session.rollback()
-
-
-# Prebuilt Core statements: proven tied to the bound tenant before they run.
-_users, _roles, _links = User.__table__, Role.__table__, UserRole.__table__
-_tenant = sa.bindparam("tenant")
-
-
-def _scoped_users():
-    return sa.select(_users.c.id).where(_users.c.tenant_id == _tenant)
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [
-        pytest.param(_scoped_users(), id="direct"),
-        pytest.param(
-            sa.select(_users.c.id, _roles.c.name)
-            .select_from(
-                _users.outerjoin(
-                    _links,
-                    sa.and_(
-                        _links.c.tenant_id == _users.c.tenant_id, _links.c.user_id == _users.c.id
-                    ),
-                ).outerjoin(
-                    _roles,
-                    sa.and_(
-                        _roles.c.tenant_id == _links.c.tenant_id, _roles.c.id == _links.c.role_id
-                    ),
-                )
-            )
-            .where(_users.c.tenant_id == _tenant),
-            id="joined-on-tenant",
-        ),
-        pytest.param(
-            _users.update().where(_users.c.tenant_id == _tenant).values(display_name="x"),
-            id="update",
-        ),
-        pytest.param(
-            _links.insert().values(
-                tenant_id=_tenant, user_id=sa.bindparam("u"), role_id=sa.bindparam("r")
-            ),
-            id="insert",
-        ),
-    ],
-)
-def test_tenant_bound_core_statements_are_proven(statement):
-    prove_scoped(statement)
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [
-        pytest.param(sa.select(_users.c.id), id="no-filter"),
-        pytest.param(
-            sa.select(_users.c.id).where(_users.c.tenant_id == sa.bindparam("other")),
-            id="other-param",
-        ),
-        pytest.param(
-            sa.select(_users.c.id, _roles.c.name)
-            .select_from(
-                _users.join(_links, _links.c.user_id == _users.c.id).join(
-                    _roles, _roles.c.id == _links.c.role_id
-                )
-            )
-            .where(_users.c.tenant_id == _tenant),
-            id="join-without-tenant",
-        ),
-        pytest.param(_users.update().values(display_name="x"), id="update-all"),
-        pytest.param(
-            _links.insert().values(tenant_id=sa.bindparam("t"), user_id=1, role_id=2),
-            id="insert-other",
-        ),
-        pytest.param(
-            _scoped_users().add_cte(_roles.delete().where(_roles.c.name == "x").cte("gone")),
-            id="unscoped-cte",
-        ),
-    ],
-)
-def test_core_statements_not_tied_to_the_tenant_are_refused(statement):
-    with pytest.raises(TenancyViolation):
-        prove_scoped(statement)
-
-
-def test_execute_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_with_users):
-    a, _b, user_a, _user_b = two_tenants_with_users
-    statement = sa.select(_users.c.id).where(_users.c.tenant_id == _tenant)
-    with app.app_context():
-        with pytest.raises(TenancyViolation):
-            execute_scoped(db.session, statement)
-        with tenant_context(a[0]):
-            ids = [str(i) for i in execute_scoped(db.session, statement).scalars()]
-    assert ids == [user_a["id"]]
-
-
-def test_read_scoped_needs_a_bound_tenant_and_sees_only_it(app, two_tenants_with_users):
-    a, b, user_a, user_b = two_tenants_with_users
-    statement = sa.select(_users.c.id).where(_users.c.tenant_id == _tenant)
-    with app.test_request_context(method="GET"):
-        read_only_request()
-        with pytest.raises(TenancyViolation):
-            read_scoped(statement)
-        for tenant, user in ((a, user_a), (b, user_b)):
-            with tenant_context(tenant[0]):
-                assert [str(row["id"]) for row in read_scoped(statement)] == [user["id"]]
-
-
-def test_read_scoped_outside_read_only_requests_sees_the_sessions_writes(app, tenant):
-    """In a writing request it reads in the session's transaction, uncommitted rows included."""
-    statement = sa.select(_users.c.email).where(_users.c.tenant_id == _tenant)
-    with app.test_request_context(method="POST"), tenant_context(tenant[0]):
-        db.session.add(User(email="pending@example.com", email_normalized="pending@example.com"))
-        db.session.flush()
-        assert "pending@example.com" in [row["email"] for row in read_scoped(statement)]
+        with tenant_context(b[0]):
+            role_b = db.session.execute(sa.select(Role.id).where(Role.name == "admin")).scalar_one()
+        row = {"tenant_id": a[0], "user_id": uuid.UUID(user_a["id"]), "role_id": role_b}
+        with tenant_context(a[0]), pytest.raises(IntegrityError):
+            db.session.execute(sa.insert(UserRole), [row])
         db.session.rollback()

@@ -12,6 +12,8 @@ so a late result from a worker whose lease expired is dropped.
 The claim takes at most the pool's free slots, and per endpoint at most
 ``WEBHOOKS_PER_ENDPOINT_CONCURRENCY`` minus what this worker already has in
 flight for it, so one slow receiver cannot occupy every slot.
+
+Claiming, loading and releasing span tenants: they run in ``platform_scope()``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from authsvc.db import utcnow
 from authsvc.events import Event
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS
+from authsvc.tenancy import platform_scope
 from authsvc.webhooks.delivery.fanout import is_postgres
 from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
@@ -112,7 +114,6 @@ def _candidates() -> sa.Select:
         .where(ranked.c.rank <= sa.bindparam("cap"))
         .order_by(ranked.c.next_attempt_at)
         .limit(sa.bindparam("fetch"))
-        .execution_options(**{ALL_TENANTS: True})
     )
 
 
@@ -143,7 +144,7 @@ def claim(app: Flask, worker_id: str, limit: int, busy: dict[uuid.UUID, int]) ->
     """
     rows: list[Claimed] = []
     busy = Counter(busy)
-    with app.app_context():
+    with app.app_context(), platform_scope():
         for _try in range(CLAIM_TRIES):
             wanted, leased = _claim_once(app, worker_id, limit - len(rows), busy)
             rows += leased
@@ -189,24 +190,23 @@ def _lease(postgres: bool) -> sa.Update:
     binds ``tenant_ids`` and ``ids`` (the candidates' keys), ``now``, ``holder`` and
     ``until``.
     """
-    table = WebhookDelivery.__table__
-    D = table.c
+    D = WebhookDelivery
     if postgres:
-        lock = _lock_by_key(table)
+        lock = _lock_by_key()
     else:
         pairs = sa.tuple_(D.tenant_id, D.id).in_(sa.bindparam("keys", expanding=True))
         lock = sa.select(D.tenant_id, D.id).where(pairs, *due(sa.bindparam("now")))
     locked = lock.cte("locked")
     return (
-        sa.update(table)
+        sa.update(D)
         .where(D.tenant_id == locked.c.tenant_id, D.id == locked.c.id)
         .values(locked_by=sa.bindparam("holder"), locked_until=sa.bindparam("until"))
         .returning(D.tenant_id, D.id)
-        .execution_options(**{ALL_TENANTS: True})
+        .execution_options(synchronize_session=False)
     )
 
 
-def _lock_by_key(table: sa.Table) -> sa.Select:
+def _lock_by_key() -> sa.Select:
     """PostgreSQL: lock the due candidates, found one by one through the primary key.
 
     The keys arrive as two arrays joined to the table, and the due conditions are
@@ -215,7 +215,7 @@ def _lock_by_key(table: sa.Table) -> sa.Select:
     otherwise scans every pending row through the due index (ms per claim with
     thousands queued), or re-runs an ``IN (subquery FOR UPDATE)`` for each of them.
     """
-    D = table.c
+    D = WebhookDelivery
     keys = (
         sa.func.unnest(
             sa.cast(sa.bindparam("tenant_ids"), postgresql.ARRAY(sa.Uuid())),
@@ -227,9 +227,9 @@ def _lock_by_key(table: sa.Table) -> sa.Select:
     return (
         sa.select(D.tenant_id, D.id)
         .select_from(keys)
-        .join(table, sa.and_(D.tenant_id == keys.c.tenant_id, D.id == keys.c.id))
+        .join(D, sa.and_(D.tenant_id == keys.c.tenant_id, D.id == keys.c.id))
         .where(sa.func.coalesce(sa.and_(*due(sa.bindparam("now"))), False))
-        .with_for_update(of=table, skip_locked=True)
+        .with_for_update(of=D, skip_locked=True)
     )
 
 
@@ -269,7 +269,6 @@ def _loader() -> sa.Select:
         .join(Event, sa.and_(Event.tenant_id == D.tenant_id, Event.id == D.event_id))
         .where(sa.tuple_(D.tenant_id, D.id).in_(sa.bindparam("keys", expanding=True)))
         .order_by(D.next_attempt_at)
-        .execution_options(**{ALL_TENANTS: True})
     )
 
 
@@ -282,13 +281,13 @@ def release(app: Flask, worker_id: str, rows: list[Claimed]) -> None:
     """Give leased deliveries back at once (graceful shutdown before sending)."""
     if not rows:
         return
-    with app.app_context():
+    with app.app_context(), platform_scope():
         D = WebhookDelivery
         db.session.execute(
             sa.update(D)
             .where(sa.tuple_(D.tenant_id, D.id).in_([(r.tenant_id, r.id) for r in rows]))
             .where(D.locked_by == worker_id)
             .values(locked_by=None, locked_until=None)
-            .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
+            .execution_options(synchronize_session=False)
         )
         db.session.commit()

@@ -7,6 +7,9 @@ the write lock) and inserts one delivery per subscribed active endpoint in
 the same transaction. A crash before commit leaves the events undispatched
 for the next run; the unique (endpoint, event) constraint keeps one
 delivery each.
+
+Both statements span tenants, so they run in ``platform_scope()``; reading a
+tenant's endpoints runs in ``tenant_context`` of that tenant.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from authsvc.db import new_id, utcnow
-from authsvc.events import Event
+from authsvc.events import EMITTED, Event
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS, tenant_context
+from authsvc.tenancy import platform_scope, tenant_context
 from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
 PRUNE_BATCH = 1000
@@ -32,6 +35,7 @@ def is_postgres() -> bool:
 
 
 def _claim_events(limit: int) -> list[sa.Row]:
+    """Mark up to ``limit`` undispatched events of any tenant dispatched; platform-level."""
     pick = (
         sa.select(Event.tenant_id, Event.id)
         .where(Event.dispatched_at.is_(None))
@@ -47,9 +51,10 @@ def _claim_events(limit: int) -> list[sa.Row]:
         .where(Event.dispatched_at.is_(None))
         .values(dispatched_at=utcnow())
         .returning(Event.tenant_id, Event.id, Event.type, Event.created_at)
-        .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
+        .execution_options(synchronize_session=False)
     )
-    return list(db.session.execute(statement))
+    with platform_scope():
+        return list(db.session.execute(statement))
 
 
 def _deliveries_for(tenant_id: uuid.UUID, events: list[sa.Row]) -> list[dict]:
@@ -92,16 +97,17 @@ def fan_out(app: Flask) -> int:
             by_tenant[event.tenant_id].append(event)
         rows = [row for tenant, some in by_tenant.items() for row in _deliveries_for(tenant, some)]
         if rows:
-            db.session.execute(sa.insert(WebhookDelivery.__table__), rows)
+            # One ORM bulk INSERT for the deliveries of every tenant in the batch.
+            with platform_scope():
+                db.session.execute(sa.insert(WebhookDelivery), rows)
             notify_workers()
         db.session.commit()
         return len(events)
 
 
 def notify_workers() -> None:
-    """Wake every worker when this transaction commits (PostgreSQL NOTIFY is transactional)."""
-    if is_postgres():
-        db.session.connection().exec_driver_sql("SELECT pg_notify('authsvc_events', '')")
+    """Wake every worker when this transaction commits (the hooks in :mod:`authsvc.webhooks`)."""
+    db.session.info[EMITTED] = True
 
 
 def prune(app: Flask) -> int:
@@ -113,12 +119,12 @@ def prune(app: Flask) -> int:
             WebhookDelivery.event_id == Event.id,
             WebhookDelivery.state == PENDING,
         )
-        old = db.session.execute(
-            sa.select(Event.tenant_id, Event.id)
-            .where(Event.created_at < cutoff, Event.dispatched_at.is_not(None), ~pending)
-            .limit(PRUNE_BATCH)
-            .execution_options(**{ALL_TENANTS: True})
-        ).all()
+        with platform_scope():
+            old = db.session.execute(
+                sa.select(Event.tenant_id, Event.id)
+                .where(Event.created_at < cutoff, Event.dispatched_at.is_not(None), ~pending)
+                .limit(PRUNE_BATCH)
+            ).all()
         by_tenant: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         for tenant_id, event_id in old:
             by_tenant[tenant_id].append(event_id)

@@ -5,8 +5,8 @@ and one commit per attempt cost more than the sends themselves. The pool's
 recorder hands over every result that finished meanwhile; on PostgreSQL they
 are written by one ``UPDATE ... FROM unnest(<one array per column>)`` joined on
 the primary key (one statement text whatever the batch size, so nothing is
-compiled per batch), a Core statement on the table: the ORM's per-execution
-work on it cost more than the write itself.
+compiled per batch). The batch spans tenants, so it is written in
+``platform_scope()``.
 Each row is guarded by the lease (``locked_by``), as a single update was,
 and ``RETURNING`` says which rows this worker still held: a result whose
 lease ran out is dropped. SQLite (the embedded, single-process mode) has no
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from authsvc.extensions import db
-from authsvc.tenancy import ALL_TENANTS
+from authsvc.tenancy import platform_scope
 from authsvc.webhooks.delivery.fanout import is_postgres
 from authsvc.webhooks.models import WebhookDelivery
 
@@ -47,31 +47,33 @@ def write(worker_id: str, rows: list[dict]) -> set[tuple[uuid.UUID, uuid.UUID]]:
     """
     if not rows:
         return set()
-    if is_postgres():
-        return _write_all(worker_id, rows)
-    return {key for row in rows if (key := _write_one(worker_id, row))}
+    with platform_scope():
+        if is_postgres():
+            return _write_all(worker_id, rows)
+        return {key for row in rows if (key := _write_one(worker_id, row))}
 
 
 def _write_all_statement() -> sa.Update:
     """One UPDATE for any batch size: each column arrives as one array parameter."""
-    table = WebhookDelivery.__table__
+    D = WebhookDelivery
+    columns = sa.inspect(D).columns
     names = KEY + CHANGED
     # tenant_id's type comes from its foreign key, resolved only when first compiled.
     types = {"tenant_id": sa.Uuid(), "id": sa.Uuid()}
-    types.update((name, table.c[name].type) for name in CHANGED)
+    types.update((name, columns[name].type) for name in CHANGED)
     # A NULL-only array has no type of its own: cast each to its column's type.
     arrays = [sa.cast(sa.bindparam(f"all_{name}"), postgresql.ARRAY(types[name])) for name in names]
     results = sa.func.unnest(*arrays).table_valued(*names).render_derived("results")
     return (
-        sa.update(table)
+        sa.update(D)
         .where(
-            table.c.tenant_id == results.c.tenant_id,
-            table.c.id == results.c.id,
-            table.c.locked_by == sa.bindparam("holder"),
+            D.tenant_id == results.c.tenant_id,
+            D.id == results.c.id,
+            D.locked_by == sa.bindparam("holder"),
         )
         .values(locked_by=None, locked_until=None, **{n: results.c[n] for n in CHANGED})
-        .returning(table.c.tenant_id, table.c.id)
-        .execution_options(**{ALL_TENANTS: True})
+        .returning(D.tenant_id, D.id)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -90,6 +92,6 @@ def _write_one(worker_id: str, row: dict) -> tuple[uuid.UUID, uuid.UUID] | None:
         sa.update(D)
         .where(D.tenant_id == row["tenant_id"], D.id == row["id"], D.locked_by == worker_id)
         .values(locked_by=None, locked_until=None, **{name: row[name] for name in CHANGED})
-        .execution_options(**{ALL_TENANTS: True}, synchronize_session=False)
+        .execution_options(synchronize_session=False)
     )
     return (row["tenant_id"], row["id"]) if updated.rowcount == 1 else None

@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, auth, cli, health, hosted, webhooks
+    from authsvc import api, auth, cli, federation, health, hosted, webhooks
     from authsvc.api import hooks as api_hooks
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     limiter.exempt(health.bp)
     api.init_app(app)
+    federation.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
     app.register_blueprint(wellknown.bp)

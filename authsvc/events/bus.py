@@ -36,6 +36,7 @@ EVENT_TYPES = (
     "user.password_reset",
     "user.mfa_enabled",
     "user.mfa_disabled",
+    "identity.linked",
     "session.created",
     "session.revoked",
     "token.reuse_detected",

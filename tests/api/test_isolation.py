@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-# (method, path template, body) — {user}, {key}, {session}, {webhook} and {delivery} are
+# (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery}, {provider} are
 # tenant A's ids. Paths under /me are called with tenant B's end-user token, the rest with
 # B's admin key.
 ENDPOINTS = [
@@ -29,8 +29,11 @@ ENDPOINTS = [
     ("POST", "/webhooks/{webhook}/test", None),
     ("GET", "/webhooks/{webhook}/deliveries", None),
     ("POST", "/webhooks/{webhook}/deliveries/{delivery}/retry", None),
+    ("GET", "/identity-providers/{provider}", None),
+    ("PATCH", "/identity-providers/{provider}", {"display_name": "pwned"}),
+    ("DELETE", "/identity-providers/{provider}", None),
 ]
-LISTINGS = ["/users", "/api-keys", "/webhooks", "/events"]
+LISTINGS = ["/users", "/api-keys", "/webhooks", "/events", "/identity-providers"]
 
 
 PASSWORD = "isolation matrix password"
@@ -44,7 +47,8 @@ def sign_in(client, email: str) -> str:
 
 @pytest.fixture
 def victim(api_client, tenant, make_user):
-    """Tenant A with a signed-in user, a second API key, a webhook and a delivery."""
+    """Tenant A with a signed-in user, a second API key, a webhook, a delivery and an
+    identity provider."""
     admin = api_client(tenant, ["admin"])
     user = make_user(tenant, email="victim@example.com", username="victim", password=PASSWORD)
     token = sign_in(admin, user["email"])
@@ -54,6 +58,8 @@ def victim(api_client, tenant, make_user):
     delivery = admin.post(f"/webhooks/{hook['id']}/test").json
     # Paused, so no worker ever tries to send the queued test to this made-up host.
     admin.patch(f"/webhooks/{hook['id']}", json={"is_active": False})
+    provider = {"kind": "google", "display_name": "Google", "client_id": "victim-client"}
+    provider = admin.post("/identity-providers", json=provider).json
     return {
         "client": admin,
         "user": user["id"],
@@ -63,6 +69,7 @@ def victim(api_client, tenant, make_user):
         "token": token,
         "webhook": hook["id"],
         "delivery": delivery["id"],
+        "provider": provider["id"],
     }
 
 
@@ -92,6 +99,8 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     assert hook["description"] == "" and hook["previous_secret_expires_at"] is None
     assert hook["is_active"] is False
     assert len(admin.get(f"/webhooks/{victim['webhook']}/deliveries").json["items"]) == 1
+    provider = admin.get(f"/identity-providers/{victim['provider']}").json
+    assert provider["display_name"] == "Google"
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -100,7 +109,7 @@ def test_tenant_b_listings_never_show_tenant_a_rows(victim, api_client, other_te
     body = attacker.get(path).json
     rows = body["items"] if isinstance(body, dict) else body
     ids = {row["id"] for row in rows}
-    assert not ids & {victim["user"], victim["key"], victim["webhook"]}
+    assert not ids & {victim["user"], victim["key"], victim["webhook"], victim["provider"]}
     # No event of tenant A (its user's creation, its test event) shows up either.
     assert all(victim["email"] not in str(row.get("data")) for row in rows)
 

@@ -55,6 +55,12 @@ def _refused(message: str, status: int, provider=None, reason: str = ""):
     return page, status
 
 
+@bp.app_template_global()
+def sign_in_providers() -> list:
+    """The tenant's enabled providers, one button each on the hosted sign-in page."""
+    return service.list_providers(enabled_only=True)
+
+
 @bp.get("/login/<provider_id>")
 def federation_start(provider_id: str):
     """Send the browser to the provider, with state, nonce and a PKCE challenge."""

@@ -59,8 +59,8 @@ def oidc_issuer() -> Iterator[str]:
         process.wait(timeout=30)
 
 
-@pytest.fixture(autouse=True)
-def _loopback_issuers(app):
+@pytest.fixture
+def loopback_issuers(app):
     """The test provider speaks http on loopback, which only this setting allows."""
     app.config["FEDERATION_ALLOW_HTTP_LOOPBACK"] = True
     yield
@@ -68,7 +68,7 @@ def _loopback_issuers(app):
 
 
 @pytest.fixture
-def oidc_provider(oidc_issuer, api_client, tenant):
+def oidc_provider(oidc_issuer, loopback_issuers, api_client, tenant):
     """An ``oidc`` provider of ``tenant`` with a client registered at the test provider
     for its exact redirect URI; returns the provider as the API shows it."""
     admin = api_client(tenant, ["admin"])

@@ -37,6 +37,7 @@ EVENT_TYPES = (
     "user.mfa_enabled",
     "user.mfa_disabled",
     "identity.linked",
+    "identity.unlinked",
     "session.created",
     "session.revoked",
     "token.reuse_detected",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from authsvc import events
 from authsvc.auth.models import MfaFactor
-from authsvc.errors import BadRequest
+from authsvc.errors import BadRequest, Conflict, NotFound
 from authsvc.extensions import db
 from authsvc.federation.models import IdentityProvider, UserIdentity
 from authsvc.users.models import User
@@ -86,3 +86,25 @@ def has_mfa(user: User) -> bool:
         sa.exists().where(MfaFactor.user_id == user.id, MfaFactor.confirmed_at.is_not(None))
     )
     return bool(db.session.execute(statement).scalar())
+
+
+def list_identities(user_id) -> list[UserIdentity]:
+    """The user's provider links, oldest first."""
+    statement = (
+        sa.select(UserIdentity).where(UserIdentity.user_id == user_id).order_by(UserIdentity.id)
+    )
+    return list(db.session.execute(statement).scalars())
+
+
+def unlink_identity(user_id, identity_id: str) -> None:
+    """Remove one of the user's links; refused when it is their last way to sign in."""
+    links = list_identities(user_id)
+    identity = next((link for link in links if str(link.id) == identity_id), None)
+    if identity is None:
+        raise NotFound(f"No identity with id {identity_id}.")
+    if len(links) == 1 and get_user(user_id).password_hash is None:
+        raise Conflict("This is your only way to sign in; set a password or link another first.")
+    data = {"user_id": str(user_id), "identity": identity_payload(identity)}
+    db.session.delete(identity)
+    events.emit("identity.unlinked", data, actor=f"user:{user_id}")
+    db.session.commit()

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_restx import Namespace, Resource
 
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.apikeys.authentication import current_principal, require_scope
-from authsvc.federation import service
+from authsvc.federation import accounts, service
 from authsvc.federation.flow import callback_url
-from authsvc.federation.schemas import PROVIDER_MODELS, provider_in, provider_out, provider_patch
+from authsvc.federation.schemas import (
+    PROVIDER_MODELS,
+    identity_out,
+    provider_button,
+    provider_in,
+    provider_out,
+    provider_patch,
+)
+from authsvc.ids import parse_id
+from authsvc.tokens.bearer import current_claims, require_token
 
 ns = Namespace(
     "identity-providers",
@@ -17,6 +27,10 @@ ns = Namespace(
     "Client secrets are sealed at rest and never returned.",
 )
 register_models(ns, *PROVIDER_MODELS)
+buttons_ns = Namespace("auth-providers", description="Sign-in options for tenant apps")
+register_models(buttons_ns, provider_button)
+identities_ns = Namespace("me-identities", description="My links to sign-in providers")
+register_models(identities_ns, identity_out)
 
 
 def _shown(provider):
@@ -69,4 +83,44 @@ class IdentityProviderItem(Resource):
     def delete(self, provider_id):
         """Delete a provider and its users' links to it (the users stay)."""
         service.delete_provider(service.get_provider(provider_id), actor=current_principal().actor)
+        return "", 204
+
+
+@buttons_ns.route("")
+class SignInProviderList(Resource):
+    @require_scope("auth")
+    @buttons_ns.marshal_list_with(provider_button)
+    @document_errors(buttons_ns, 403)
+    def get(self):
+        """The tenant's enabled providers, to draw one sign-in button each."""
+        providers = service.list_providers(enabled_only=True)
+        for provider in providers:
+            provider.login_url = url_for(
+                "hosted.federation_start",
+                slug=current_principal().tenant_slug,
+                provider_id=str(provider.id),
+                _external=True,
+            )
+        return providers
+
+
+@identities_ns.route("")
+class MyIdentityList(Resource):
+    @require_token
+    @identities_ns.marshal_list_with(identity_out)
+    @document_errors(identities_ns)
+    def get(self):
+        """My links to sign-in providers."""
+        return accounts.list_identities(parse_id(current_claims().sub, "user"))
+
+
+@identities_ns.route("/<string:identity_id>")
+@identities_ns.param("identity_id", "The link's id")
+class MyIdentityItem(Resource):
+    @require_token
+    @identities_ns.response(204, "Unlinked")
+    @document_errors(identities_ns, 404, 409)
+    def delete(self, identity_id):
+        """Unlink a provider; refused (409) when it is my last way to sign in."""
+        accounts.unlink_identity(parse_id(current_claims().sub, "user"), identity_id)
         return "", 204

@@ -80,4 +80,30 @@ provider_in = Model(
 )
 provider_patch = Model("IdentityProviderUpdate", dict(_common), strict=True)
 
-PROVIDER_MODELS = (provider_out, provider_in, provider_patch)
+#: What a tenant app needs to draw a sign-in button (no configuration, no secrets).
+provider_button = Model(
+    "SignInProvider",
+    {
+        "id": fields.String(example=EXAMPLE_ID),
+        "kind": fields.String(enum=list(KINDS), example="microsoft"),
+        "display_name": fields.String(example="Work account"),
+        "icon_url": fields.String(example=None),
+        "login_url": fields.String(
+            description="Send the browser here; add `return_to` (one of the tenant's redirect "
+            "URLs) to come back to the app",
+            example=f"https://auth.example.com/t/acme/login/{EXAMPLE_ID}",
+        ),
+    },
+)
+identity_out = Model(
+    "UserIdentity",
+    {
+        "id": fields.String(example=EXAMPLE_ID),
+        "provider_id": fields.String(example=EXAMPLE_ID),
+        "subject": fields.String(description="The user's id at the provider", example="248289761"),
+        "email": fields.String(example="ada@example.com"),
+        "created_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+    },
+)
+
+PROVIDER_MODELS = (provider_out, provider_in, provider_patch, provider_button, identity_out)

@@ -7,10 +7,16 @@ Every tenant-owned endpoint is listed here; a new endpoint that is not in
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
-# (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery}, {provider} are
+from authsvc.extensions import db
+from authsvc.federation.models import UserIdentity
+from authsvc.tenancy import tenant_context
+
+# (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery}, {provider},
+# {identity} are
 # tenant A's ids. Paths under /me are called with tenant B's end-user token, the rest with
 # B's admin key.
 ENDPOINTS = [
@@ -32,6 +38,7 @@ ENDPOINTS = [
     ("GET", "/identity-providers/{provider}", None),
     ("PATCH", "/identity-providers/{provider}", {"display_name": "pwned"}),
     ("DELETE", "/identity-providers/{provider}", None),
+    ("DELETE", "/me/identities/{identity}", None),
 ]
 LISTINGS = ["/users", "/api-keys", "/webhooks", "/events", "/identity-providers"]
 
@@ -46,9 +53,9 @@ def sign_in(client, email: str) -> str:
 
 
 @pytest.fixture
-def victim(api_client, tenant, make_user):
+def victim(app, api_client, tenant, make_user):
     """Tenant A with a signed-in user, a second API key, a webhook, a delivery and an
-    identity provider."""
+    identity provider with a link to the user."""
     admin = api_client(tenant, ["admin"])
     user = make_user(tenant, email="victim@example.com", username="victim", password=PASSWORD)
     token = sign_in(admin, user["email"])
@@ -60,6 +67,13 @@ def victim(api_client, tenant, make_user):
     admin.patch(f"/webhooks/{hook['id']}", json={"is_active": False})
     provider = {"kind": "google", "display_name": "Google", "client_id": "victim-client"}
     provider = admin.post("/identity-providers", json=provider).json
+    # A link as a federated sign-in leaves it (that flow is proven in tests/federation).
+    with app.app_context(), tenant_context(tenant[0]):
+        ids = {"provider_id": uuid.UUID(provider["id"]), "user_id": uuid.UUID(user["id"])}
+        link = UserIdentity(**ids, subject="victim-sub")
+        db.session.add(link)
+        db.session.commit()
+        identity = str(link.id)
     return {
         "client": admin,
         "user": user["id"],
@@ -70,6 +84,7 @@ def victim(api_client, tenant, make_user):
         "webhook": hook["id"],
         "delivery": delivery["id"],
         "provider": provider["id"],
+        "identity": identity,
     }
 
 
@@ -101,6 +116,9 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     assert len(admin.get(f"/webhooks/{victim['webhook']}/deliveries").json["items"]) == 1
     provider = admin.get(f"/identity-providers/{victim['provider']}").json
     assert provider["display_name"] == "Google"
+    bearer = {"Authorization": f"Bearer {victim['token']}"}
+    links = admin.get("/me/identities", headers=bearer).json
+    assert [link["id"] for link in links] == [victim["identity"]]
 
 
 @pytest.mark.parametrize("path", LISTINGS)

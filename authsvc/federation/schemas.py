@@ -45,13 +45,18 @@ _common = {
     "directory": _directory,
 }
 
+#: What a sign-in button shows; shared by the admin's and the app's view of a provider.
+_button = {
+    "id": fields.String(example=EXAMPLE_ID),
+    "kind": fields.String(enum=list(KINDS), example="oidc"),
+    "display_name": fields.String(example="Sign in with Example"),
+    "icon_url": fields.String(example=None),
+}
+
 provider_out = Model(
     "IdentityProvider",
     {
-        "id": fields.String(example=EXAMPLE_ID),
-        "kind": fields.String(enum=list(KINDS), example="oidc"),
-        "display_name": fields.String(example="Sign in with Example"),
-        "icon_url": fields.String(example=None),
+        **_button,
         "issuer": fields.String(example="https://idp.example.com"),
         "client_id": fields.String(example="authsvc-client"),
         "has_client_secret": fields.Boolean(
@@ -84,10 +89,7 @@ provider_patch = Model("IdentityProviderUpdate", dict(_common), strict=True)
 provider_button = Model(
     "SignInProvider",
     {
-        "id": fields.String(example=EXAMPLE_ID),
-        "kind": fields.String(enum=list(KINDS), example="microsoft"),
-        "display_name": fields.String(example="Work account"),
-        "icon_url": fields.String(example=None),
+        **_button,
         "login_url": fields.String(
             description="Send the browser here; add `return_to` (one of the tenant's redirect "
             "URLs) to come back to the app",

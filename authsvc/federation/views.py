@@ -37,10 +37,12 @@ UNTRUSTED = "The sign-in provider's answer could not be verified. Please try aga
 
 
 def _enabled(provider_id: str):
-    provider = service.get_provider(provider_id)
-    if not provider.enabled:
-        raise NotFound(f"Identity provider {provider_id} is disabled.")
-    return provider
+    """The tenant's enabled provider with this id, or None."""
+    try:
+        provider = service.get_provider(provider_id)
+    except NotFound:
+        return None
+    return provider if provider.enabled else None
 
 
 def _refused(message: str, status: int, provider=None, reason: str = ""):
@@ -64,10 +66,10 @@ def sign_in_providers() -> list:
 @bp.get("/login/<provider_id>")
 def federation_start(provider_id: str):
     """Send the browser to the provider, with state, nonce and a PKCE challenge."""
-    try:
-        provider = _enabled(provider_id)
-    except NotFound as error:
-        return _refused("This sign-in option is not available.", 404, reason=error.detail)
+    provider = _enabled(provider_id)
+    if provider is None:
+        message = "This sign-in option is not available."
+        return _refused(message, 404, reason=f"no enabled provider {provider_id}")
     return_to = safe_return_to(g.tenant, request.args.get("return_to"))
     cookie_session[RETURN_KEY] = return_to
     callback = page_url("federation_callback", provider_id=provider_id, _external=True)
@@ -80,10 +82,10 @@ def federation_start(provider_id: str):
 @bp.get("/login/<provider_id>/callback")
 def federation_callback(provider_id: str):
     """Verify the provider's answer, find or create the user, and sign them in."""
-    try:
-        provider = _enabled(provider_id)
-    except NotFound as error:
-        return _refused("This sign-in link is not valid here.", 404, reason=error.detail)
+    provider = _enabled(provider_id)
+    if provider is None:
+        message = "This sign-in link is not valid here."
+        return _refused(message, 404, reason=f"no enabled provider {provider_id}")
     if request.args.get("error"):
         reason = f"provider error {request.args['error']}: {request.args.get('error_description')}"
         return _refused("The sign-in provider did not sign you in.", 400, provider, reason)

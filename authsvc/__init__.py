@@ -58,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, auth, cli, health, hosted, webhooks
+    from authsvc import api, auth, cli, federation, health, hosted, webhooks
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     # After the API: its credential check must run before the limiter counts the call.
     limiter.init_app(app)
+    federation.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
     app.register_blueprint(wellknown.bp)

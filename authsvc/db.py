@@ -131,3 +131,30 @@ def tenant_fk(column: str, target: str, **kw) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["tenant_id", column], [f"{target}.tenant_id", f"{target}.id"], **kw
     )
+
+
+# PostgreSQL row-level security: the policy every tenant-owned table carries (the
+# second wall behind tenancy's ORM criteria; tenancy.py sets the two settings).
+ROW_LEVEL_SECURITY_POLICY = (
+    "tenant_id = NULLIF(current_setting('authsvc.tenant_id', true), '')::uuid"
+    " OR current_setting('authsvc.platform', true) = 'on'"
+)
+
+
+def row_level_security_statements(table: str) -> list[str]:
+    """SQL that walls ``table`` (a migration runs it on PostgreSQL for each new table)."""
+    allowed = ROW_LEVEL_SECURITY_POLICY
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} USING ({allowed}) WITH CHECK ({allowed})",
+    ]
+
+
+def drop_row_level_security_statements(table: str) -> list[str]:
+    """The reverse of :func:`row_level_security_statements`."""
+    return [
+        f"DROP POLICY tenant_isolation ON {table}",
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]

@@ -9,6 +9,7 @@ def import_all() -> None:
     from authsvc.audit import models as _audit  # noqa: F401
     from authsvc.auth import models as _auth  # noqa: F401
     from authsvc.events import models as _events  # noqa: F401
+    from authsvc.federation import models as _federation  # noqa: F401
     from authsvc.mail import models as _mail  # noqa: F401
     from authsvc.plugins import models as _plugins  # noqa: F401
     from authsvc.sessions import models as _sessions  # noqa: F401

@@ -58,6 +58,18 @@ echo "==> Installing authsvc with test extras into .venv"
 # The example admin plugin proves the entry-point path (tests/admin/test_plugins.py).
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e examples/authsvc-hello-plugin
 
+# The federation tests run a real OpenID Provider (Node.js oidc-provider) from the
+# committed lockfile; reinstall only when node_modules is missing or the lockfile changed.
+oidc=tests/oidc
+if ! cmp -s "$oidc/package-lock.json" "$oidc/node_modules/.authsvc-installed-lock"; then
+  command -v npm >/dev/null 2>&1 || { echo "==> ERROR: npm (Node.js 20+) is needed for tests/oidc" >&2; exit 1; }
+  echo "==> Installing the test OpenID Provider (npm ci in $oidc)"
+  (cd "$oidc" && npm ci --no-audit --no-fund --silent)
+  cp "$oidc/package-lock.json" "$oidc/node_modules/.authsvc-installed-lock"
+else
+  echo "==> Test OpenID Provider present ($oidc/node_modules)"
+fi
+
 echo "==> ruff check"
 .venv/bin/ruff check .
 echo "==> ruff format --check"

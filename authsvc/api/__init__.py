@@ -54,6 +54,8 @@ def _namespaces():
     from authsvc.apikeys.api import ns as apikeys_ns
     from authsvc.audit.api import ns as audit_ns
     from authsvc.auth.api import auth_ns, me_ns
+    from authsvc.federation.api import buttons_ns, identities_ns
+    from authsvc.federation.api import ns as federation_ns
     from authsvc.tenants.api import ns as tenant_ns
     from authsvc.users.api import ns as users_ns
     from authsvc.webhooks.api import ns as webhooks_ns
@@ -68,6 +70,9 @@ def _namespaces():
         (audit_ns, "/audit"),
         (webhooks_ns, "/webhooks"),
         (events_ns, "/events"),
+        (federation_ns, "/identity-providers"),
+        (buttons_ns, "/auth/providers"),
+        (identities_ns, "/me/identities"),
     ]
 
 

@@ -41,11 +41,15 @@ AUDIT_ONLY_ACTIONS = (
     "plugin.enabled",
     "plugin.disabled",
     "user.password_reset_sent",
+    "identity_provider.created",
+    "identity_provider.updated",
+    "identity_provider.deleted",
+    "identity.login_failed",
 )
 #: Every action the audit log records.
 ACTIONS = EVENT_TYPES + AUDIT_ONLY_ACTIONS
 #: Every kind of target an entry can name.
-TARGET_TYPES = (*_TARGETS, "admin", "plugin")
+TARGET_TYPES = (*_TARGETS, "admin", "plugin", "identity_provider")
 
 
 def redact(value: Any) -> Any:

@@ -36,6 +36,8 @@ EVENT_TYPES = (
     "user.password_reset",
     "user.mfa_enabled",
     "user.mfa_disabled",
+    "identity.linked",
+    "identity.unlinked",
     "session.created",
     "session.revoked",
     "token.reuse_detected",

@@ -21,6 +21,8 @@ Create Date: 2026-12-05 09:00:00.000000
 """
 from alembic import op
 
+from authsvc.db import drop_row_level_security_statements, row_level_security_statements
+
 
 # revision identifiers, used by Alembic.
 revision = '3a9c5e7d1b24'
@@ -53,27 +55,19 @@ TABLES = (
 
 # NULLIF: an unbound connection has the setting '' (or none at all), and then
 # no row matches, as in the ORM.
-ALLOWED = (
-    "tenant_id = NULLIF(current_setting('authsvc.tenant_id', true), '')::uuid"
-    " OR current_setting('authsvc.platform', true) = 'on'"
-)
 
 
 def upgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
     for table in TABLES:
-        op.execute(f'ALTER TABLE {table} ENABLE ROW LEVEL SECURITY')
-        op.execute(f'ALTER TABLE {table} FORCE ROW LEVEL SECURITY')
-        op.execute(
-            f'CREATE POLICY tenant_isolation ON {table} USING ({ALLOWED}) WITH CHECK ({ALLOWED})'
-        )
+        for statement in row_level_security_statements(table):
+            op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
     for table in TABLES:
-        op.execute(f'DROP POLICY tenant_isolation ON {table}')
-        op.execute(f'ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY')
-        op.execute(f'ALTER TABLE {table} DISABLE ROW LEVEL SECURITY')
+        for statement in drop_row_level_security_statements(table):
+            op.execute(statement)

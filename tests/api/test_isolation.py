@@ -7,12 +7,17 @@ Every tenant-owned endpoint is listed here; a new endpoint that is not in
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
-# (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery} and
-# {domain} are tenant A's ids (a domain's id is its name). Paths under /me are called with tenant B's end-user token, the rest with
-# B's admin key.
+from authsvc.extensions import db
+from authsvc.federation.models import UserIdentity
+from authsvc.tenancy import tenant_context
+
+# (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery},
+# {domain}, {provider} and {identity} are tenant A's ids (a domain's id is its name).
+# Paths under /me are called with tenant B's end-user token, the rest with B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
     ("PATCH", "/users/{user}", {"display_name": "pwned"}),
@@ -30,8 +35,12 @@ ENDPOINTS = [
     ("GET", "/webhooks/{webhook}/deliveries", None),
     ("POST", "/webhooks/{webhook}/deliveries/{delivery}/retry", None),
     ("POST", "/tenant/domains/{domain}/verify", None),
+    ("GET", "/identity-providers/{provider}", None),
+    ("PATCH", "/identity-providers/{provider}", {"display_name": "pwned"}),
+    ("DELETE", "/identity-providers/{provider}", None),
+    ("DELETE", "/me/identities/{identity}", None),
 ]
-LISTINGS = ["/users", "/api-keys", "/webhooks", "/events"]
+LISTINGS = ["/users", "/api-keys", "/webhooks", "/events", "/identity-providers"]
 
 
 PASSWORD = "isolation matrix password"
@@ -44,8 +53,9 @@ def sign_in(client, email: str) -> str:
 
 
 @pytest.fixture
-def victim(api_client, tenant, make_user):
-    """Tenant A with a signed-in user, a second API key, a webhook, a delivery and a domain."""
+def victim(app, api_client, tenant, make_user):
+    """Tenant A with a signed-in user, a second API key, a webhook, a delivery, a domain
+    and an identity provider with a link to the user."""
     admin = api_client(tenant, ["admin"])
     domain = f"login.{tenant[1]}.example.com"
     assert admin.patch("/tenant", json={"domains": [domain]}).status_code == 200
@@ -57,6 +67,15 @@ def victim(api_client, tenant, make_user):
     delivery = admin.post(f"/webhooks/{hook['id']}/test").json
     # Paused, so no worker ever tries to send the queued test to this made-up host.
     admin.patch(f"/webhooks/{hook['id']}", json={"is_active": False})
+    provider = {"kind": "google", "display_name": "Google", "client_id": "victim-client"}
+    provider = admin.post("/identity-providers", json=provider).json
+    # A link as a federated sign-in leaves it (that flow is proven in tests/federation).
+    with app.app_context(), tenant_context(tenant[0]):
+        ids = {"provider_id": uuid.UUID(provider["id"]), "user_id": uuid.UUID(user["id"])}
+        link = UserIdentity(**ids, subject="victim-sub")
+        db.session.add(link)
+        db.session.commit()
+        identity = str(link.id)
     return {
         "client": admin,
         "user": user["id"],
@@ -67,6 +86,8 @@ def victim(api_client, tenant, make_user):
         "webhook": hook["id"],
         "delivery": delivery["id"],
         "domain": domain,
+        "provider": provider["id"],
+        "identity": identity,
     }
 
 
@@ -99,6 +120,11 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     assert [(d["domain"], d["status"]) for d in admin.get("/tenant").json["domain_states"]] == [
         (victim["domain"], "pending")
     ]
+    provider = admin.get(f"/identity-providers/{victim['provider']}").json
+    assert provider["display_name"] == "Google"
+    bearer = {"Authorization": f"Bearer {victim['token']}"}
+    links = admin.get("/me/identities", headers=bearer).json
+    assert [link["id"] for link in links] == [victim["identity"]]
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -107,7 +133,7 @@ def test_tenant_b_listings_never_show_tenant_a_rows(victim, api_client, other_te
     body = attacker.get(path).json
     rows = body["items"] if isinstance(body, dict) else body
     ids = {row["id"] for row in rows}
-    assert not ids & {victim["user"], victim["key"], victim["webhook"]}
+    assert not ids & {victim["user"], victim["key"], victim["webhook"], victim["provider"]}
     # No event of tenant A (its user's creation, its test event) shows up either.
     assert all(victim["email"] not in str(row.get("data")) for row in rows)
 

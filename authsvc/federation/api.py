@@ -1,0 +1,126 @@
+"""REST resources for the tenant's identity providers (scope ``admin``)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_restx import Namespace, Resource
+
+from authsvc.api.docs import document_errors
+from authsvc.api.validation import expect_json, register_models
+from authsvc.apikeys.authentication import current_principal, require_scope
+from authsvc.federation import accounts, service
+from authsvc.federation.flow import callback_url
+from authsvc.federation.schemas import (
+    PROVIDER_MODELS,
+    identity_out,
+    provider_button,
+    provider_in,
+    provider_out,
+    provider_patch,
+)
+from authsvc.ids import parse_id
+from authsvc.tokens.bearer import current_claims, require_token
+
+ns = Namespace(
+    "identity-providers",
+    description="Sign-in providers (OpenID Connect, Microsoft Entra ID, Google) of the tenant. "
+    "Client secrets are sealed at rest and never returned.",
+)
+register_models(ns, *PROVIDER_MODELS)
+buttons_ns = Namespace("auth-providers", description="Sign-in options for tenant apps")
+register_models(buttons_ns, provider_button)
+identities_ns = Namespace("me-identities", description="My links to sign-in providers")
+register_models(identities_ns, identity_out)
+
+
+def _shown(provider):
+    provider.redirect_uri = callback_url(provider)
+    return provider
+
+
+@ns.route("")
+class IdentityProviderList(Resource):
+    @require_scope("admin")
+    @ns.marshal_list_with(provider_out)
+    @document_errors(ns, 403)
+    def get(self):
+        """List the tenant's identity providers, oldest first."""
+        return [_shown(provider) for provider in service.list_providers()]
+
+    @require_scope("admin")
+    @expect_json(ns, provider_in)
+    @ns.marshal_with(provider_out, code=201, description="Created")
+    @document_errors(ns, 400, 403, 413, 415, 422)
+    def post(self, body):
+        """Add a provider; register its `redirect_uri` at the provider."""
+        provider = service.create_provider(body, actor=current_principal().actor)
+        return _shown(provider), 201
+
+
+@ns.route("/<string:provider_id>")
+@ns.param("provider_id", "The provider's id")
+class IdentityProviderItem(Resource):
+    @require_scope("admin")
+    @ns.marshal_with(provider_out)
+    @document_errors(ns, 403, 404)
+    def get(self, provider_id):
+        """Read a provider (never its client secret)."""
+        return _shown(service.get_provider(provider_id))
+
+    @require_scope("admin")
+    @expect_json(ns, provider_patch)
+    @ns.marshal_with(provider_out)
+    @document_errors(ns, 400, 403, 404, 413, 415, 422)
+    def patch(self, provider_id, body):
+        """Change a provider; `client_secret` replaces the secret."""
+        provider = service.get_provider(provider_id)
+        actor = current_principal().actor
+        return _shown(service.update_provider(provider, body, actor=actor))
+
+    @require_scope("admin")
+    @ns.response(204, "Deleted")
+    @document_errors(ns, 403, 404)
+    def delete(self, provider_id):
+        """Delete a provider and its users' links to it (the users stay)."""
+        service.delete_provider(service.get_provider(provider_id), actor=current_principal().actor)
+        return "", 204
+
+
+@buttons_ns.route("")
+class SignInProviderList(Resource):
+    @require_scope("auth")
+    @buttons_ns.marshal_list_with(provider_button)
+    @document_errors(buttons_ns, 403)
+    def get(self):
+        """The tenant's enabled providers, to draw one sign-in button each."""
+        providers = service.list_providers(enabled_only=True)
+        for provider in providers:
+            provider.login_url = url_for(
+                "hosted.federation_start",
+                slug=current_principal().tenant_slug,
+                provider_id=str(provider.id),
+                _external=True,
+            )
+        return providers
+
+
+@identities_ns.route("")
+class MyIdentityList(Resource):
+    @require_token
+    @identities_ns.marshal_list_with(identity_out)
+    @document_errors(identities_ns)
+    def get(self):
+        """My links to sign-in providers."""
+        return accounts.list_identities(parse_id(current_claims().sub, "user"))
+
+
+@identities_ns.route("/<string:identity_id>")
+@identities_ns.param("identity_id", "The link's id")
+class MyIdentityItem(Resource):
+    @require_token
+    @identities_ns.response(204, "Unlinked")
+    @document_errors(identities_ns, 404, 409)
+    def delete(self, identity_id):
+        """Unlink a provider; refused (409) when it is my last way to sign in."""
+        accounts.unlink_identity(parse_id(current_claims().sub, "user"), identity_id)
+        return "", 204

@@ -1,0 +1,73 @@
+"""The OpenID Connect client side of a federated sign-in, built on authlib's Flask client.
+
+Rationale: authlib does the protocol (``state``, ``nonce``, PKCE S256, the code
+exchange, and the ID token's signature, ``iss``, ``aud``, ``exp`` and ``nonce``
+checks against the provider's discovery document and JWKS). Each tenant's
+provider is registered with authlib under a name carrying the tenant, the
+provider and its last change, so a changed provider gets a fresh client and
+a state saved for one tenant's provider is never found by another's callback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_client import OAuth
+from flask import Flask, current_app, url_for
+
+from authsvc.extensions import db
+from authsvc.federation import service
+from authsvc.federation.models import IdentityProvider
+from authsvc.tenants.models import Tenant
+
+EXTENSION = "authsvc.federation"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = OAuth(app)
+
+
+def _registry() -> OAuth:
+    return current_app.extensions[EXTENSION]
+
+
+def client_for(provider: IdentityProvider):
+    """authlib's client for this version of the provider (registered on first use)."""
+    name = f"{provider.tenant_id}:{provider.id}:{provider.updated_at.timestamp()}"
+    registry = _registry()
+    client = registry.create_client(name)
+    if client is None:
+        client = registry.register(
+            name,
+            client_id=provider.client_id,
+            client_secret=service.client_secret(provider),
+            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
+            client_kwargs={"scope": " ".join(provider.scopes), "code_challenge_method": "S256"},
+        )
+    return client
+
+
+def claims_options(provider: IdentityProvider) -> dict[str, Any] | None:
+    """ID token claim rules beyond authlib's defaults.
+
+    Entra ID's multi-tenant endpoints (``common``, ``organizations``) publish
+    an issuer template with ``{tenantid}``: the token's ``iss`` must be that
+    template filled with the token's own ``tid``, not any string at all.
+    """
+    directory = provider.issuer.rsplit("/", 2)[-2] if provider.kind == "microsoft" else None
+    if directory not in service.MICROSOFT_MULTI_TENANT:
+        return None
+
+    def issued_by_own_directory(claims, value) -> bool:
+        tid = claims.get("tid")
+        return bool(tid) and value == service.MICROSOFT_ISSUER.format(directory=tid)
+
+    return {"iss": {"essential": True, "validate": issued_by_own_directory}}
+
+
+def callback_url(provider: IdentityProvider) -> str:
+    """The redirect URI to register at the provider (on the platform host)."""
+    slug = db.session.get(Tenant, provider.tenant_id).slug
+    return url_for(
+        "hosted.federation_callback", slug=slug, provider_id=str(provider.id), _external=True
+    )

@@ -1,0 +1,47 @@
+"""A tenant's identity providers and the links between its users and their provider accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from authsvc.db import Base, TenantScoped, Timestamps, tenant_fk
+
+#: ``oidc`` is any OpenID Provider by issuer; ``microsoft`` and ``google`` are presets of it.
+KINDS = ("oidc", "microsoft", "google", "github")
+
+
+class IdentityProvider(TenantScoped, Timestamps, Base):
+    __tablename__ = "identity_providers"
+
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    icon_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    #: The OpenID issuer; its discovery document is ``<issuer>/.well-known/openid-configuration``.
+    issuer: Mapped[str | None] = mapped_column(sa.String(2048))
+    client_id: Mapped[str] = mapped_column(sa.String(255))
+    # Needed in the clear to call the token endpoint, so sealed rather than hashed.
+    client_secret_sealed: Mapped[str | None] = mapped_column(sa.String(1024))
+    scopes: Mapped[list[str]] = mapped_column(default=lambda: ["openid", "email", "profile"])
+    enabled: Mapped[bool] = mapped_column(default=True)
+    #: Link to an existing account with the same, provider-verified email.
+    link_by_email: Mapped[bool] = mapped_column(default=False)
+
+
+class UserIdentity(TenantScoped, Timestamps, Base):
+    """A user's account at a provider, named by the provider's stable ``subject``."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "provider_id", "subject"),
+        tenant_fk("provider_id", "identity_providers", ondelete="CASCADE"),
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+        sa.Index("ix_user_identities_user", "tenant_id", "user_id"),
+    )
+
+    provider_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID]
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(254))

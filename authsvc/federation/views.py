@@ -1,0 +1,125 @@
+"""Hosted pages of a federated sign-in: ``/login/<provider>`` and its callback.
+
+They hang on the hosted-pages blueprint, so the tenant is bound from the
+``/t/<slug>`` prefix (or the tenant's domain) as for every hosted page. Any
+failure ends on a themed page that says what went wrong in user terms; the
+detail goes to the log and an audit entry, and nothing is created.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from authlib.integrations.base_client import OAuthError
+from flask import g, redirect, render_template, request
+from flask import session as cookie_session
+from joserfc.errors import JoseError
+from requests import RequestException
+
+from authsvc.audit import service as audit
+from authsvc.auth import context
+from authsvc.auth.tenant_policy import policy_for
+from authsvc.errors import NotFound
+from authsvc.extensions import db
+from authsvc.federation import accounts, flow, service
+from authsvc.hosted import bp, page_url
+from authsvc.hosted import session as hosted_session
+from authsvc.hosted.redirects import safe_return_to
+from authsvc.hosted.views import MFA_KEY
+from authsvc.sessions import service as sessions
+from authsvc.tokens import jwt as tokens
+from authsvc.users.reads import read_user_row
+
+log = logging.getLogger(__name__)
+RETURN_KEY = "authsvc_federation_return_to"
+#: What the user is told when the provider's answer cannot be trusted or used.
+UNTRUSTED = "The sign-in provider's answer could not be verified. Please try again."
+
+
+def _enabled(provider_id: str):
+    """The tenant's enabled provider with this id, or None."""
+    try:
+        provider = service.get_provider(provider_id)
+    except NotFound:
+        return None
+    return provider if provider.enabled else None
+
+
+def _refused(message: str, status: int, provider=None, reason: str = ""):
+    """The themed error page; the detail is logged and audited, never shown."""
+    db.session.rollback()
+    log.warning("federated sign-in refused: %s", reason or message)
+    if provider is not None:
+        target = ("identity_provider", provider.id)
+        audit.stage("identity.login_failed", "anonymous", target, {"reason": reason or message})
+        db.session.commit()
+    page = render_template("hosted/federation_error.html", message=message)
+    return page, status
+
+
+@bp.app_template_global()
+def sign_in_providers() -> list:
+    """The tenant's enabled providers, one button each on the hosted sign-in page."""
+    return service.list_providers(enabled_only=True)
+
+
+@bp.get("/login/<provider_id>")
+def federation_start(provider_id: str):
+    """Send the browser to the provider, with state, nonce and a PKCE challenge."""
+    provider = _enabled(provider_id)
+    if provider is None:
+        message = "This sign-in option is not available."
+        return _refused(message, 404, reason=f"no enabled provider {provider_id}")
+    return_to = safe_return_to(g.tenant, request.args.get("return_to"))
+    cookie_session[RETURN_KEY] = return_to
+    callback = page_url("federation_callback", provider_id=provider_id, _external=True)
+    try:
+        return flow.client_for(provider).authorize_redirect(callback)
+    except (OAuthError, RequestException, ValueError) as error:
+        return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}")
+
+
+@bp.get("/login/<provider_id>/callback")
+def federation_callback(provider_id: str):
+    """Verify the provider's answer, find or create the user, and sign them in."""
+    provider = _enabled(provider_id)
+    if provider is None:
+        message = "This sign-in link is not valid here."
+        return _refused(message, 404, reason=f"no enabled provider {provider_id}")
+    if request.args.get("error"):
+        reason = f"provider error {request.args['error']}: {request.args.get('error_description')}"
+        return _refused("The sign-in provider did not sign you in.", 400, provider, reason)
+    try:
+        token = flow.client_for(provider).authorize_access_token(
+            claims_options=flow.claims_options(provider)
+        )
+        user = accounts.resolve_user(provider, dict(token.get("userinfo") or {}))
+    except accounts.FederationRefused as error:
+        return _refused(error.detail, 400, provider, error.detail)
+    except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
+        return _refused(UNTRUSTED, 400, provider, repr(error))
+    return _signed_in(user)
+
+
+def _signed_in(user):
+    """Continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
+    rules = policy_for(g.tenant)
+    return_to = cookie_session.pop(RETURN_KEY, None)
+    if not user.is_verified and not rules.allow_unverified_login:
+        message = "Verify your email address before signing in."
+        return _refused(message, 403, reason=f"unverified user {user.id}")
+    db.session.flush()
+    row = read_user_row(user.id)
+    if accounts.has_mfa(user):
+        db.session.commit()
+        device = {"name": None, "id": None}
+        token = tokens.issue_mfa_token(
+            user=row, tenant_slug=g.tenant.slug, policy=rules, device=device
+        )
+        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": return_to}
+        cookie_session[MFA_KEY] = pending
+        return redirect(page_url("mfa"), code=303)
+    device_session, _refresh = sessions.start_session(row, context.from_request(), rules)
+    db.session.commit()
+    response = redirect(return_to or page_url("signed_in"), code=303)
+    return hosted_session.start(response, device_session.id)

@@ -14,6 +14,7 @@ Log lines name the message and recipient, never a body.
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 from datetime import timedelta
@@ -65,10 +66,18 @@ def _send_smtp(email: EmailMessage, config) -> None:
 
 
 def _write_eml(email: EmailMessage, message: MailMessage) -> Path:
+    """Write the message under ``<instance>/mail``, readable by the service's user only:
+    a file may carry a live reset or verification link."""
     folder = Path(current_app.instance_path) / "mail"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkdir's mode passes through the umask and leaves an existing folder as it was.
+    os.chmod(folder, 0o700)
     path = folder / f"{utcnow():%Y%m%dT%H%M%S}-{message.id}.eml"
-    path.write_bytes(bytes(email))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as handle:
+        # The same for the file's mode (and a file left by an earlier attempt keeps its own).
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(bytes(email))
     return path
 
 

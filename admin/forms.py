@@ -81,8 +81,9 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField("Display name", validators=[Optional(), Length(max=200)])
+    # Checked against the tenant's password policy by the user service, like every password.
     password = PasswordField(
-        "Password", validators=[Optional(), Length(min=8, max=128)], description="Optional."
+        "Password", validators=[Optional(), Length(max=1024)], description="Optional."
     )
     roles = MultiCheckboxField("Roles", choices=[])
     is_verified = BooleanField("Email verified")

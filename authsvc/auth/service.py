@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from authsvc import events
 from authsvc.auth import mfa, notify, onetime, throttle
-from authsvc.auth import password_policy as policy
 from authsvc.auth.context import ClientContext
 from authsvc.auth.profile import find_for_login
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenant_auth
@@ -31,7 +30,7 @@ from authsvc.tenants.models import Tenant
 from authsvc.tokens import jwt as tokens
 from authsvc.tokens.denylist import deny
 from authsvc.users.models import User
-from authsvc.users.service import find_user_by_login, get_user, stage_new_user
+from authsvc.users.service import find_user_by_login, get_user, set_password, stage_new_user
 
 INVALID_CREDENTIALS = "The email/username or password is not correct."
 RESEND_PER_HOUR = 3
@@ -62,11 +61,9 @@ def current_tenant() -> Tenant:
 
 
 def register(data: dict, ctx: ClientContext) -> User:
-    """Sign up: check the password policy, create the user, email a verification link."""
+    """Sign up: create the user (its password policy-checked there), email a verification link."""
     tenant = current_tenant()
     rules = policy_for(tenant)
-    context = (data["email"], data.get("username") or "")
-    policy.check(data["password"], rules, context=context)
     fields = {
         k: v for k, v in data.items() if k in {"email", "username", "password", "display_name"}
     }
@@ -229,8 +226,7 @@ def reset_password(raw: str, new_password: str) -> User:
     rules = policy_for(current_tenant())
     token = onetime.consume(raw, onetime.RESET)
     user = get_user(token.user_id)
-    policy.check(new_password, rules, field="new_password", context=(user.email,))
-    user.password_hash = hash_password(new_password)
+    set_password(user, new_password, field="new_password")
     onetime.void_all(user, onetime.RESET)
     sessions.revoke_all(user.id, "password_reset", rules, actor=f"user:{user.id}")
     events.emit("user.password_reset", {"user_id": str(user.id)}, actor=f"user:{user.id}")
@@ -247,8 +243,7 @@ def change_password(user: User, current: str, new_password: str, keep_session) -
         throttle.record_failure(counters, rules)
         db.session.commit()
         raise AuthenticationFailed("The current password is not correct.", scheme="Bearer")
-    policy.check(new_password, rules, field="new_password", context=(user.email,))
-    user.password_hash = hash_password(new_password)
+    set_password(user, new_password, field="new_password")
     sessions.revoke_all(user.id, "password_changed", rules, f"user:{user.id}", keep=keep_session)
     events.emit("user.password_changed", {"user_id": str(user.id)}, actor=f"user:{user.id}")
     db.session.commit()

@@ -15,11 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from authsvc import events
+from authsvc.auth import password_policy
+from authsvc.auth.tenant_policy import AuthPolicy, policy_for
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
+from authsvc.tenancy import current_tenant_id
+from authsvc.tenants.models import Tenant
 from authsvc.users.models import Role, User, UserRole
 from authsvc.users.reads import filter_clauses, shape_user, user_filters
 
@@ -51,6 +55,27 @@ def find_user_by_login(identifier: str) -> User | None:
     return db.session.execute(sa.select(User).where(column == normalized)).scalar_one_or_none()
 
 
+def password_rules() -> AuthPolicy:
+    """The bound tenant's policy (the platform defaults when no tenant row is found)."""
+    tenant = db.session.get(Tenant, current_tenant_id())
+    return policy_for(tenant) if tenant is not None else AuthPolicy()
+
+
+def check_password(password: str, *, email: str, username: str | None, field="password") -> None:
+    """The tenant's password policy: the one check on every path that sets a password.
+
+    Raises ValidationFailed naming ``field`` (``password`` or ``new_password``).
+    """
+    context = (email, username or "")
+    password_policy.check(password, password_rules(), field=field, context=context)
+
+
+def set_password(user: User, password: str, field: str = "password") -> None:
+    """Check ``password`` against the policy and store its hash (the caller commits)."""
+    check_password(password, email=user.email, username=user.username, field=field)
+    user.password_hash = hash_password(password)
+
+
 def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
     """A page of user objects (the panel); the API reads :func:`reads.read_users_page`."""
     values = user_filters(filters)
@@ -77,9 +102,11 @@ def create_user(data: dict[str, Any], actor: str | None = None) -> User:
 def stage_new_user(data: dict[str, Any], actor: str | None = None) -> User:
     """Add a user and its ``user.created`` event to the session without committing.
 
-    ``data`` may carry ``password`` (hashed here) or an already-hashed
-    ``password_hash`` (imports).
+    ``data`` may carry ``password`` (checked against the tenant's policy, then
+    hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check).
     """
+    if data.get("password"):
+        check_password(data["password"], email=data["email"], username=data.get("username"))
     user = User(email="", email_normalized="")
     _apply_identity(user, data)
     if data.get("password"):

@@ -155,3 +155,25 @@ def test_locked_user_can_be_unlocked(app, admin_client, tenant, make_user, api_c
         environ_base={"REMOTE_ADDR": "192.0.2.44"},
     )
     assert again.status_code == 200
+
+
+def test_does_creating_a_user_in_the_panel_apply_the_tenants_password_policy(
+    app, admin_client, make_tenant
+):
+    """Issue 11.15: the panel skipped the policy; now a weak password is a form error."""
+    from authsvc.users.models import User
+
+    tenant = make_tenant(settings={"auth": {"password_min_length": 10}})
+    client = admin_client(tenant)
+    answers = {
+        "password": "This password is too common; choose another.",
+        "12345678": "Use at least 10 characters.",
+    }
+    for weak, message in answers.items():
+        form = {"email": "weak@example.com", "password": weak, "roles": ["member"]}
+        response = client.post("/admin/users/new", form)
+        assert response.status_code == 422
+        assert 'value="weak@example.com"' in response.text
+        assert re.search(rf"invalid-feedback[^>]*>\s*{re.escape(message)}", response.text)
+    with app.app_context(), tenant_context(tenant[0]):
+        assert db.session.execute(sa.select(sa.func.count()).select_from(User)).scalar() == 0

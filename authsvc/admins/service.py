@@ -17,6 +17,7 @@ from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.passwords import hash_password, verify_password
 from authsvc.tenants.models import Tenant
+from authsvc.users.emails import clean_email, login_key
 
 
 def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Admin:
@@ -31,9 +32,9 @@ def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Adm
     # callers; a module-level import would make importing the admin panel first circular.
     from authsvc.users.schemas import EMAIL_PATTERN
 
-    email = email.strip().lower()
-    if not re.match(EMAIL_PATTERN, email):
+    if not re.match(EMAIL_PATTERN, email.strip()):
         raise ValidationFailed(errors={"email": ["Not an email address."]})
+    _shown, email = clean_email(email)
     admin = db.session.execute(sa.select(Admin).where(Admin.email == email)).scalar_one_or_none()
     if admin is None:
         if len(password) < 8:
@@ -58,7 +59,7 @@ def authenticate(email: str, password: str) -> Admin | None:
     reveal which emails have accounts.
     """
     admin = db.session.execute(
-        sa.select(Admin).where(Admin.email == email.strip().lower())
+        sa.select(Admin).where(Admin.email == login_key(email))
     ).scalar_one_or_none()
     if admin is None:
         verify_password(_dummy_hash(), password)

@@ -13,13 +13,14 @@ from types import SimpleNamespace
 from authsvc.auth import queries
 from authsvc.errors import NotFound
 from authsvc.ids import parse_id
+from authsvc.users.emails import login_key
 from authsvc.users.service import user_payload
 
 
 def find_for_login(identifier: str) -> tuple[SimpleNamespace | None, bool]:
-    """The user an identifier names (email or username, any case), with roles, and
+    """The user an identifier names (email or username, normalised), with roles, and
     whether a confirmed TOTP factor guards the account: one statement."""
-    normalized = identifier.strip().lower()
+    normalized = login_key(identifier)
     statement = queries.USER_BY_EMAIL if "@" in normalized else queries.USER_BY_USERNAME
     found = queries.user_with_roles(statement, login=normalized)
     if found is None:

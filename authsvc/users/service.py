@@ -24,6 +24,7 @@ from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
+from authsvc.users.emails import clean_email, email_key, login_key
 from authsvc.users.models import Role, User, UserRole
 from authsvc.users.reads import filter_clauses, shape_user, user_filters
 
@@ -49,10 +50,16 @@ def get_user(user_id: str | uuid.UUID) -> User:
 
 
 def find_user_by_login(identifier: str) -> User | None:
-    """The user whose email or username is ``identifier`` (case-insensitive)."""
-    normalized = identifier.strip().lower()
-    column = User.email_normalized if "@" in normalized else User.username_normalized
-    return db.session.execute(sa.select(User).where(column == normalized)).scalar_one_or_none()
+    """The user whose email or username is ``identifier`` (see :func:`emails.login_key`)."""
+    key = login_key(identifier)
+    column = User.email_normalized if "@" in key else User.username_normalized
+    return db.session.execute(sa.select(User).where(column == key)).scalar_one_or_none()
+
+
+def find_user_by_email(address: str) -> User | None:
+    """The user whose normalised email is ``address``'s (ValidationFailed if not an address)."""
+    statement = sa.select(User).where(User.email_normalized == email_key(address))
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def password_rules() -> AuthPolicy:
@@ -163,16 +170,16 @@ def _apply_identity(user: User, data: dict[str, Any]) -> None:
     Checks come before any assignment, so a refused change leaves the user as it was.
     """
     errors: dict[str, list[str]] = {}
-    email = data["email"].strip() if "email" in data else None
+    email, key = clean_email(data["email"]) if "email" in data else (None, None)
     username = data.get("username")
-    if email is not None and email.lower() != user.email_normalized and find_user_by_login(email):
+    if key is not None and key != user.email_normalized and find_user_by_login(key):
         errors["email"] = ["Another user has this email."]
     if username and username.lower() != user.username_normalized and find_user_by_login(username):
         errors["username"] = ["Another user has this username."]
     if errors:
         raise Conflict("A user with this email or username already exists.", errors=errors)
     if email is not None:
-        user.email, user.email_normalized = email, email.lower()
+        user.email, user.email_normalized = email, key
     if "username" in data:
         user.username = username
         user.username_normalized = username.lower() if username else None

@@ -177,3 +177,18 @@ def test_does_creating_a_user_in_the_panel_apply_the_tenants_password_policy(
         assert re.search(rf"invalid-feedback[^>]*>\s*{re.escape(message)}", response.text)
     with app.app_context(), tenant_context(tenant[0]):
         assert db.session.execute(sa.select(sa.func.count()).select_from(User)).scalar() == 0
+
+
+def test_is_a_look_alike_or_mixed_script_email_a_form_error_in_the_panel(
+    admin_client, tenant, make_user
+):
+    make_user(tenant, email="kim@x.test")
+    client = admin_client(tenant)
+    answers = {
+        "\u212aim@x.test": "Another user has this email.",
+        "p\u0430ypal@x.test": "Use letters of one script before the @",
+    }
+    for email, message in answers.items():
+        response = client.post("/admin/users/new", {"email": email, "roles": ["member"]})
+        assert response.status_code == 422
+        assert re.search(rf"invalid-feedback[^>]*>\s*{re.escape(message)}", response.text)

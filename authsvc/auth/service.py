@@ -23,17 +23,18 @@ from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenan
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
+from authsvc.mail import request_mail
 from authsvc.passwords import hash_password, needs_rehash, verify_password
 from authsvc.sessions import service as sessions
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
 from authsvc.tokens import jwt as tokens
 from authsvc.tokens.denylist import deny
+from authsvc.users.emails import email_key
 from authsvc.users.models import User
-from authsvc.users.service import find_user_by_login, get_user, set_password, stage_new_user
+from authsvc.users.service import get_user, set_password, stage_new_user
 
 INVALID_CREDENTIALS = "The email/username or password is not correct."
-RESEND_PER_HOUR = 3
 
 
 @dataclass
@@ -61,15 +62,13 @@ def current_tenant() -> Tenant:
 
 
 def register(data: dict, ctx: ClientContext) -> User:
-    """Sign up: create the user (its password policy-checked there), email a verification link."""
-    tenant = current_tenant()
-    rules = policy_for(tenant)
+    """Sign up: create the user (its password checked against the policy there) and
+    request a verification mail."""
     fields = {
         k: v for k, v in data.items() if k in {"email", "username", "password", "display_name"}
     }
     user = stage_new_user({**fields, "is_verified": False}, actor="self")
-    raw = onetime.issue(user, onetime.VERIFY, rules.verify_token_ttl_seconds)
-    notify.send_verification(tenant, user, raw)
+    request_mail(notify.VERIFY, user.email_normalized)
     db.session.commit()
     return user
 
@@ -197,27 +196,19 @@ def verify_email(raw: str) -> User:
 
 
 def resend_verification(email: str) -> None:
-    """Send a new verification link, at most 3 an hour; the same answer for any email."""
-    tenant = current_tenant()
-    user = find_user_by_login(email) if "@" in email else None
-    if user is None or user.is_verified:
-        return
-    if onetime.issued_since(user, onetime.VERIFY, 3600) >= RESEND_PER_HOUR:
-        return
-    raw = onetime.issue(user, onetime.VERIFY, policy_for(tenant).verify_token_ttl_seconds)
-    notify.send_verification(tenant, user, raw)
+    """Request a new verification link for ``email``; see :func:`request_password_reset`."""
+    request_mail(notify.VERIFY, email_key(email))
     db.session.commit()
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; callers answer the same either way."""
-    tenant = current_tenant()
-    user = find_user_by_login(email) if "@" in email else None
-    if user is None or not user.is_active:
-        return
-    rules = policy_for(tenant)
-    raw = onetime.issue(user, onetime.RESET, rules.reset_token_ttl_seconds)
-    notify.send_password_reset(tenant, user, raw, rules.reset_token_ttl_seconds)
+    """Request a reset link for ``email``: one queued request, whatever the address.
+
+    Whether the address has an account, and whether its hourly cap allows
+    another mail, is decided when the worker composes the request
+    (:mod:`authsvc.auth.notify`), so the answer and the work are the same.
+    """
+    request_mail(notify.RESET, email_key(email))
     db.session.commit()
 
 

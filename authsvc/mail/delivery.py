@@ -28,6 +28,7 @@ from flask import Flask, current_app
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.mail.models import MailMessage
+from authsvc.mail.requests import compose_requested
 from authsvc.tenancy import ALL_TENANTS, tenant_context
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,9 @@ def _deliver_one(message: MailMessage) -> None:
 
 
 def deliver_due(app: Flask) -> int:
-    """Send every message that is due (one batch); returns how many were attempted."""
+    """Compose requested mail, then send every message that is due (one batch of each);
+    returns how many requests and messages were handled."""
+    composed = compose_requested(app)
     with app.app_context():
         due = db.session.execute(
             sa.select(MailMessage.tenant_id, MailMessage.id, MailMessage.next_attempt_at)
@@ -173,4 +176,4 @@ def deliver_due(app: Flask) -> int:
                 if message is not None:
                     _deliver_one(message)
                     handled += 1
-        return handled
+        return composed + handled

@@ -172,7 +172,7 @@ def _apply_identity(user: User, data: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     email, key = clean_email(data["email"]) if "email" in data else (None, None)
     username = data.get("username")
-    if key is not None and key != user.email_normalized and find_user_by_login(key):
+    if key is not None and key != user.email_normalized and find_user_by_email(key):
         errors["email"] = ["Another user has this email."]
     if username and username.lower() != user.username_normalized and find_user_by_login(username):
         errors["username"] = ["Another user has this username."]

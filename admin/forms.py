@@ -15,6 +15,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -165,6 +166,14 @@ class TenantSettingsForm(FlaskForm):
     )
     require_mfa_for_admins = BooleanField("Require TOTP for administrators")
     allow_unverified_login = BooleanField("Users may sign in before verifying their email")
+    registration_conflict = SelectField(
+        "Sign-up with an address that has an account",
+        choices=[
+            SelectChoice("409", "Say the address is taken (409)"),
+            SelectChoice("email_owner", "Answer as for any sign-up and email the address's owner"),
+        ],
+        default="409",
+    )
     access_token_ttl_seconds = IntegerField(
         "Access token lifetime (seconds)", validators=[Optional(), NumberRange(min=60)]
     )

@@ -25,6 +25,7 @@ from authsvc.users.service import find_user_by_email
 #: Kinds of request, which are also the template names (and token purposes).
 RESET = onetime.RESET
 VERIFY = onetime.VERIFY
+REGISTRATION_ATTEMPT = "registration_attempt"
 
 
 def _page(tenant: Tenant, page: str, **query: str) -> str:
@@ -65,6 +66,22 @@ def compose_verification(address: str) -> None:
     )
 
 
+def compose_registration_attempt(address: str) -> None:
+    """Tell the owner of ``address`` that someone tried to sign up with it."""
+    found = _recipient(address, REGISTRATION_ATTEMPT, lambda user: True)
+    if found is None:
+        return
+    tenant, user = found
+    context = {
+        "user": user,
+        "tenant": tenant,
+        "login_link": _page(tenant, "login"),
+        "reset_link": _page(tenant, "forgot-password"),
+    }
+    queue_mail(to=user.email, template=REGISTRATION_ATTEMPT, context=context)
+
+
 def init_app(app: Flask) -> None:
     register_composer(app, RESET, compose_password_reset)
     register_composer(app, VERIFY, compose_verification)
+    register_composer(app, REGISTRATION_ATTEMPT, compose_registration_attempt)

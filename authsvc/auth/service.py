@@ -24,7 +24,7 @@ from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
 from authsvc.mail import request_mail
-from authsvc.passwords import hash_password, needs_rehash, verify_password
+from authsvc.passwords import burn_time, hash_password, needs_rehash, verify_password
 from authsvc.sessions import service as sessions
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
@@ -32,9 +32,17 @@ from authsvc.tokens import jwt as tokens
 from authsvc.tokens.denylist import deny
 from authsvc.users.emails import email_key
 from authsvc.users.models import User
-from authsvc.users.service import get_user, set_password, stage_new_user
+from authsvc.users.service import (
+    check_password,
+    find_user_by_email,
+    get_user,
+    set_password,
+    stage_new_user,
+)
 
 INVALID_CREDENTIALS = "The email/username or password is not correct."
+# registration_conflict: answer an existing address's sign-up like a new one, mail its owner.
+EMAIL_OWNER = "email_owner"
 
 
 @dataclass
@@ -61,16 +69,30 @@ def current_tenant() -> Tenant:
     return tenant
 
 
-def register(data: dict, ctx: ClientContext) -> User:
+def register(data: dict, ctx: ClientContext) -> User | None:
     """Sign up: create the user (its password checked against the policy there) and
-    request a verification mail."""
+    request a verification mail.
+
+    Returns the new user; or None when the tenant answers every registration
+    alike (``registration_conflict: email_owner``): an address that already
+    has an account then gets a mail telling its owner, and nothing else changes.
+    """
+    rules = policy_for(current_tenant())
+    discreet = rules.registration_conflict == EMAIL_OWNER
+    owner = find_user_by_email(data["email"]) if discreet else None
+    if owner is not None:
+        check_password(data["password"], email=data["email"], username=data.get("username"))
+        burn_time(data["password"])  # what hashing a new account's password costs
+        request_mail(notify.REGISTRATION_ATTEMPT, owner.email_normalized)
+        db.session.commit()
+        return None
     fields = {
         k: v for k, v in data.items() if k in {"email", "username", "password", "display_name"}
     }
     user = stage_new_user({**fields, "is_verified": False}, actor="self")
     request_mail(notify.VERIFY, user.email_normalized)
     db.session.commit()
-    return user
+    return None if discreet else user
 
 
 def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:

@@ -1,4 +1,5 @@
-"""Tenant settings used by hosted pages and mail: redirect URLs, framing, sender."""
+"""Tenant settings used by hosted pages and mail: redirect URLs, framing, sender, and
+how sign-up answers for an address that has an account."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from email.headerregistry import Address
 from typing import Any
 from urllib.parse import urlsplit
+
+from authsvc.auth.tenant_policy import REGISTRATION_CONFLICT_CHOICES
 
 # An origin that may embed hosted pages: scheme, host (optionally "*." wildcard), port.
 FRAME_ORIGIN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:\d{1,5})?$")
@@ -25,7 +28,8 @@ def redirect_url_problem(url: Any) -> str | None:
 
 
 def check_hosted_settings(settings: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    """Add messages to ``errors`` for bad ``redirect_urls``, ``frame_ancestors``, sender."""
+    """Add messages to ``errors`` for bad ``redirect_urls``, ``frame_ancestors``, sender,
+    ``auth.registration_conflict``."""
     urls = settings.get("redirect_urls") or []
     problems = [p for p in map(redirect_url_problem, urls) if p]
     if len(urls) > MAX_ENTRIES:
@@ -43,6 +47,11 @@ def check_hosted_settings(settings: dict[str, Any], errors: dict[str, list[str]]
             Address(addr_spec=address)
         except (ValueError, IndexError):
             errors["settings.mail_from_address"] = [f"{address!r} is not an email address."]
+    conflict = (settings.get("auth") or {}).get("registration_conflict", "409")
+    if conflict not in REGISTRATION_CONFLICT_CHOICES:
+        errors["settings.auth.registration_conflict"] = [
+            f"Choose one of {', '.join(REGISTRATION_CONFLICT_CHOICES)}."
+        ]
     name = settings.get("mail_from_name")
     if name and (len(name) > 100 or any(ch in name for ch in "\r\n")):
         errors["settings.mail_from_name"] = ["Give a name of at most 100 characters."]

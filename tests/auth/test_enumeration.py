@@ -1,7 +1,9 @@
-"""Account enumeration (issue 11.11): recovery flows answer, and work, the same for any address."""
+"""Account enumeration (issue 11.11): recovery flows answer, and work, the same for any address;
+a tenant may have sign-up answer the same too, mailing the address's owner instead of a 409."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -9,6 +11,7 @@ import sqlalchemy as sa
 
 from authsvc.extensions import db
 from authsvc.mail.delivery import deliver_due
+from tests.auth.conftest import PASSWORD
 from tests.conftest import unique
 
 # Headers that differ between any two requests, whatever they ask.
@@ -76,3 +79,63 @@ def test_does_the_worker_mail_the_known_address_and_discard_the_unknown_one(app,
         f"Reset your {tenant_app.slug.title()} password"
     ]
     assert inbox.to(unknown) == []
+
+
+def test_does_sign_up_with_a_taken_address_answer_409_by_default(tenant_app):
+    email = f"{unique('taken')}@example.com"
+    tenant_app.signup(email)
+    again = tenant_app.client.post("/auth/register", json={"email": email, "password": PASSWORD})
+    assert again.status_code == 409 and list(again.json["errors"]) == ["email"]
+
+
+def test_with_email_owner_does_sign_up_answer_alike_and_mail_the_owner_instead(
+    app, tenant_app, set_auth_policy, inbox
+):
+    set_auth_policy(registration_conflict="email_owner")
+    owner = f"{unique('owner')}@example.com"
+    tenant_app.client.post("/users", json={"email": owner, "password": PASSWORD})
+    fresh = f"{unique('fresh')}@example.com"
+
+    def register(email: str, ip: str, password: str = "another good passphrase"):
+        body = {"email": email, "password": password}
+        return tenant_app.client.post("/auth/register", json=body, headers={"X-End-User-IP": ip})
+
+    taken, new = register(owner, "192.0.2.10"), register(fresh, "192.0.2.11")
+    assert taken.status_code == new.status_code == 202
+    assert _answer(taken) == _answer(new)
+    assert taken.json == {"status": "accepted"}
+    weak_taken, weak_new = (
+        register(owner, "192.0.2.12", "short"),
+        register(f"{unique('weak')}@example.com", "192.0.2.13", "short"),
+    )
+    assert weak_taken.status_code == weak_new.status_code == 422
+    assert weak_taken.json["errors"] == weak_new.json["errors"]
+
+    deliver_due(app)
+    [notice] = inbox.to(owner)
+    assert notice["Subject"].startswith("Someone tried to register with your address")
+    text = notice.get_body(("plain",)).get_content()
+    assert f"/t/{tenant_app.slug}/login" in text and f"/t/{tenant_app.slug}/forgot-password" in text
+    assert "token=" not in text
+    assert [m["Subject"] for m in inbox.to(fresh)][0].startswith("Confirm your email address")
+    assert tenant_app.login(owner, PASSWORD).status_code == 200, "the account is unchanged"
+    assert tenant_app.login(owner, "another good passphrase").status_code == 401
+
+
+def test_with_email_owner_is_the_hosted_sign_up_page_the_same_for_a_taken_address(
+    client, tenant, api_client, make_user
+):
+    from tests.hosted.conftest import submit, text
+
+    admin = api_client(tenant, ["admin"])
+    policy = {"settings": {"auth": {"registration_conflict": "email_owner"}}}
+    assert admin.patch("/tenant", json=policy).status_code == 200
+    owner = make_user(tenant, password=PASSWORD)["email"]
+    pages = []
+    for email in (owner, f"{unique('fresh')}@example.com"):
+        fields = {"email": email, "password": PASSWORD, "confirm": PASSWORD}
+        response = submit(client, f"/t/{tenant[1]}/register", fields)
+        assert response.status_code == 202
+        pages.append(re.sub(re.escape(email), "ADDRESS", text(response).split("<main")[1]))
+    assert pages[0] == pages[1]
+    assert "account is created" not in pages[0]

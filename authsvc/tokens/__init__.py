@@ -1,1 +1,2 @@
-"""Tokens: per-tenant signing keys, access-token JWTs, JWKS and discovery, bearer checks, the denylist."""
+"""Tokens: per-tenant signing keys, access-token JWTs, JWKS and discovery, bearer checks,
+the denylist."""

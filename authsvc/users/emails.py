@@ -91,15 +91,19 @@ def scripts(text: str) -> set[str]:
     return found
 
 
-def clean_email(address: str) -> tuple[str, str]:
+def clean_email(address: str, current_key: str | None = None) -> tuple[str, str]:
     """(address to store and send to, its key) for a new or changed address.
 
     The stored address keeps the user's letter case but is NFKC, so mail goes
     to the plain-letter address the key stands for. Raises ValidationFailed
-    (field ``email``) for a local part that mixes scripts.
+    (field ``email``) for a local part that mixes scripts, unless the key is
+    ``current_key``, the account's own: an account from before the rule stays
+    editable.
     """
     shown = unicodedata.normalize("NFKC", address.strip())
     key = email_key(shown)
+    if key == current_key:
+        return shown, key
     used = scripts(key.rpartition("@")[0])
     if len(used) > 1 and not any(used <= allowed for allowed in MIXABLE):
         raise _invalid(

@@ -170,7 +170,9 @@ def _apply_identity(user: User, data: dict[str, Any]) -> None:
     Checks come before any assignment, so a refused change leaves the user as it was.
     """
     errors: dict[str, list[str]] = {}
-    email, key = clean_email(data["email"]) if "email" in data else (None, None)
+    email, key = (None, None)
+    if "email" in data:
+        email, key = clean_email(data["email"], current_key=user.email_normalized)
     username = data.get("username")
     if key is not None and key != user.email_normalized and find_user_by_email(key):
         errors["email"] = ["Another user has this email."]

@@ -62,3 +62,19 @@ def test_does_an_import_report_look_alike_and_mixed_script_rows(api_client, tena
     assert [r["status"] for r in results] == ["error", "error"]
     assert list(results[0]["errors"]) == ["email"]
     assert list(results[1]["errors"]) == ["email"]
+
+
+def test_can_an_account_from_before_the_script_rule_still_be_edited(app, api_client, tenant):
+    from authsvc.extensions import db
+    from authsvc.tenancy import tenant_context
+    from authsvc.users.models import User
+
+    older = f"p{CYRILLIC_A}ypal@x.test"
+    with app.app_context(), tenant_context(tenant[0]):
+        user = User(email=older, email_normalized=older)
+        db.session.add(user)
+        db.session.commit()
+        user_id = str(user.id)
+    client = api_client(tenant, ["users:write"])
+    edited = client.patch(f"/users/{user_id}", json={"email": older, "display_name": "Older"})
+    assert edited.status_code == 200 and edited.json["display_name"] == "Older"

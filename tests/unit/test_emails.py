@@ -47,6 +47,13 @@ def test_are_single_script_and_japanese_or_korean_mixes_accepted(address):
     assert clean_email(address)[1] == email_key(address)
 
 
+def test_does_an_older_mixed_script_account_stay_editable_with_its_own_address():
+    older = f"p{CYRILLIC_A}ypal@x.test"
+    assert clean_email(older, current_key=older) == (older, older)
+    with pytest.raises(ValidationFailed):
+        clean_email(older, current_key="someone@x.test")
+
+
 def test_do_lookups_accept_what_writes_refuse_so_older_accounts_still_sign_in():
     assert login_key(f"p{CYRILLIC_A}ypal@x.test") == f"p{CYRILLIC_A}ypal@x.test"
     assert login_key(" Ada ") == "ada"

@@ -14,6 +14,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -81,8 +82,9 @@ class UserForm(StorableForm):
         ],
     )
     display_name = StringField("Display name", validators=[Optional(), Length(max=200)])
+    # Checked against the tenant's password policy by the user service, like every password.
     password = PasswordField(
-        "Password", validators=[Optional(), Length(min=8, max=128)], description="Optional."
+        "Password", validators=[Optional(), Length(max=1024)], description="Optional."
     )
     roles = MultiCheckboxField("Roles", choices=[])
     is_verified = BooleanField("Email verified")
@@ -164,6 +166,14 @@ class TenantSettingsForm(StorableForm):
     )
     require_mfa_for_admins = BooleanField("Require TOTP for administrators")
     allow_unverified_login = BooleanField("Users may sign in before verifying their email")
+    registration_conflict = SelectField(
+        "Sign-up with an address that has an account",
+        choices=[
+            SelectChoice("409", "Say the address is taken (409)"),
+            SelectChoice("email_owner", "Answer as for any sign-up and email the address's owner"),
+        ],
+        default="409",
+    )
     access_token_ttl_seconds = IntegerField(
         "Access token lifetime (seconds)", validators=[Optional(), NumberRange(min=60)]
     )

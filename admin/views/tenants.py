@@ -28,6 +28,7 @@ AUTH_FIELDS = (
     "password_min_length",
     "require_mfa_for_admins",
     "allow_unverified_login",
+    "registration_conflict",
     "access_token_ttl_seconds",
     "refresh_token_ttl_seconds",
 )

@@ -16,7 +16,6 @@ accounts, and ``Admin@x``, ``admin@x`` and ``admin@x\\n`` are one account.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,14 +28,16 @@ from authsvc.auth.throttle import next_counters
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.kv import redis_client
+from authsvc.users.emails import login_key
 
 POLICY = AuthPolicy()
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def normalize_email(email: str) -> str:
-    """The one form of an email that lookups and counters use: stripped, NFKC, case-folded."""
-    return unicodedata.normalize("NFKC", email.strip()).strip().casefold()
+    """The one form of an email that lookups and counters use: the users' own email key
+    (:func:`authsvc.users.emails.login_key`: NFKC, case-folded, IDNA domain)."""
+    return login_key(email)
 
 
 def _subject(email: str) -> str:

@@ -26,6 +26,7 @@ from authsvc.extensions import db
 from authsvc.passwords import hash_password, verify_password
 from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant
+from authsvc.users.emails import clean_email
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,9 @@ def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Adm
     # callers; a module-level import would make importing the admin panel first circular.
     from authsvc.users.schemas import EMAIL_PATTERN
 
-    email = lockout.normalize_email(email)
-    if not re.match(EMAIL_PATTERN, email):
+    if not re.match(EMAIL_PATTERN, email.strip()):
         raise ValidationFailed(errors={"email": ["Not an email address."]})
+    _shown, email = clean_email(email)
     admin = db.session.execute(sa.select(Admin).where(Admin.email == email)).scalar_one_or_none()
     if admin is None:
         if len(password) < 8:

@@ -8,9 +8,10 @@ PRUNE_INTERVAL_SECONDS = 3600
 
 
 def init_app(app: Flask) -> None:
-    """The key, tenant, lock and denylist caches, and the job that prunes the denylist."""
+    """The key, tenant, lock and denylist caches, the job that prunes the denylist, and
+    the composers of the flows' mail."""
+    from authsvc.auth import notify, throttle
     from authsvc.auth import tenant_policy as settings
-    from authsvc.auth import throttle
     from authsvc.jobs import register_job
     from authsvc.tokens import denylist, jwt, keys
 
@@ -20,3 +21,4 @@ def init_app(app: Flask) -> None:
     throttle.init_app(app)
     denylist.init_app(app)
     register_job(app, "auth.denylist_prune", denylist.prune, PRUNE_INTERVAL_SECONDS)
+    notify.init_app(app)

@@ -45,10 +45,13 @@ class Register(Resource):
     @require_scope("auth")
     @expect_json(auth_ns, schemas.register_in)
     @auth_ns.response(201, "Registered; a verification email is on its way", user_out)
+    @auth_ns.response(202, "Accepted, for any address (tenants with `email_owner` conflicts)")
     @document_errors(auth_ns, 400, 403, 409, 413, 415, 422)
     def post(self, body):
         """Sign up with email, optional username, and password."""
         user = service.register(body, context.from_request(body))
+        if user is None:
+            return ACCEPTED, 202
         return user_payload(user), 201
 
 

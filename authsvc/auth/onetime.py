@@ -35,19 +35,6 @@ def issue(user, purpose: str, ttl_seconds: int) -> str:
     return raw
 
 
-def issued_since(user, purpose: str, seconds: int) -> int:
-    since = utcnow() - timedelta(seconds=seconds)
-    return db.session.execute(
-        sa.select(sa.func.count())
-        .select_from(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user.id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.created_at > since,
-        )
-    ).scalar_one()
-
-
 def consume(raw: str, purpose: str, field: str = "token") -> OneTimeToken:
     """Spend a token: unknown, used, expired or wrong-purpose tokens are one clear 422."""
     row = db.session.execute(

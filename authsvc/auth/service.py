@@ -16,25 +16,33 @@ import sqlalchemy as sa
 
 from authsvc import events
 from authsvc.auth import mfa, notify, onetime, throttle
-from authsvc.auth import password_policy as policy
 from authsvc.auth.context import ClientContext
 from authsvc.auth.models import MfaFactor
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenant_auth
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
-from authsvc.passwords import hash_password, needs_rehash, verify_password
+from authsvc.mail import request_mail
+from authsvc.passwords import burn_time, hash_password, needs_rehash, verify_password
 from authsvc.sessions import service as sessions
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
 from authsvc.tokens import jwt as tokens
 from authsvc.tokens.denylist import deny
+from authsvc.users.emails import email_key, login_key
 from authsvc.users.models import User
 from authsvc.users.reads import UserRow, collect, read_user_row, select_user_rows
-from authsvc.users.service import find_user_by_login, get_user, stage_new_user
+from authsvc.users.service import (
+    check_password,
+    find_user_by_email,
+    get_user,
+    set_password,
+    stage_new_user,
+)
 
 INVALID_CREDENTIALS = "The email/username or password is not correct."
-RESEND_PER_HOUR = 3
+# registration_conflict: answer an existing address's sign-up like a new one, mail its owner.
+EMAIL_OWNER = "email_owner"
 
 
 @dataclass
@@ -60,20 +68,30 @@ def current_tenant() -> Tenant:
     return tenant
 
 
-def register(data: dict, ctx: ClientContext) -> User:
-    """Sign up: check the password policy, create the user, email a verification link."""
-    tenant = current_tenant()
-    rules = policy_for(tenant)
-    context = (data["email"], data.get("username") or "")
-    policy.check(data["password"], rules, context=context)
+def register(data: dict, ctx: ClientContext) -> User | None:
+    """Sign up: create the user (its password checked against the policy there) and
+    request a verification mail.
+
+    Returns the new user; or None when the tenant answers every registration
+    alike (``registration_conflict: email_owner``): an address that already
+    has an account then gets a mail telling its owner, and nothing else changes.
+    """
+    rules = policy_for(current_tenant())
+    discreet = rules.registration_conflict == EMAIL_OWNER
+    owner = find_user_by_email(data["email"]) if discreet else None
+    if owner is not None:
+        check_password(data["password"], email=data["email"], username=data.get("username"))
+        burn_time(data["password"])  # what hashing a new account's password costs
+        request_mail(notify.REGISTRATION_ATTEMPT, owner.email_normalized)
+        db.session.commit()
+        return None
     fields = {
         k: v for k, v in data.items() if k in {"email", "username", "password", "display_name"}
     }
     user = stage_new_user({**fields, "is_verified": False}, actor="self")
-    raw = onetime.issue(user, onetime.VERIFY, rules.verify_token_ttl_seconds)
-    notify.send_verification(tenant, user, raw)
+    request_mail(notify.VERIFY, user.email_normalized)
     db.session.commit()
-    return user
+    return None if discreet else user
 
 
 def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
@@ -121,7 +139,7 @@ _MFA_ON = (
 def find_for_login(identifier: str) -> tuple[UserRow | None, str | None, bool]:
     """The user an identifier names (email or username, any case), its password hash,
     and whether a confirmed TOTP factor guards the account; (None, None, False) if none."""
-    normalized = identifier.strip().lower()
+    normalized = login_key(identifier)
     column = User.email_normalized if "@" in normalized else User.username_normalized
     statement = select_user_rows(User.password_hash, _MFA_ON).where(column == normalized)
     found = collect(db.session.execute(statement))
@@ -227,27 +245,19 @@ def verify_email(raw: str) -> User:
 
 
 def resend_verification(email: str) -> None:
-    """Send a new verification link, at most 3 an hour; the same answer for any email."""
-    tenant = current_tenant()
-    user = find_user_by_login(email) if "@" in email else None
-    if user is None or user.is_verified:
-        return
-    if onetime.issued_since(user, onetime.VERIFY, 3600) >= RESEND_PER_HOUR:
-        return
-    raw = onetime.issue(user, onetime.VERIFY, policy_for(tenant).verify_token_ttl_seconds)
-    notify.send_verification(tenant, user, raw)
+    """Request a new verification link for ``email``; see :func:`request_password_reset`."""
+    request_mail(notify.VERIFY, email_key(email))
     db.session.commit()
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; callers answer the same either way."""
-    tenant = current_tenant()
-    user = find_user_by_login(email) if "@" in email else None
-    if user is None or not user.is_active:
-        return
-    rules = policy_for(tenant)
-    raw = onetime.issue(user, onetime.RESET, rules.reset_token_ttl_seconds)
-    notify.send_password_reset(tenant, user, raw, rules.reset_token_ttl_seconds)
+    """Request a reset link for ``email``: one queued request, whatever the address.
+
+    Whether the address has an account, and whether its hourly cap allows
+    another mail, is decided when the worker composes the request
+    (:mod:`authsvc.auth.notify`), so the answer and the work are the same.
+    """
+    request_mail(notify.RESET, email_key(email))
     db.session.commit()
 
 
@@ -256,8 +266,7 @@ def reset_password(raw: str, new_password: str) -> User:
     rules = policy_for(current_tenant())
     token = onetime.consume(raw, onetime.RESET)
     user = get_user(token.user_id)
-    policy.check(new_password, rules, field="new_password", context=(user.email,))
-    user.password_hash = hash_password(new_password)
+    set_password(user, new_password, field="new_password")
     onetime.void_all(user, onetime.RESET)
     sessions.revoke_all(user.id, "password_reset", rules, actor=f"user:{user.id}")
     events.emit("user.password_reset", {"user_id": str(user.id)}, actor=f"user:{user.id}")
@@ -274,8 +283,7 @@ def change_password(user: User, current: str, new_password: str, keep_session) -
         throttle.record_failure(counters, rules)
         db.session.commit()
         raise AuthenticationFailed("The current password is not correct.", scheme="Bearer")
-    policy.check(new_password, rules, field="new_password", context=(user.email,))
-    user.password_hash = hash_password(new_password)
+    set_password(user, new_password, field="new_password")
     sessions.revoke_all(user.id, "password_changed", rules, f"user:{user.id}", keep=keep_session)
     events.emit("user.password_changed", {"user_id": str(user.id)}, actor=f"user:{user.id}")
     db.session.commit()

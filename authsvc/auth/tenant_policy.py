@@ -24,6 +24,7 @@ from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
 
 CACHE = "tenants"
+REGISTRATION_CONFLICT_CHOICES = ("409", "email_owner")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class AuthPolicy:
     reset_token_ttl_seconds: int = 3600
     verify_token_ttl_seconds: int = 48 * 3600
     require_mfa_for_admins: bool = False
+    # Signing up with an address that has an account: "409" says so (Conflict);
+    # "email_owner" answers 202 as for any sign-up and mails the address's owner.
+    registration_conflict: str = "409"
 
     @classmethod
     def names(cls) -> set[str]:
@@ -152,6 +156,12 @@ def policy_model():
             "reset_token_ttl_seconds": count(300, 86400, 3600, "Password-reset link lifetime"),
             "verify_token_ttl_seconds": count(3600, 604800, 172800, "Verification link lifetime"),
             "require_mfa_for_admins": fields.Boolean(example=False),
+            "registration_conflict": fields.String(
+                enum=list(REGISTRATION_CONFLICT_CHOICES),
+                example="409",
+                description="Sign-up with a taken address: `409` Conflict, or `email_owner`: "
+                "202 as for any sign-up, and a mail to the address's owner",
+            ),
         },
         strict=True,
     )

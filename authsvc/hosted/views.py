@@ -128,7 +128,11 @@ def register():
         user = service.register(data, context.from_request())
     except AuthsvcError as error:
         return _failed("register", form, error)
-    return _page("register_done", 201, email=user.email, return_to=form.return_to.data)
+    if user is None:  # the tenant answers every sign-up alike (registration_conflict)
+        return _page("register_done", 202, email=data["email"], return_to=form.return_to.data)
+    return _page(
+        "register_done", 201, email=user.email, created=True, return_to=form.return_to.data
+    )
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

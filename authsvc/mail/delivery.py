@@ -14,6 +14,7 @@ Log lines name the message and recipient, never a body.
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 from datetime import timedelta
@@ -27,6 +28,7 @@ from flask import Flask, current_app
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.mail.models import MailMessage
+from authsvc.mail.requests import compose_requested
 from authsvc.tenancy import platform_scope, tenant_context
 
 log = logging.getLogger(__name__)
@@ -65,10 +67,18 @@ def _send_smtp(email: EmailMessage, config) -> None:
 
 
 def _write_eml(email: EmailMessage, message: MailMessage) -> Path:
+    """Write the message under ``<instance>/mail``, readable by the service's user only:
+    a file may carry a live reset or verification link."""
     folder = Path(current_app.instance_path) / "mail"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkdir's mode passes through the umask and leaves an existing folder as it was.
+    os.chmod(folder, 0o700)
     path = folder / f"{utcnow():%Y%m%dT%H%M%S}-{message.id}.eml"
-    path.write_bytes(bytes(email))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as handle:
+        # The same for the file's mode (and a file left by an earlier attempt keeps its own).
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(bytes(email))
     return path
 
 
@@ -147,7 +157,9 @@ def _deliver_one(message: MailMessage) -> None:
 
 
 def deliver_due(app: Flask) -> int:
-    """Send every message that is due (one batch); returns how many were attempted."""
+    """Compose requested mail, then send every message that is due (one batch of each);
+    returns how many requests and messages were handled."""
+    composed = compose_requested(app)
     with app.app_context():
         # Which tenants have mail due is a platform-level question; each message
         # is then claimed and sent under its own tenant.
@@ -166,4 +178,4 @@ def deliver_due(app: Flask) -> int:
                 if message is not None:
                     _deliver_one(message)
                     handled += 1
-        return handled
+        return composed + handled

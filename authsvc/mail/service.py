@@ -63,7 +63,8 @@ def render(tenant: Tenant, template: str, context: dict[str, Any]) -> tuple[str,
     return subject, str(text_module).strip() + "\n", html
 
 
-def _check_recipient(to: str) -> str:
+def recipient_address(to: str) -> str:
+    """``to`` as the outbox stores it (its addr-spec); ValidationFailed if it is not one."""
     try:
         address = Address(addr_spec=to.strip())
     except (ValueError, IndexError) as exc:
@@ -76,7 +77,7 @@ def queue_mail(*, to: str, template: str, context: dict[str, Any]) -> MailMessag
     tenant = _bound_tenant()
     subject, text, html = render(tenant, template, context)
     message = MailMessage(
-        recipient=_check_recipient(to),
+        recipient=recipient_address(to),
         sender=sender_for(tenant),
         subject=subject[:300],
         body_text=text,

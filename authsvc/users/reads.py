@@ -24,6 +24,7 @@ from authsvc.errors import NotFound
 from authsvc.extensions import db
 from authsvc.ids import parse_id
 from authsvc.pagination import Page, decode_cursor, encode_cursor
+from authsvc.users.emails import login_key
 from authsvc.users.models import Role, User, UserRole
 
 
@@ -140,7 +141,7 @@ def user_filters(filters: dict[str, Any]) -> dict[str, Any]:
     their parameter values, keyed ``f_<name>``; see ``FILTER_CLAUSES``."""
     values: dict[str, Any] = {}
     if filters.get("email"):
-        values["f_email"] = filters["email"].strip().lower()
+        values["f_email"] = login_key(filters["email"])
     if filters.get("username"):
         values["f_username"] = filters["username"].lower()
     for flag in ("is_verified", "is_active"):

@@ -54,8 +54,9 @@ user_in = Model(
         "email": fields.String(
             required=True, pattern=EMAIL_PATTERN, max_length=254, example="ada@example.com"
         ),
+        # Length and strength are the tenant's password policy, checked by the user service.
         "password": fields.String(
-            min_length=8, max_length=128, example="correct horse battery staple"
+            min_length=1, max_length=1024, example="correct horse battery staple"
         ),
         **_editable,
     },

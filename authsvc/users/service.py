@@ -15,11 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from authsvc import events
+from authsvc.auth import password_policy
+from authsvc.auth.tenant_policy import AuthPolicy, policy_for
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
+from authsvc.tenancy import current_tenant_id
+from authsvc.tenants.models import Tenant
+from authsvc.users.emails import clean_email, email_key, login_key
 from authsvc.users.models import Role, User, UserRole
 from authsvc.users.reads import filter_clauses, read_user_row, user_filters
 
@@ -46,10 +51,37 @@ def get_user(user_id: str | uuid.UUID) -> User:
 
 
 def find_user_by_login(identifier: str) -> User | None:
-    """The user whose email or username is ``identifier`` (case-insensitive)."""
-    normalized = identifier.strip().lower()
-    column = User.email_normalized if "@" in normalized else User.username_normalized
-    return db.session.execute(sa.select(User).where(column == normalized)).scalar_one_or_none()
+    """The user whose email or username is ``identifier`` (see :func:`emails.login_key`)."""
+    key = login_key(identifier)
+    column = User.email_normalized if "@" in key else User.username_normalized
+    return db.session.execute(sa.select(User).where(column == key)).scalar_one_or_none()
+
+
+def find_user_by_email(address: str) -> User | None:
+    """The user whose normalised email is ``address``'s (ValidationFailed if not an address)."""
+    statement = sa.select(User).where(User.email_normalized == email_key(address))
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def password_rules() -> AuthPolicy:
+    """The bound tenant's policy (the platform defaults when no tenant row is found)."""
+    tenant = db.session.get(Tenant, current_tenant_id())
+    return policy_for(tenant) if tenant is not None else AuthPolicy()
+
+
+def check_password(password: str, *, email: str, username: str | None, field="password") -> None:
+    """The tenant's password policy: the one check on every path that sets a password.
+
+    Raises ValidationFailed naming ``field`` (``password`` or ``new_password``).
+    """
+    context = (email, username or "")
+    password_policy.check(password, password_rules(), field=field, context=context)
+
+
+def set_password(user: User, password: str, field: str = "password") -> None:
+    """Check ``password`` against the policy and store its hash (the caller commits)."""
+    check_password(password, email=user.email, username=user.username, field=field)
+    user.password_hash = hash_password(password)
 
 
 def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
@@ -78,9 +110,11 @@ def create_user(data: dict[str, Any], actor: str | None = None) -> User:
 def stage_new_user(data: dict[str, Any], actor: str | None = None) -> User:
     """Add a user and its ``user.created`` event to the session without committing.
 
-    ``data`` may carry ``password`` (hashed here) or an already-hashed
-    ``password_hash`` (imports).
+    ``data`` may carry ``password`` (checked against the tenant's policy, then
+    hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check).
     """
+    if data.get("password"):
+        check_password(data["password"], email=data["email"], username=data.get("username"))
     user = User(email="", email_normalized="")
     _apply_identity(user, data)
     if data.get("password"):
@@ -137,16 +171,18 @@ def _apply_identity(user: User, data: dict[str, Any]) -> None:
     Checks come before any assignment, so a refused change leaves the user as it was.
     """
     errors: dict[str, list[str]] = {}
-    email = data["email"].strip() if "email" in data else None
+    email, key = (None, None)
+    if "email" in data:
+        email, key = clean_email(data["email"], current_key=user.email_normalized)
     username = data.get("username")
-    if email is not None and email.lower() != user.email_normalized and find_user_by_login(email):
+    if key is not None and key != user.email_normalized and find_user_by_email(key):
         errors["email"] = ["Another user has this email."]
     if username and username.lower() != user.username_normalized and find_user_by_login(username):
         errors["username"] = ["Another user has this username."]
     if errors:
         raise Conflict("A user with this email or username already exists.", errors=errors)
     if email is not None:
-        user.email, user.email_normalized = email, email.lower()
+        user.email, user.email_normalized = email, key
     if "username" in data:
         user.username = username
         user.username_normalized = username.lower() if username else None

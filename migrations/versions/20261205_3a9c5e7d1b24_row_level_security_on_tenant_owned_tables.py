@@ -7,7 +7,7 @@ the policy apply to the tables' owner too; superusers and roles with
 BYPASSRLS still bypass it, so the application must not connect as one.
 ``tenants``, ``admin_memberships``, ``admins`` and ``admin_login_throttles``
 are platform data and stay without a policy (``tenant_domains`` became
-tenant-owned in the revision before this one: it has the policy, and routing
+tenant-owned in an earlier revision: it has the policy, and routing
 reads it in platform scope). SQLite has no row-level security.
 
 The tables are listed here, not read from the models, so that this revision
@@ -15,7 +15,7 @@ means the same thing whenever it runs; a test checks that every tenant-owned
 model's table has the policy.
 
 Revision ID: 3a9c5e7d1b24
-Revises: b3e1f0c2d9a7
+Revises: e5abd3f6afd7
 Create Date: 2026-12-05 09:00:00.000000
 
 """
@@ -26,7 +26,7 @@ from authsvc.db import drop_row_level_security_statements, row_level_security_st
 
 # revision identifiers, used by Alembic.
 revision = '3a9c5e7d1b24'
-down_revision = 'b3e1f0c2d9a7'
+down_revision = 'e5abd3f6afd7'
 branch_labels = None
 depends_on = None
 
@@ -36,6 +36,7 @@ TABLES = (
     'events',
     'login_throttles',
     'mail_messages',
+    'mail_requests',
     'mfa_factors',
     'one_time_tokens',
     'refresh_tokens',

@@ -123,12 +123,14 @@ def test_admin_sees_and_revokes_a_users_sessions(app, admin_client, tenant, make
 
 def test_send_reset_email_queues_the_reset_mail(app, admin_client, tenant, make_user):
     from authsvc.mail.models import MailMessage
+    from authsvc.mail.requests import compose_requested
 
     user = make_user(tenant)
     client = admin_client(tenant)
     response = client.post(f"/admin/users/{user['id']}/send-reset")
     assert response.status_code == 302
     assert "password-reset email is on its way" in client.get(response.headers["Location"]).text
+    compose_requested(app)  # the mail worker composes recovery mail, as for forgot-password
     with app.app_context(), tenant_context(tenant[0]):
         mails = (
             db.session.execute(sa.select(MailMessage).where(MailMessage.recipient == user["email"]))
@@ -155,3 +157,40 @@ def test_locked_user_can_be_unlocked(app, admin_client, tenant, make_user, api_c
         environ_base={"REMOTE_ADDR": "192.0.2.44"},
     )
     assert again.status_code == 200
+
+
+def test_does_creating_a_user_in_the_panel_apply_the_tenants_password_policy(
+    app, admin_client, make_tenant
+):
+    """Issue 11.15: the panel skipped the policy; now a weak password is a form error."""
+    from authsvc.users.models import User
+
+    tenant = make_tenant(settings={"auth": {"password_min_length": 10}})
+    client = admin_client(tenant)
+    answers = {
+        "password": "This password is too common; choose another.",
+        "12345678": "Use at least 10 characters.",
+    }
+    for weak, message in answers.items():
+        form = {"email": "weak@example.com", "password": weak, "roles": ["member"]}
+        response = client.post("/admin/users/new", form)
+        assert response.status_code == 422
+        assert 'value="weak@example.com"' in response.text
+        assert re.search(rf"invalid-feedback[^>]*>\s*{re.escape(message)}", response.text)
+    with app.app_context(), tenant_context(tenant[0]):
+        assert db.session.execute(sa.select(sa.func.count()).select_from(User)).scalar() == 0
+
+
+def test_is_a_look_alike_or_mixed_script_email_a_form_error_in_the_panel(
+    admin_client, tenant, make_user
+):
+    make_user(tenant, email="kim@x.test")
+    client = admin_client(tenant)
+    answers = {
+        "\u212aim@x.test": "Another user has this email.",
+        "p\u0430ypal@x.test": "Use letters of one script before the @",
+    }
+    for email, message in answers.items():
+        response = client.post("/admin/users/new", {"email": email, "roles": ["member"]})
+        assert response.status_code == 422
+        assert re.search(rf"invalid-feedback[^>]*>\s*{re.escape(message)}", response.text)

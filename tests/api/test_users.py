@@ -162,3 +162,22 @@ def test_reads_show_a_user_exactly_as_writes_do(app, api_client, tenant):
         assert client.get(f"/users/{written['id']}").json == written
         listed = client.get("/users", query_string={"email": written["email"]}).json["items"]
         assert listed == [written]
+
+
+def test_does_creating_a_user_through_the_api_apply_the_tenants_password_policy(
+    app, api_client, make_tenant
+):
+    """Issue 11.15: `password` and `12345678` were accepted where the minimum is 10."""
+    from tests.conftest import unique
+
+    tenant = make_tenant(settings={"auth": {"password_min_length": 10}})
+    client = api_client(tenant, ["users:write", "users:read"])
+    for weak in ("password", "12345678"):
+        email = f"{unique('weak')}@example.com"
+        response = client.post("/users", json={"email": email, "password": weak})
+        assert response.status_code == 422, response.json
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert list(response.json["errors"]) == ["password"]
+    assert client.get("/users").json["items"] == [], "nothing is written"
+    fine = client.post("/users", json={"email": "ok@example.com", "password": "ten chars!"})
+    assert fine.status_code == 201

@@ -7,7 +7,10 @@ import threading
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from flask_migrate import upgrade
 from werkzeug.serving import make_server
+
+from tests.conftest import make_app
 
 PASSWORD = "correct horse battery staple"
 
@@ -82,3 +85,17 @@ def inbox(app, mailbox):
     deliver_due(app)
     mailbox.clear()
     return mailbox
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_app(request, app, database_url, tmp_path):
+    """The app keeping shared counters in the database, or an app on the same database
+    keeping them in a real Redis server (lockouts, rate limits, mail caps)."""
+    if request.param == "database":
+        yield app
+        return
+    redis_app = make_app(database_url, tmp_path, REDIS_URL=request.getfixturevalue("redis_url"))
+    with redis_app.app_context():
+        upgrade()
+    yield redis_app
+    make_app(database_url, tmp_path)  # the limiter is process-wide: back to memory storage

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from authsvc.extensions import db
+from authsvc.tenancy import tenant_context
 
 SECRET = "imported passphrase 42"
 SALT = "c2FsdHNhbHRzYWx0c2FsdA"
@@ -116,7 +117,7 @@ def test_does_login_refuse_a_stored_hash_above_the_bounds_as_a_wrong_password(
     assert imported.json["created"] == 1
     # Cheap to compute (8 KiB), yet above the time-cost bound of 10.
     costly = PasswordHasher(time_cost=11, memory_cost=8, parallelism=1).hash(SECRET)
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant_app.tenant_id):
         db.session.execute(
             sa.text("UPDATE users SET password_hash = :h WHERE email_normalized = :e"),
             {"h": costly, "e": "stored@example.com"},

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from flask_migrate import upgrade
 
 from authsvc.auth import service as auth_service
 from tests.auth.conftest import PASSWORD, TenantApp
-from tests.conftest import make_app
 
 
-@pytest.fixture(params=["database", "redis"])
-def lockout_app(request, app, database_url, tmp_path):
+@pytest.fixture
+def lockout_app(store_app):
     """A tenant app whose counters live in the database, or in a real Redis server."""
-    if request.param == "database":
-        yield app
-        return
-    redis_app = make_app(database_url, tmp_path, REDIS_URL=request.getfixturevalue("redis_url"))
-    with redis_app.app_context():
-        upgrade()
-    yield redis_app
-    make_app(database_url, tmp_path)  # the limiter is process-wide: back to memory storage
+    return store_app
 
 
 @pytest.fixture

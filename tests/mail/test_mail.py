@@ -85,6 +85,27 @@ def test_without_smtp_host_mail_is_written_as_eml_and_logged_without_its_body(
     assert _message(app, tenant, address).status == "sent"
 
 
+def test_are_dev_mode_mail_files_readable_by_the_service_user_only(app, tenant, monkeypatch):
+    """Without SMTP, mail (live reset links) lands in files: 0600, in a 0700 folder,
+    whatever the umask, and an existing folder that was wider is tightened."""
+    import os
+    import stat
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", None)
+    folder = Path(app.instance_path) / "mail"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o755)
+    address = _queue(app, tenant, template="password_reset", minutes=60)
+    previous = os.umask(0o022)
+    try:
+        deliver_due(app)
+    finally:
+        os.umask(previous)
+    [written] = [p for p in folder.glob("*.eml") if address in p.read_text()]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
 def test_smtp_down_keeps_the_mail_queued_with_its_error_then_sends_it_when_up(
     app, tenant, mailbox, monkeypatch
 ):

@@ -1,8 +1,9 @@
 """The admin panel: server-rendered pages for platform and tenant administrators.
 
 ``init_app`` wires the panel's extensions (CSRF, Flask-Login, Bootstrap
-served locally), its core pages, and the plugin registry whose built-in
-plugins are the Analytics, Audit log and Settings pages.
+served locally), its core pages (among them the audit log, ``/admin/audit``,
+which is not a plugin and cannot be disabled), and the plugin registry whose
+built-in plugins are the Analytics and Settings pages.
 """
 
 from __future__ import annotations

@@ -58,7 +58,8 @@ def api_key_revoke(key_id: str):
 
     return confirm_then(
         f"Revoke the key {key.name}?",
-        "Applications using it are refused within seconds. This cannot be undone.",
+        "Applications using it are refused at once with Redis, within "
+        "AUTHSVC_AUTH_DENYLIST_POLL_SECONDS without it. This cannot be undone.",
         "Revoke key",
         url_for("admin.api_keys"),
         revoke,

@@ -164,7 +164,8 @@ def tenant_active(tenant_id: str, change: str):
         return url_for("admin.tenant_edit", tenant_id=tenant.id)
 
     message = (
-        "Its API keys stop working within seconds and its hosted pages go offline."
+        "Its API keys and tokens are refused at once with Redis, within "
+        "AUTHSVC_AUTH_DENYLIST_POLL_SECONDS without it, and its hosted pages go offline."
         if not active
         else "Its API keys and hosted pages work again."
     )

@@ -54,7 +54,8 @@ def tenants_list(as_json: bool) -> None:
 @command(tenants, "deactivate")
 @click.argument("slug")
 def tenants_deactivate(as_json: bool, slug: str) -> None:
-    """Deactivate a tenant: its API keys stop working within 30 seconds."""
+    """Deactivate a tenant: its API keys and tokens are refused at once with Redis,
+    within AUTHSVC_AUTH_DENYLIST_POLL_SECONDS without it."""
     from authsvc.tenants.service import deactivate_tenant
 
     tenant = deactivate_tenant(tenant_by_slug(slug), actor="cli")

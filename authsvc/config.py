@@ -66,7 +66,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # (client address, https, host); 0 trusts none.
     "PROXY_FIX_HOPS": (0, int),
     # API keys: how long an in-process cache may serve a key lookup (0 = no cache).
-    # Revocation reaches every process within this many seconds (at most 30).
+    # A revoked key is refused at once through the denylist (see docs/caching-and-revocation.md).
     "APIKEYS_CACHE_TTL_SECONDS": (10, int),
     "APIKEYS_LAST_USED_INTERVAL_SECONDS": (60, int),
     # Without Redis, how long a process reuses a denylist answer: the longest another

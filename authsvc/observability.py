@@ -26,9 +26,7 @@ def _start() -> None:
 
 
 def _finish(response):
-    # The request and its globals are looked up once: each proxy access costs.
-    req, request_globals = request._get_current_object(), g._get_current_object()
-    request_id = getattr(request_globals, "request_id", "")
+    request_id = g.get("request_id", "")
     response.headers[REQUEST_ID_HEADER] = request_id
     status = response.status_code
     if status not in (429, 503):
@@ -36,19 +34,19 @@ def _finish(response):
         response.headers.pop("Retry-After", None)
     # A reverse proxy asks /auth/validate once per request it forwards and logs
     # the request itself: successful checks are logged at DEBUG only.
-    quiet = status < 400 and req.endpoint in QUIET_ENDPOINTS
+    quiet = status < 400 and request.endpoint in QUIET_ENDPOINTS
     level = logging.DEBUG if quiet else logging.INFO
     if log.isEnabledFor(level):
-        query = req.query_string
+        query = request.query_string
         if query:
             query = "?" + _SECRET_PARAMS.sub(r"\1=[redacted]", query.decode(errors="replace"))
-        started = getattr(request_globals, "started", None)
+        started = g.get("started")
         elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
         log.log(
             level,
             "%s %s%s %s %.1fms request_id=%s",
-            req.method,
-            req.path,
+            request.method,
+            request.path,
             query or "",
             status,
             elapsed,

@@ -179,11 +179,9 @@ def _principal_from_header() -> Principal | AuthenticationFailed | None:
 
 def current_principal(required: bool = True) -> Principal | None:
     """The authenticated caller of this request (memoised); binds its tenant."""
-    # One lookup of the request globals: this runs several times per API call.
-    request_globals = g._get_current_object()
-    principal = getattr(request_globals, "principal", _UNRESOLVED)
+    principal = g.get("principal", _UNRESOLVED)
     if principal is _UNRESOLVED:
-        principal = request_globals.principal = _principal_from_header()
+        principal = g.principal = _principal_from_header()
     if isinstance(principal, AuthenticationFailed):
         raise principal
     if principal is None and required:

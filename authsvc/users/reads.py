@@ -112,10 +112,15 @@ def collect(result: sa.Result) -> list[tuple[UserRow, tuple]]:
     ]
 
 
+# Built once: /me and every user read run it, and building a SELECT costs more than
+# SQLAlchemy's cached compilation of it.
+_USER_BY_ID = select_user_rows().where(User.id == sa.bindparam("user_id"))
+
+
 def read_user_row(user_id: str | uuid.UUID) -> UserRow:
     """One user of the bound tenant; NotFound otherwise (another tenant's included)."""
-    statement = select_user_rows().where(User.id == parse_id(user_id, "user"))
-    found = collect(db.session.execute(statement))
+    params = {"user_id": parse_id(user_id, "user")}
+    found = collect(db.session.execute(_USER_BY_ID, params))
     if not found:
         raise NotFound(f"No user with id {user_id}.")
     return found[0][0]

@@ -14,11 +14,11 @@ per job (``tenant_context``), and two walls enforce it:
   tenant; ORM bulk INSERTs (a list of rows) are checked the same way.
 * PostgreSQL row-level security. Every tenant-owned table has a policy on the
   settings ``authsvc.tenant_id`` and ``authsvc.platform``, which this module
-  sets on the connection before any statement runs, whenever they differ from
-  the binding: transaction-local (``set_config(..., true)``) in a transaction,
-  for the connection while it is checked out in autocommit, cleared when it
-  returns to the pool. A statement that escaped the ORM wall still sees and
-  changes only the bound tenant's rows. See ``docs/tenancy.md``.
+  sets before any statement runs, whenever they differ from the binding:
+  transaction-local (``set_config(..., true)``), in the statement's own round
+  trip where psycopg2 allows (see ``_apply_binding``). A statement that
+  escaped the ORM wall still sees and changes only the bound tenant's rows.
+  See ``docs/tenancy.md``.
 
 The single, greppable bypass is ``with platform_scope():``, for platform-level
 code such as API-key lookup before a tenant is known and the worker's
@@ -224,27 +224,76 @@ _SET = (
 
 
 def _set_settings(dbapi_connection, tenant_id, platform: bool, local: bool) -> None:
-    tenant = "" if tenant_id is None else str(tenant_id)
-    params = {"tenant": tenant, "platform": "on" if platform else "", "local": local}
     # A cursor of its own: the statement's cursor may be a server-side one.
     with dbapi_connection.cursor() as cursor:
-        cursor.execute(_SET, params)
+        cursor.execute(_SET, _settings_params(tenant_id, platform, local))
 
 
-def _apply_binding(conn, _cursor, statement, parameters, context, _executemany):
-    """Before each statement, set the row-level security settings that differ from the
-    binding: transaction-local in a transaction (so an idle connection has none); for
-    the connection, until it returns to the pool, in autocommit (read-only requests)."""
+def _settings_params(tenant_id, platform: bool, local: bool) -> dict:
+    tenant = "" if tenant_id is None else str(tenant_id)
+    return {"tenant": tenant, "platform": "on" if platform else "", "local": local}
+
+
+def _joinable(cursor, parameters, executemany: bool) -> bool:
+    """Whether the settings can travel in the statement's own round trip.
+
+    psycopg2 sends a statement with its parameters as one simple query, and
+    PostgreSQL runs the statements of one simple query as one transaction, so
+    transaction-local settings placed before the statement apply to it (and, in
+    autocommit, end with it). Not for server-side (named) cursors, batches, or
+    statements without named parameters (whose ``%`` signs psycopg2 leaves as
+    they are).
+    """
+    return (
+        not executemany
+        and getattr(cursor, "name", None) is None
+        and isinstance(parameters, dict)
+        and bool(parameters)
+    )
+
+
+_JOINED_SET = _SET.replace("%(", "%(authsvc_rls_") + "; "
+
+
+def _joined(statement: str, parameters: dict, tenant_id, platform: bool):
+    settings = _settings_params(tenant_id, platform, local=True)
+    params = {f"authsvc_rls_{name}": value for name, value in settings.items()}
+    return _JOINED_SET + statement, {**parameters, **params}
+
+
+def _apply_binding(conn, cursor, statement, parameters, context, executemany):
+    """Before each statement, make the row-level security settings match the binding.
+
+    In a transaction, they are set transaction-local at its first statement and
+    whenever the binding changes. In autocommit (read-only requests), each
+    statement is its own transaction: transaction-local settings go in front of
+    it, in its round trip. Where they cannot (see :func:`_joinable`), they are
+    set in a round trip of their own: transaction-local in a transaction, for
+    the connection in autocommit, cleared when it returns to the pool.
+    """
     if conn.info.get(_APPLIED) is _ROLLING_BACK:
         conn.info.pop(_APPLIED)  # this is the ROLLBACK TO SAVEPOINT: set them after it
         return statement, parameters
     dbapi_connection = conn.connection.dbapi_connection
-    local = not dbapi_connection.autocommit
-    wanted = (_current.get(), _platform.get(), local)
+    tenant_id, platform = _current.get(), _platform.get()
+    applied = conn.info.get(_APPLIED)
+    if dbapi_connection.autocommit:
+        if applied == (tenant_id, platform, False) or (
+            applied is None and tenant_id is None and not platform
+        ):
+            return statement, parameters  # the connection's own settings match
+        if _joinable(cursor, parameters, executemany):
+            return _joined(statement, parameters, tenant_id, platform)
+        _set_settings(dbapi_connection, tenant_id, platform, local=False)
+        conn.info[_APPLIED] = (tenant_id, platform, False)
+        return statement, parameters
     idle = dbapi_connection.info.transaction_status == TRANSACTION_STATUS_IDLE
-    if conn.info.get(_APPLIED) != wanted or (local and idle):
-        _set_settings(dbapi_connection, *wanted)
-        conn.info[_APPLIED] = wanted
+    if applied == (tenant_id, platform, True) and not idle:
+        return statement, parameters
+    conn.info[_APPLIED] = (tenant_id, platform, True)
+    if _joinable(cursor, parameters, executemany):
+        return _joined(statement, parameters, tenant_id, platform)
+    _set_settings(dbapi_connection, tenant_id, platform, local=True)
     return statement, parameters
 
 

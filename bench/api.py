@@ -42,6 +42,8 @@ class Dataset:
 
     name: str
     env: dict[str, str]
+    #: The harness's own (superuser) URL: seeding and the bare floor, outside the policies.
+    seed_url: str
     app: Flask
     api_key: str
     user_paths: Path
@@ -83,25 +85,32 @@ class Bench:
         return apps.serve(name, apps.AUTHSVC_TARGET, env, self.logs, probe="/healthz")
 
 
-def _seeding_app(env: dict[str, str]) -> Flask:
+def _seeding_app(env: dict[str, str], url: str) -> Flask:
     # The harness's own app (not measured) logs warnings only.
     return create_app(
         {
             "ENV": "production",
             "SECRET_KEY": env["AUTHSVC_SECRET_KEY"],
-            "DATABASE_URL": env["AUTHSVC_DATABASE_URL"],
+            "DATABASE_URL": url,
             "INSTANCE_PATH": env["AUTHSVC_INSTANCE_PATH"],
             "LOG_LEVEL": "WARNING",
         }
     )
 
 
-def prepare(name: str, url: str, args: argparse.Namespace, tmp: Path) -> Dataset:
-    """Migrate with ``authsvc init``, create tenants and keys, bulk-insert the users."""
+def prepare(
+    name: str, url: str, args: argparse.Namespace, tmp: Path, seed_url: str | None = None
+) -> Dataset:
+    """Migrate with ``authsvc init``, create tenants and keys, bulk-insert the users.
+
+    The app serves on ``url`` (on PostgreSQL the application's role, so row-level
+    security is in the figures); the harness seeds on ``seed_url`` (default ``url``).
+    """
     env = apps.production_env(url, tmp / f"instance-{name}")
     say(f"{name}: authsvc init")
     seed.authsvc_init(env)
-    app = _seeding_app(env)
+    seed_url = seed_url or url
+    app = _seeding_app(env, seed_url)
     with app.app_context():
         tenants = seed.create_bench_tenants(args.tenants)
         say(f"{name}: {len(tenants)} tenants and API keys created through the services")
@@ -110,7 +119,7 @@ def prepare(name: str, url: str, args: argparse.Namespace, tmp: Path) -> Dataset
         )
         seed.analyze(db.engine)
     paths = seed.write_user_paths(ids[tenants[0].id], tmp / f"user-paths-{name}.txt")
-    return Dataset(name, env, app, tenants[0].api_key, paths, tenants[0].id)
+    return Dataset(name, env, seed_url, app, tenants[0].api_key, paths, tenants[0].id)
 
 
 def grow(data: Dataset, args: argparse.Namespace) -> dict:
@@ -160,7 +169,7 @@ def measure_all(bench: Bench, pg: Dataset, lite: Dataset, args: argparse.Namespa
 
 def _bare_db_env(bare_env: dict[str, str], data: Dataset) -> dict[str, str]:
     """The bare app's environment for its one-statement user read on ``data``'s database."""
-    dsn = data.env["AUTHSVC_DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
+    dsn = data.seed_url.replace("postgresql+psycopg2://", "postgresql://")
     return {**bare_env, "BENCH_DATABASE_DSN": dsn, "BENCH_TENANT_ID": str(data.tenant_id)}
 
 
@@ -204,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         tmp = Path(tmp_name)
         say(f"PostgreSQL started on 127.0.0.1:{pg.port}")
-        pg_data = prepare("postgresql", pg.url, args, tmp)
+        pg_data = prepare("postgresql", pg.app_url, args, tmp, seed_url=pg.url)
         lite = prepare("sqlite", f"sqlite:///{tmp / 'bench.db'}", args, tmp)
         bench = Bench(load, tmp, args.grow_to)
         grown = measure_all(bench, pg_data, lite, args)

@@ -118,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         tmp = Path(tmp_name)
         say(f"PostgreSQL started on 127.0.0.1:{pg.port}")
-        env = {**apps.production_env(pg.url, tmp / "instance"), **LIMITS}
-        data, files = prepare(env, tmp, args.refresh_tokens)
+        # Served as the application's role (row-level security in the figures).
+        env = {**apps.production_env(pg.app_url, tmp / "instance"), **LIMITS}
+        data, files = prepare(env, tmp, args.refresh_tokens, seed_url=pg.url)
         measure_all(bench, env, data, files, args, tmp)
     status = conclude(bench, settings)
     say("done")

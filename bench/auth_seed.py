@@ -55,11 +55,14 @@ class Tenant:
         return f"user{number:06d}@example.com"
 
 
-def _seeding_app(env: dict[str, str]):
-    """The harness's own app (logging warnings only), on the measured apps' database and key."""
-    names = ("SECRET_KEY", "DATABASE_URL", "INSTANCE_PATH")
+def _seeding_app(env: dict[str, str], url: str):
+    """The harness's own app (logging warnings only), on the measured apps' database and key,
+    connected as ``url`` (the superuser: it writes outside the row-level security policies)."""
+    names = ("SECRET_KEY", "INSTANCE_PATH")
     settings = {name: env[f"AUTHSVC_{name}"] for name in names}
-    return create_app({**settings, "ENV": "production", "LOG_LEVEL": "WARNING"})
+    return create_app(
+        {**settings, "DATABASE_URL": url, "ENV": "production", "LOG_LEVEL": "WARNING"}
+    )
 
 
 def seed_tenants(engine: sa.Engine, password_hash: str) -> dict[str, Tenant]:
@@ -137,12 +140,14 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def prepare(env: dict[str, str], tmp: Path, refresh_tokens: int) -> tuple[dict, dict[str, Path]]:
-    """Migrate, seed, and write the files the Lua script reads."""
+def prepare(
+    env: dict[str, str], tmp: Path, refresh_tokens: int, seed_url: str
+) -> tuple[dict, dict[str, Path]]:
+    """Migrate, seed (on ``seed_url``), and write the files the Lua script reads."""
     say("authsvc init")
     seed.authsvc_init(env)
     password_hash = PasswordHasher(**ARGON2).hash(PASSWORD)
-    app = _seeding_app(env)
+    app = _seeding_app(env, seed_url)
     with app.app_context():
         tenants = seed_tenants(db.engine, password_hash)
         main = tenants["main"]

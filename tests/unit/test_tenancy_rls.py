@@ -234,3 +234,54 @@ def test_a_read_only_request_leaves_no_tenant_on_its_pooled_connection(
         db.engine.dispose()
     assert user_a["id"] in seen and during == str(a[0])
     assert after[0] == pid and after[1] in ("", None)
+
+
+# A statement with named parameters carries the settings in its own round trip
+# (``SELECT set_config(...); <statement>``); the tests above use statements without
+# parameters, which get them in a round trip of their own.
+_JOINED_USERS = sa.text("SELECT id FROM users WHERE :always")
+
+
+def _joined_user_ids(conn) -> set[str]:
+    return {str(i) for i in conn.execute(_JOINED_USERS, {"always": True}).scalars()}
+
+
+def _setting_outside_our_hooks(conn) -> str | None:
+    cursor = conn.connection.dbapi_connection.cursor()
+    cursor.execute("SELECT current_setting('authsvc.tenant_id', true)")
+    (value,) = cursor.fetchone()
+    cursor.close()
+    return value
+
+
+def test_a_joined_read_only_statement_leaves_no_setting_behind(app, two_tenants):
+    """In autocommit the settings live exactly as long as the statement they precede."""
+    a, _b, user_a, user_b = two_tenants
+    with app.test_request_context(method="GET"), tenant_context(a[0]):
+        read_only_request()
+        conn = db.session.connection()
+        seen = _joined_user_ids(conn)
+        after = _setting_outside_our_hooks(conn)
+    assert user_a["id"] in seen and user_b["id"] not in seen
+    assert after in ("", None)
+
+
+def test_joined_statements_follow_the_binding_and_savepoints(app, two_tenants):
+    a, b, user_a, user_b = two_tenants
+    with app.app_context(), tenant_context(a[0]), db.engine.connect() as conn:
+        first = _joined_user_ids(conn)
+        with tenant_context(b[0]):
+            inner = _joined_user_ids(conn)
+            savepoint = conn.begin_nested()
+            with tenant_context(a[0]):
+                _joined_user_ids(conn)  # a's settings, set inside the savepoint
+                savepoint.rollback()  # ... and gone with it
+                after_savepoint = _joined_user_ids(conn)
+        again = _joined_user_ids(conn)
+        conn.commit()
+        next_transaction = _joined_user_ids(conn)
+        conn.rollback()
+    assert user_a["id"] in first and user_b["id"] not in first
+    assert user_b["id"] in inner and user_a["id"] not in inner
+    assert after_savepoint == first
+    assert again == first == next_transaction

@@ -40,7 +40,7 @@ class Membership(TenantScoped, Timestamps, Base):
     user_id: Mapped[uuid.UUID]
 
     role_links: Mapped[list[MembershipRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
+        cascade="all, delete-orphan", lazy="selectin", overlaps="role"
     )
 
     @property
@@ -60,7 +60,7 @@ class MembershipRole(TenantOwned, Base):
     membership_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     role_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
 
-    role: Mapped[Role] = relationship(lazy="joined")
+    role: Mapped[Role] = relationship(lazy="joined", overlaps="role_links")
 
 
 class Invitation(TenantScoped, Timestamps, Base):

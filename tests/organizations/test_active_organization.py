@@ -175,3 +175,54 @@ def test_once_permissions_are_declared_a_role_may_name_only_declared_ones(org_ap
     assert in_use.status_code == 409
     assert org_app.client.delete(f"/roles/{ok.json['id']}").status_code == 204
     assert org_app.client.delete(f"/permissions/{declared[0]['id']}").status_code == 204
+
+
+def guarded(app, permission: str):
+    """A tiny WSGI reverse proxy, as nginx ``auth_request`` does: each request is first
+    checked by ``/auth/validate?permission=...``; only a 200 reaches the sample app, with
+    the X-Org-* headers of the answer replacing whatever the client sent."""
+    from werkzeug.test import Client
+    from werkzeug.wrappers import Request, Response
+
+    authsvc = Client(app)
+
+    def sample(environ, start_response):
+        request = Request(environ)
+        body = f"{request.headers.get('X-Org-Slug')}|{request.headers.get('X-Org-Permissions')}"
+        return Response(body)(environ, start_response)
+
+    def proxy(environ, start_response):
+        request = Request(environ)
+        verdict = authsvc.get(
+            "/api/v1/auth/validate",
+            query_string={"permission": permission},
+            headers={"Authorization": request.headers.get("Authorization", "")},
+        )
+        if verdict.status_code != 200:
+            return Response(status=verdict.status_code)(environ, start_response)
+        for name in ("X-Org-Id", "X-Org-Slug", "X-Org-Roles", "X-Org-Permissions"):
+            environ["HTTP_" + name.upper().replace("-", "_")] = verdict.headers[name]
+        return sample(environ, start_response)
+
+    return Client(proxy)
+
+
+def test_a_proxy_lets_a_user_through_only_in_an_organization_granting_the_permission(
+    org_app, two_orgs
+):
+    proxy = guarded(org_app.app, "documents:read")
+    tokens = org_app.sign_in("ada@example.com")
+    forged = {"X-Org-Slug": "acme", "X-Org-Permissions": "documents:read"}
+
+    def fetch(access: str):
+        headers = {"Authorization": f"Bearer {access}", **forged}
+        return proxy.get("/documents/1", headers=headers)
+
+    assert fetch(tokens["access_token"]).status_code == 403  # no organization yet
+    in_acme = switch(org_app, tokens["access_token"], two_orgs["acme"]["id"]).json
+    allowed = fetch(in_acme["access_token"])
+    assert allowed.status_code == 200
+    assert allowed.get_data(as_text=True) == "acme|documents:read,documents:write"
+    in_globex = switch(org_app, in_acme["access_token"], two_orgs["globex"]["id"]).json
+    assert fetch(in_globex["access_token"]).status_code == 403
+    assert fetch("not-a-token").status_code == 401

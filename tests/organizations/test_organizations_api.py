@@ -138,3 +138,11 @@ def test_orgs_read_reads_but_does_not_write(api_client, tenant):
     assert reader.post("/organizations", json={"name": "X", "slug": "x"}).status_code == 403
     writer = api_client(tenant, ["orgs:write", "orgs:read"])
     assert writer.post("/organizations", json={"name": "X", "slug": "x"}).status_code == 201
+
+
+def test_webhooks_subscribe_to_organization_events_like_user_events(org_app):
+    patterns = ["organization.*", "membership.created", "invitation.*"]
+    body = {"url": "https://hooks.invalid/orgs", "event_types": patterns}
+    created = org_app.client.post("/webhooks", json=body)
+    assert created.status_code == 201 and created.json["event_types"] == sorted(patterns)
+    org_app.client.patch(f"/webhooks/{created.json['id']}", json={"is_active": False})

@@ -69,3 +69,27 @@ def test_the_page_refuses_another_users_browser_and_a_bad_token(
     assert bad.status_code == 422 and "not valid" in text(bad)
     missing_csrf = client.post(link, data={})
     assert missing_csrf.status_code in (400, 422)
+
+
+def test_an_invitee_without_an_account_creates_one_and_comes_back(
+    app, client, tenant, api_client, mailbox
+):
+    key = api_client(tenant, ["orgs:read", "orgs:write"])
+    acme = key.post("/organizations", json={"name": "Acme", "slug": "acme"}).json
+    key.post(f"/organizations/{acme['id']}/invitations", json={"email": "new@example.com"})
+    link = _invitation_link(app, mailbox, tenant, "new@example.com")
+    assert "Create an account" in text(client.get(link))
+    fields = {"email": "new@example.com", "password": PASSWORD, "confirm": PASSWORD}
+    assert submit(client, f"/t/{tenant[1]}/register", fields).status_code == 201
+    deliver_due(app)
+    [verify_mail] = [m for m in mailbox.to("new@example.com") if "Confirm" in m["Subject"]]
+    verify_url = re.search(
+        r"http://authsvc\.test(/t/\S+/verify\?token=\S+)",
+        verify_mail.get_body(("plain",)).get_content(),
+    ).group(1)
+    assert submit(client, verify_url, {}).status_code == 200
+    signed_in = _sign_in(client, tenant, "new@example.com")
+    back = client.get(signed_in.headers["Location"])
+    assert "/invitations/accept" in back.headers["Location"]
+    joined = submit(client, urlsplit(back.headers["Location"]).path, {})
+    assert joined.status_code == 200 and "now a member of Acme" in text(joined)

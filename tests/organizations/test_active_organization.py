@@ -226,3 +226,17 @@ def test_a_proxy_lets_a_user_through_only_in_an_organization_granting_the_permis
     in_globex = switch(org_app, in_acme["access_token"], two_orgs["globex"]["id"]).json
     assert fetch(in_globex["access_token"]).status_code == 403
     assert fetch("not-a-token").status_code == 401
+
+
+def test_deleting_the_active_organization_drops_its_claims_at_the_next_refresh(org_app, two_orgs):
+    ada = org_app.sign_in("ada@example.com")["access_token"]
+    tokens = switch(org_app, ada, two_orgs["acme"]["id"]).json
+    assert org_app.client.delete(f"/organizations/{two_orgs['acme']['id']}").status_code == 204
+    refreshed = org_app.client.post(
+        "/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 200 and "org_id" not in claims_of(
+        refreshed.json["access_token"]
+    )
+    mine = org_app.as_user("get", "/me/organizations", refreshed.json["access_token"]).json
+    assert [row["slug"] for row in mine] == ["globex"]

@@ -106,6 +106,8 @@ def test_the_last_owner_can_be_neither_removed_nor_demoted(org_app):
     assert removed.status_code == 409 and "last owner" in removed.json["detail"]
     demoted = org_app.client.patch(f"{path}/{owner['id']}", json={"roles": ["member"]})
     assert demoted.status_code == 409
+    # The refused changes left no trace: no event without its change.
+    assert event_types(org_app.client, "membership.") == ["membership.created"] * 2
     org_app.client.patch(f"{path}/{other['id']}", json={"roles": ["admin"]})
     assert org_app.client.delete(f"{path}/{owner['id']}").status_code == 204
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from authsvc.db import utcnow
@@ -135,3 +137,29 @@ def test_invitation_events_are_committed_with_the_change(org_app):
     assert kinds == ["invitation.accepted", "invitation.created", "invitation.created"]
     assert all(token not in str(row["data"]) for row in rows)
     assert any(row["data"].get("invitation", {}).get("id") == invitation["id"] for row in rows)
+
+
+@pytest.mark.postgres_only
+def test_two_racing_accepts_of_one_invitation_make_one_member(org_app):
+    """Exactly one of two simultaneous requests with the same token succeeds."""
+    org = org_app.organization("acme")
+    org_app.user("ada@example.com")
+    _invitation, token = org_app.invite(org["id"], "ada@example.com")
+    tokens = [org_app.sign_in("ada@example.com")["access_token"] for _ in range(2)]
+    barrier, answers = threading.Barrier(2), []
+
+    def attempt(access: str) -> None:
+        client = org_app.app.test_client()
+        headers = {"X-API-Key": org_app.client.key, "Authorization": f"Bearer {access}"}
+        barrier.wait()
+        answer = client.post("/api/v1/invitations/accept", json={"token": token}, headers=headers)
+        answers.append(answer.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(access,)) for access in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) in ([200, 409], [200, 422])
+    members = org_app.client.get(f"/organizations/{org['id']}/members").json["items"]
+    assert len(members) == 1

@@ -29,6 +29,7 @@ CORE_NAV = (
     NavItem("Dashboard", "admin.dashboard", "speedometer2"),
     NavItem("Tenants", "admin.tenants", "buildings", platform_only=True),
     NavItem("Users", "admin.users", "people"),
+    NavItem("Organizations", "admin.organizations", "diagram-3"),
     NavItem("Roles", "admin.roles_list", "person-badge"),
     NavItem("API keys", "admin.api_keys", "key"),
     NavItem("Webhooks", "admin.webhooks", "broadcast"),

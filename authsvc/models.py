@@ -11,6 +11,7 @@ def import_all() -> None:
     from authsvc.events import models as _events  # noqa: F401
     from authsvc.federation import models as _federation  # noqa: F401
     from authsvc.mail import models as _mail  # noqa: F401
+    from authsvc.organizations import models as _organizations  # noqa: F401
     from authsvc.plugins import models as _plugins  # noqa: F401
     from authsvc.sessions import models as _sessions  # noqa: F401
     from authsvc.tenants import models as _tenants  # noqa: F401

@@ -4,6 +4,7 @@ from admin.views import (  # noqa: F401
     apikeys,
     audit,
     dashboard,
+    organizations,
     plugins,
     roles,
     tenants,

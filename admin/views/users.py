@@ -16,6 +16,7 @@ from admin.forms import ActionForm, UserForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
 from admin.views.user_security import security_summary
 from authsvc.errors import Conflict, ValidationFailed
+from authsvc.organizations.active import my_organizations
 from authsvc.users import roles, service
 
 PAGE_SIZE = 25
@@ -107,7 +108,11 @@ def user_edit(user_id: str):
             return _to(user)
     security = security_summary(user)
     return render_template(
-        "admin/users/form.html", form=form, user=user, security=security
+        "admin/users/form.html",
+        form=form,
+        user=user,
+        security=security,
+        organizations=my_organizations(user.id),
     ), _status(form)
 
 

@@ -56,6 +56,9 @@ def _namespaces():
     from authsvc.auth.api import auth_ns, me_ns
     from authsvc.federation.api import buttons_ns, identities_ns
     from authsvc.federation.api import ns as federation_ns
+    from authsvc.organizations.api import ns as organizations_ns
+    from authsvc.organizations.me_api import invitations_ns, my_org_ns, my_orgs_ns
+    from authsvc.organizations.roles_api import permissions_ns, roles_ns
     from authsvc.tenants.api import ns as tenant_ns
     from authsvc.users.api import ns as users_ns
     from authsvc.webhooks.api import ns as webhooks_ns
@@ -73,6 +76,12 @@ def _namespaces():
         (federation_ns, "/identity-providers"),
         (buttons_ns, "/auth/providers"),
         (identities_ns, "/me/identities"),
+        (organizations_ns, "/organizations"),
+        (roles_ns, "/roles"),
+        (permissions_ns, "/permissions"),
+        (my_orgs_ns, "/me/organizations"),
+        (my_org_ns, "/me/organization"),
+        (invitations_ns, "/invitations"),
     ]
 
 

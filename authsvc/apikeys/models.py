@@ -16,6 +16,8 @@ SCOPES = {
     "sessions": "List and revoke device sessions.",
     "webhooks": "Manage webhook endpoints and read deliveries.",
     "audit:read": "Read the audit log and events.",
+    "orgs:read": "Read organizations, members, invitations, roles and permissions.",
+    "orgs:write": "Manage organizations, members, invitations, roles and permissions.",
     "admin": "Everything, including API keys and tenant settings.",
 }
 

@@ -11,8 +11,9 @@ from authsvc.api.validation import expect_json, register_models
 from authsvc.apikeys.authentication import require_scope
 from authsvc.auth import context, mfa, schemas, service
 from authsvc.auth.tenant_policy import policy_for
-from authsvc.errors import AuthenticationFailed, ValidationFailed
+from authsvc.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from authsvc.extensions import db
+from authsvc.organizations.permissions import grants
 from authsvc.sessions import service as sessions
 from authsvc.tokens.bearer import current_claims, require_token
 from authsvc.users.reads import read_user_row
@@ -118,8 +119,9 @@ class Validate(Resource):
     @require_token
     @auth_ns.param("tenant", "Slug of the only tenant whose tokens are accepted", _in="query")
     @auth_ns.param("X-Tenant", "The same check, as a header the proxy sets", _in="header")
-    @auth_ns.response(200, "Valid; identity in X-User-* and X-Tenant-* headers")
-    @document_errors(auth_ns)
+    @auth_ns.param("permission", "A permission the active organization must grant", _in="query")
+    @auth_ns.response(200, "Valid; identity in X-User-*, X-Tenant-* and X-Org-* headers")
+    @document_errors(auth_ns, 403)
     def get(self):
         """For reverse proxies (nginx auth_request, Traefik forwardAuth): is this token valid?
 
@@ -131,6 +133,11 @@ class Validate(Resource):
         expected = {request.args.get("tenant"), request.headers.get("X-Tenant")} - {None}
         if any(slug.strip() != claims.tenant_slug for slug in expected):
             raise AuthenticationFailed("The token belongs to another tenant.", scheme="Bearer")
+        wanted = request.args.get("permission")
+        if wanted is not None and not (
+            wanted.strip() and grants(claims.org_permissions, wanted.strip())
+        ):
+            raise PermissionDenied(f"The token does not grant {wanted.strip()!r}.")
         # A Response, which restx passes through: no JSON rendering for an empty answer.
         return Response(status=200, headers=identity_headers(claims))
 
@@ -193,6 +200,12 @@ def identity_headers(claims) -> list[tuple[str, str]]:
         ("X-User-Roles", ",".join(claims.roles)),
         ("X-Tenant-Id", str(claims.tid)),
         ("X-Tenant-Slug", claims.tenant_slug),
+        # Always sent, empty without an active organization, so that a proxy copying
+        # them overwrites whatever X-Org-* headers the client sent.
+        ("X-Org-Id", claims.org_id or ""),
+        ("X-Org-Slug", claims.org_slug or ""),
+        ("X-Org-Roles", ",".join(claims.org_roles)),
+        ("X-Org-Permissions", ",".join(claims.org_permissions)),
         ("Cache-Control", "no-store"),
     ]
 

@@ -47,6 +47,10 @@ class AuthPolicy:
     # Signing up with an address that has an account: "409" says so (Conflict);
     # "email_owner" answers 202 as for any sign-up and mails the address's owner.
     registration_conflict: str = "409"
+    # Organization invitations: their lifetime, and whether a signed-in user whose
+    # address differs from the invited one may accept (off: the invitee only).
+    invitation_ttl_seconds: int = 7 * 24 * 3600
+    invitation_any_email: bool = False
 
     @classmethod
     def names(cls) -> set[str]:
@@ -156,6 +160,10 @@ def policy_model():
             "reset_token_ttl_seconds": count(300, 86400, 3600, "Password-reset link lifetime"),
             "verify_token_ttl_seconds": count(3600, 604800, 172800, "Verification link lifetime"),
             "require_mfa_for_admins": fields.Boolean(example=False),
+            "invitation_ttl_seconds": count(3600, 2592000, 604800, "Invitation lifetime"),
+            "invitation_any_email": fields.Boolean(
+                example=False, description="Accept invitations sent to another address"
+            ),
             "registration_conflict": fields.String(
                 enum=list(REGISTRATION_CONFLICT_CHOICES),
                 example="409",

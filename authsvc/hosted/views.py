@@ -17,6 +17,7 @@ from authsvc.extensions import db, limiter
 from authsvc.hosted import bp, forms, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
+from authsvc.organizations.views import pending_invitation_page
 from authsvc.sessions import service as sessions
 
 MFA_KEY = "authsvc_hosted_mfa"
@@ -185,6 +186,10 @@ def signed_in():
     current = hosted_session.current()
     if current is None:
         return redirect(page_url("login"), code=303)
+    # A sign-in that interrupted an invitation goes back to it.
+    invitation = pending_invitation_page()
+    if invitation:
+        return redirect(invitation, code=303)
     return _page("signed_in", user=current[1], form=forms.LogoutForm())
 
 

@@ -224,3 +224,23 @@ def session_payload(session: Session) -> dict:
             "ip": session.ip,
         }
     }
+
+
+def replace_refresh_token(session: Session) -> str:
+    """Spend the session's live refresh tokens and issue the next one; the caller commits.
+
+    For a session whose tokens change meaning (a switch of organization): the
+    family keeps one live token, and a client presenting an older one is a reuse.
+    """
+    if not session.active:
+        raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
+    now = utcnow()
+    db.session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.session_id == session.id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    session.last_seen_at = now
+    raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(RefreshToken(session_id=session.id, token_hash=token_hash(raw)))
+    return raw

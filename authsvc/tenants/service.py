@@ -38,8 +38,9 @@ AUTH_INT_RANGES = {
     "password_min_length": (8, 128),
     "access_token_ttl_seconds": (60, 24 * 3600),
     "refresh_token_ttl_seconds": (300, 365 * 24 * 3600),
+    "invitation_ttl_seconds": (3600, 30 * 24 * 3600),
 }
-AUTH_FLAGS = ("require_mfa_for_admins", "allow_unverified_login")
+AUTH_FLAGS = ("require_mfa_for_admins", "allow_unverified_login", "invitation_any_email")
 
 
 def get_tenant(tenant_id: uuid.UUID) -> Tenant:

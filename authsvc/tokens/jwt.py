@@ -20,6 +20,7 @@ from authsvc import cache, signals
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, audience, issuer, tenant_auth_of
 from authsvc.cache import caches
 from authsvc.errors import AuthenticationFailed
+from authsvc.organizations.claims import token_claims as organization_claims
 from authsvc.tokens import keys
 
 ACCESS_TYPE = "at+jwt"
@@ -41,6 +42,11 @@ class AccessClaims:
     exp: int
     email: str
     roles: list[str]
+    # The active organization's claims (absent from tokens of sessions without one).
+    org_id: str | None = None
+    org_slug: str | None = None
+    org_roles: tuple[str, ...] = ()
+    org_permissions: tuple[str, ...] = ()
 
 
 def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPolicy) -> str:
@@ -66,6 +72,7 @@ def issue_access_token(
         "sid": str(session_id),
         "email": user.email,
         "roles": user.roles,
+        **organization_claims(user.id, session_id),
     }
     return _sign(ACCESS_TYPE, claims, user.tenant_id, policy), ttl
 
@@ -151,6 +158,10 @@ def _verify_uncached(token: str) -> AccessClaims:
         exp=int(claims["exp"]),
         email=str(claims.get("email", "")),
         roles=list(claims.get("roles", [])),
+        org_id=claims.get("org_id"),
+        org_slug=claims.get("org_slug"),
+        org_roles=tuple(claims.get("org_roles", ())),
+        org_permissions=tuple(claims.get("org_permissions", ())),
     )
 
 

@@ -58,6 +58,13 @@ def _check(data: dict[str, Any], role: Role | None) -> dict[str, Any]:
     bad = [p for p in permissions if not PERMISSION_PATTERN.match(p)]
     if bad:
         errors["permissions"] = [f"Not a permission name: {p!r}." for p in bad]
+    else:
+        # Imported here: the catalogue's module imports this one's patterns.
+        from authsvc.organizations.permissions import unknown_permissions
+
+        undeclared = unknown_permissions(permissions)
+        if undeclared:
+            errors["permissions"] = [f"Unknown permission: {p!r}." for p in undeclared]
     if errors:
         raise ValidationFailed(errors=errors)
     return {

@@ -150,7 +150,7 @@ def hostile_caller(api_client, tenant):
     def call(method: str, path: str, **kwargs):
         path = re.sub(r"\{\w+\}", "0190d1c4-5a2b-7c3d-8e4f-0a1b2c3d4e5f", path)
         headers = {**kwargs.pop("headers", {})}
-        if path.startswith(("/me", "/auth/logout")):
+        if path.startswith(("/me", "/auth/logout", "/invitations/accept")):
             headers.update(bearer)
         return admin._call(method, path, headers=headers, **kwargs)
 

@@ -16,7 +16,8 @@ from authsvc.federation.models import UserIdentity
 from authsvc.tenancy import tenant_context
 
 # (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery},
-# {domain}, {provider} and {identity} are tenant A's ids (a domain's id is its name).
+# {domain}, {provider}, {identity}, {org}, {invitation}, {role} and {permission} are
+# tenant A's ids (a domain's id is its name).
 # Paths under /me are called with tenant B's end-user token, the rest with B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
@@ -39,8 +40,31 @@ ENDPOINTS = [
     ("PATCH", "/identity-providers/{provider}", {"display_name": "pwned"}),
     ("DELETE", "/identity-providers/{provider}", None),
     ("DELETE", "/me/identities/{identity}", None),
+    ("GET", "/organizations/{org}", None),
+    ("PATCH", "/organizations/{org}", {"name": "pwned"}),
+    ("DELETE", "/organizations/{org}", None),
+    ("GET", "/organizations/{org}/members", None),
+    ("POST", "/organizations/{org}/members", {"user_id": "{user}"}),
+    ("PATCH", "/organizations/{org}/members/{user}", {"roles": ["member"]}),
+    ("DELETE", "/organizations/{org}/members/{user}", None),
+    ("GET", "/organizations/{org}/invitations", None),
+    ("POST", "/organizations/{org}/invitations", {"email": "pwned@example.com"}),
+    ("DELETE", "/organizations/{org}/invitations/{invitation}", None),
+    ("GET", "/roles/{role}", None),
+    ("PATCH", "/roles/{role}", {"permissions": ["*"]}),
+    ("DELETE", "/roles/{role}", None),
+    ("DELETE", "/permissions/{permission}", None),
 ]
-LISTINGS = ["/users", "/api-keys", "/webhooks", "/events", "/identity-providers"]
+LISTINGS = [
+    "/users",
+    "/api-keys",
+    "/webhooks",
+    "/events",
+    "/identity-providers",
+    "/organizations",
+    "/roles",
+    "/permissions",
+]
 
 
 PASSWORD = "isolation matrix password"
@@ -76,6 +100,13 @@ def victim(app, api_client, tenant, make_user):
         db.session.add(link)
         db.session.commit()
         identity = str(link.id)
+    permission = admin.post("/permissions", json={"name": "documents:read"}).json
+    role = admin.post("/roles", json={"name": "editor", "permissions": ["documents:read"]}).json
+    org = admin.post("/organizations", json={"name": "Victim Org", "slug": "victim-org"}).json
+    body = {"user_id": user["id"], "roles": ["editor"]}
+    assert admin.post(f"/organizations/{org['id']}/members", json=body).status_code == 201
+    invited = {"email": "invitee@example.com"}
+    invitation = admin.post(f"/organizations/{org['id']}/invitations", json=invited).json
     return {
         "client": admin,
         "user": user["id"],
@@ -88,6 +119,10 @@ def victim(app, api_client, tenant, make_user):
         "domain": domain,
         "provider": provider["id"],
         "identity": identity,
+        "org": org["id"],
+        "invitation": invitation["id"],
+        "role": role["id"],
+        "permission": permission["id"],
     }
 
 
@@ -125,6 +160,14 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     bearer = {"Authorization": f"Bearer {victim['token']}"}
     links = admin.get("/me/identities", headers=bearer).json
     assert [link["id"] for link in links] == [victim["identity"]]
+    org_path = f"/organizations/{victim['org']}"
+    assert admin.get(org_path).json["name"] == "Victim Org"
+    members = admin.get(f"{org_path}/members").json["items"]
+    assert [(m["user_id"], m["roles"]) for m in members] == [(victim["user"], ["editor"])]
+    invitations = admin.get(f"{org_path}/invitations").json["items"]
+    assert [(i["id"], i["state"]) for i in invitations] == [(victim["invitation"], "pending")]
+    assert admin.get(f"/roles/{victim['role']}").json["permissions"] == ["documents:read"]
+    assert [p["id"] for p in admin.get("/permissions").json] == [victim["permission"]]
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -133,7 +176,9 @@ def test_tenant_b_listings_never_show_tenant_a_rows(victim, api_client, other_te
     body = attacker.get(path).json
     rows = body["items"] if isinstance(body, dict) else body
     ids = {row["id"] for row in rows}
-    assert not ids & {victim["user"], victim["key"], victim["webhook"], victim["provider"]}
+    assert not ids & {
+        victim[name] for name in ("user", "key", "webhook", "provider", "org", "role", "permission")
+    }
     # No event of tenant A (its user's creation, its test event) shows up either.
     assert all(victim["email"] not in str(row.get("data")) for row in rows)
 
@@ -161,6 +206,28 @@ def test_tenant_b_token_cannot_be_used_with_tenant_a_key(victim, api_client, oth
     attacker = api_client(other_tenant, ["admin"])
     response = attacker.get("/me", headers={"Authorization": f"Bearer {victim['token']}"})
     assert response.status_code == 401
+
+
+def test_tenant_b_user_cannot_switch_to_or_join_tenant_a_organizations(
+    victim, api_client, other_tenant
+):
+    """Tenant B's end user names A's organization (404), lists only B's, and cannot
+    accept an invitation of A (its token is looked up in B only)."""
+    attacker = api_client(other_tenant, ["admin"])
+    attacker.post("/users", json={"email": victim["email"], "password": PASSWORD})
+    bearer = {"Authorization": "Bearer " + sign_in(attacker, victim["email"])}
+    switched = attacker.post(
+        "/me/organization", json={"organization_id": victim["org"]}, headers=bearer
+    )
+    assert switched.status_code == 404
+    assert attacker.get("/me/organizations", headers=bearer).json == []
+    accepted = attacker.post("/invitations/accept", json={"token": "x" * 43}, headers=bearer)
+    assert accepted.status_code == 422
+    # Tenant A's own user, with A's key, still sees the membership.
+    mine = victim["client"].get(
+        "/me/organizations", headers={"Authorization": f"Bearer {victim['token']}"}
+    )
+    assert [row["id"] for row in mine.json] == [victim["org"]]
 
 
 def test_every_tenant_owned_route_is_in_the_matrix(app):

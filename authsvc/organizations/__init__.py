@@ -1,0 +1,1 @@
+"""Organizations inside a tenant: memberships, invitations, the active organization."""

@@ -54,7 +54,7 @@ def _namespaces():
     from authsvc.apikeys.api import ns as apikeys_ns
     from authsvc.audit.api import ns as audit_ns
     from authsvc.auth.api import auth_ns, me_ns
-    from authsvc.federation.api import buttons_ns, identities_ns
+    from authsvc.federation.api import buttons_ns, exchange_ns, identities_ns
     from authsvc.federation.api import ns as federation_ns
     from authsvc.tenants.api import ns as tenant_ns
     from authsvc.users.api import ns as users_ns
@@ -72,6 +72,7 @@ def _namespaces():
         (events_ns, "/events"),
         (federation_ns, "/identity-providers"),
         (buttons_ns, "/auth/providers"),
+        (exchange_ns, "/auth/exchange"),
         (identities_ns, "/me/identities"),
     ]
 

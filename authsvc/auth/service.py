@@ -114,14 +114,21 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
         throttle.clear(accounts)
     if needs_rehash(password_hash):
         _rehash(user.id, password)
+    return continue_sign_in(user, mfa_on, ctx)
+
+
+def continue_sign_in(user: UserRow, mfa_on: bool, ctx: ClientContext) -> LoginResult:
+    """After a first factor (a password, a provider): an MFA challenge when the user
+    has TOTP, else a new session; commits what the caller staged."""
+    tenant = tenant_auth()
     if mfa_on:
         db.session.commit()
         device = {"name": ctx.device_name, "id": ctx.device_id}
         token = tokens.issue_mfa_token(
-            user=user, tenant_slug=tenant.slug, policy=rules, device=device
+            user=user, tenant_slug=tenant.slug, policy=tenant.policy, device=device
         )
         return LoginResult(user=user, mfa_token=token)
-    return _open_session(tenant, user, ctx, rules)
+    return _open_session(tenant, user, ctx, tenant.policy)
 
 
 # Whether a confirmed TOTP factor guards the account: sign-in reads it with the user.

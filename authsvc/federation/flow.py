@@ -1,4 +1,4 @@
-"""The OpenID Connect client side of a federated sign-in, built on authlib's Flask client.
+"""The OAuth 2.0 / OpenID Connect client side of a federated sign-in, on authlib's Flask client.
 
 Rationale: authlib does the protocol (``state``, ``nonce``, PKCE S256, the code
 exchange, and the ID token's signature, ``iss``, ``aud``, ``exp`` and ``nonce``
@@ -16,7 +16,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, url_for
 
 from authsvc.extensions import db
-from authsvc.federation import service
+from authsvc.federation import github, service
 from authsvc.federation.models import IdentityProvider
 from authsvc.tenants.models import Tenant
 
@@ -37,14 +37,29 @@ def client_for(provider: IdentityProvider):
     registry = _registry()
     client = registry.create_client(name)
     if client is None:
+        client_kwargs = {"scope": " ".join(provider.scopes), "code_challenge_method": "S256"}
+        if provider.kind == "github":
+            endpoints = github.registration(provider.issuer)
+            client_kwargs["token_endpoint_auth_method"] = github.TOKEN_ENDPOINT_AUTH
+        else:
+            endpoints = {
+                "server_metadata_url": f"{provider.issuer}/.well-known/openid-configuration"
+            }
         client = registry.register(
             name,
             client_id=provider.client_id,
             client_secret=service.client_secret(provider),
-            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
-            client_kwargs={"scope": " ".join(provider.scopes), "code_challenge_method": "S256"},
+            client_kwargs=client_kwargs,
+            **endpoints,
         )
     return client
+
+
+def claims_of(provider: IdentityProvider, client, token: dict) -> dict[str, Any]:
+    """Who the provider says signed in: the verified ID token's claims, or GitHub's API."""
+    if provider.kind == "github":
+        return github.claims(client, token)
+    return dict(token.get("userinfo") or {})
 
 
 def claims_options(provider: IdentityProvider) -> dict[str, Any] | None:

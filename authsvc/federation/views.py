@@ -21,7 +21,7 @@ from authsvc.auth import context
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import NotFound
 from authsvc.extensions import db
-from authsvc.federation import accounts, flow, service
+from authsvc.federation import accounts, codes, flow, service
 from authsvc.hosted import bp, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
@@ -90,24 +90,30 @@ def federation_callback(provider_id: str):
         reason = f"provider error {request.args['error']}: {request.args.get('error_description')}"
         return _refused("The sign-in provider did not sign you in.", 400, provider, reason)
     try:
-        token = flow.client_for(provider).authorize_access_token(
-            claims_options=flow.claims_options(provider)
-        )
-        user = accounts.resolve_user(provider, dict(token.get("userinfo") or {}))
+        client = flow.client_for(provider)
+        token = client.authorize_access_token(claims_options=flow.claims_options(provider))
+        user = accounts.resolve_user(provider, flow.claims_of(provider, client, token))
     except accounts.FederationRefused as error:
         return _refused(error.detail, 400, provider, error.detail)
     except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
         return _refused(UNTRUSTED, 400, provider, repr(error))
-    return _signed_in(user)
+    return _signed_in(user, provider)
 
 
-def _signed_in(user):
-    """Continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
+def _signed_in(user, provider):
+    """Back to the app with a one-time code when it sent ``return_to``; otherwise
+    continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
     rules = policy_for(g.tenant)
-    return_to = cookie_session.pop(RETURN_KEY, None)
+    # Checked again: the tenant may have removed the URL since the sign-in started.
+    return_to = safe_return_to(g.tenant, cookie_session.pop(RETURN_KEY, None))
     if not user.is_verified and not rules.allow_unverified_login:
         message = "Verify your email address before signing in."
         return _refused(message, 403, reason=f"unverified user {user.id}")
+    if return_to:
+        # The app finishes the sign-in (MFA included) through POST /auth/exchange.
+        raw = codes.issue_code(user, provider)
+        db.session.commit()
+        return redirect(codes.with_code(return_to, raw), code=303)
     db.session.flush()
     row = read_user_row(user.id)
     if accounts.has_mfa(user):
@@ -116,10 +122,10 @@ def _signed_in(user):
         token = tokens.issue_mfa_token(
             user=row, tenant_slug=g.tenant.slug, policy=rules, device=device
         )
-        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": return_to}
+        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": None}
         cookie_session[MFA_KEY] = pending
         return redirect(page_url("mfa"), code=303)
     device_session, _refresh = sessions.start_session(row, context.from_request(), rules)
     db.session.commit()
-    response = redirect(return_to or page_url("signed_in"), code=303)
+    response = redirect(page_url("signed_in"), code=303)
     return hosted_session.start(response, device_session.id)

@@ -156,23 +156,6 @@ def test_does_the_login_page_show_one_button_per_enabled_provider(
     assert "Test IdP" not in client.get(f"/t/{tenant[1]}/login").text
 
 
-def test_does_a_sign_in_through_the_button_keep_an_allowed_return_to(
-    app, admin, tenant, oidc_provider
-):
-    admin.patch("/tenant", json={"settings": {"redirect_urls": ["https://app.example.com/cb"]}})
-    browser = app.test_client()
-    callback = start_sign_in(
-        browser,
-        tenant[1],
-        oidc_provider["id"],
-        unique("dana"),
-        return_to="https://app.example.com/cb",
-    )
-    done = browser.get(callback)
-    assert done.status_code == 303
-    assert done.headers["Location"] == "https://app.example.com/cb"
-
-
 def test_does_mfa_still_apply_after_a_federated_sign_in(
     app, admin, api_client, make_user, tenant, oidc_provider
 ):

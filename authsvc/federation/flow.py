@@ -10,6 +10,7 @@ a state saved for one tenant's provider is never found by another's callback.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from authlib.integrations.flask_client import OAuth
@@ -21,6 +22,8 @@ from authsvc.federation.models import IdentityProvider
 from authsvc.tenants.models import Tenant
 
 EXTENSION = "authsvc.federation"
+#: Google's ID tokens may name their issuer without the scheme.
+GOOGLE_BARE_ISSUER = "accounts.google.com"
 
 
 def init_app(app: Flask) -> None:
@@ -62,22 +65,32 @@ def claims_of(provider: IdentityProvider, client, token: dict) -> dict[str, Any]
     return dict(token.get("userinfo") or {})
 
 
-def claims_options(provider: IdentityProvider) -> dict[str, Any] | None:
-    """ID token claim rules beyond authlib's defaults.
+def claims_options(provider: IdentityProvider) -> dict[str, Any]:
+    """The ID token's ``iss`` rule: exactly the configured issuer.
 
-    Entra ID's multi-tenant endpoints (``common``, ``organizations``) publish
-    an issuer template with ``{tenantid}``: the token's ``iss`` must be that
-    template filled with the token's own ``tid``, not any string at all.
+    authlib's default compares ``iss`` with the discovery document's
+    ``issuer``, which is only as good as the host that served the document;
+    the configured issuer is what the tenant trusts. Google also signs with
+    the bare ``accounts.google.com``. Entra ID's multi-tenant endpoints
+    (``common``, ``organizations``, ``consumers``) publish an issuer template
+    with ``{tenantid}``: ``iss`` must be that template filled with the token's
+    own ``tid``, never any string at all.
     """
     directory = provider.issuer.rsplit("/", 2)[-2] if provider.kind == "microsoft" else None
-    if directory not in service.MICROSOFT_MULTI_TENANT:
-        return None
+    if directory in service.MICROSOFT_MULTI_TENANT:
+        return {"iss": {"essential": True, "validate": _issued_by_own_directory}}
+    accepted = [provider.issuer]
+    if provider.kind == "google":
+        accepted.append(GOOGLE_BARE_ISSUER)
+    return {"iss": {"essential": True, "values": accepted}}
 
-    def issued_by_own_directory(claims, value) -> bool:
-        tid = claims.get("tid")
-        return bool(tid) and value == service.MICROSOFT_ISSUER.format(directory=tid)
 
-    return {"iss": {"essential": True, "validate": issued_by_own_directory}}
+def _issued_by_own_directory(claims, value) -> bool:
+    try:
+        tid = uuid.UUID(str(claims.get("tid")))
+    except ValueError:
+        return False
+    return value == service.MICROSOFT_ISSUER.format(directory=tid)
 
 
 def callback_url(provider: IdentityProvider) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client import OAuthError
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import g, redirect, render_template, request
 from flask import session as cookie_session
 from joserfc.errors import JoseError
@@ -34,6 +34,17 @@ log = logging.getLogger(__name__)
 RETURN_KEY = "authsvc_federation_return_to"
 #: What the user is told when the provider's answer cannot be trusted or used.
 UNTRUSTED = "The sign-in provider's answer could not be verified. Please try again."
+EXPIRED = "This sign-in attempt has expired or was already used. Please start again."
+UNREACHABLE = "The sign-in provider could not be reached. Please try again in a moment."
+
+
+def _provider_error(provider) -> str:
+    if request.args.get("error") == "access_denied":
+        return (
+            f"You cancelled the sign-in at {provider.display_name}, or did not allow it "
+            "to share your details with us."
+        )
+    return f"{provider.display_name} did not sign you in. Please try again."
 
 
 def _enabled(provider_id: str):
@@ -75,7 +86,9 @@ def federation_start(provider_id: str):
     callback = page_url("federation_callback", provider_id=provider_id, _external=True)
     try:
         return flow.client_for(provider).authorize_redirect(callback)
-    except (OAuthError, RequestException, ValueError) as error:
+    except RequestException as error:
+        return _refused(UNREACHABLE, 502, provider, f"discovery failed: {error!r}")
+    except (OAuthError, ValueError) as error:
         return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}")
 
 
@@ -88,14 +101,18 @@ def federation_callback(provider_id: str):
         return _refused(message, 404, reason=f"no enabled provider {provider_id}")
     if request.args.get("error"):
         reason = f"provider error {request.args['error']}: {request.args.get('error_description')}"
-        return _refused("The sign-in provider did not sign you in.", 400, provider, reason)
+        return _refused(_provider_error(provider), 400, provider, reason)
     try:
         client = flow.client_for(provider)
         token = client.authorize_access_token(claims_options=flow.claims_options(provider))
         user = accounts.resolve_user(provider, flow.claims_of(provider, client, token))
     except accounts.FederationRefused as error:
         return _refused(error.detail, 400, provider, error.detail)
-    except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
+    except MismatchingStateError as error:
+        return _refused(EXPIRED, 400, provider, repr(error))
+    except RequestException as error:
+        return _refused(UNREACHABLE, 502, provider, repr(error))
+    except (OAuthError, JoseError, ValueError, KeyError) as error:
         return _refused(UNTRUSTED, 400, provider, repr(error))
     return _signed_in(user, provider)
 

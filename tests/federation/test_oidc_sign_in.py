@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import unique
 from tests.federation.conftest import start_sign_in
 
-UNTRUSTED = "answer could not be verified"
+EXPIRED = "expired or was already used"
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_is_a_tampered_state_refused_with_a_themed_page_and_nothing_created(
     tampered = callback.replace("state=", "state=x", 1)
     refused = client.get(tampered)
     assert refused.status_code == 400
-    assert UNTRUSTED in refused.text
+    assert EXPIRED in refused.text
     assert "Back to sign-in" in refused.text
     assert users_with_email(admin, f"{login}@idp.example") == []
     (entry,) = audit_actions(admin, "identity.login_failed")
@@ -80,7 +80,7 @@ def test_is_a_replayed_callback_refused(client, admin, tenant, oidc_provider):
     assert client.get(callback).status_code == 303
     replayed = client.get(callback)
     assert replayed.status_code == 400
-    assert UNTRUSTED in replayed.text
+    assert EXPIRED in replayed.text
     assert len(users_with_email(admin, f"{login}@idp.example")) == 1
 
 

@@ -28,7 +28,7 @@ from authsvc.auth.tenant_policy import tenant_auth
 from authsvc.db import utcnow
 from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
-from authsvc.federation import accounts
+from authsvc.federation import accounts, service
 from authsvc.federation.models import IdentityProvider, SignInCode
 from authsvc.sessions import service as sessions
 from authsvc.users.models import User
@@ -86,7 +86,8 @@ def exchange(raw: str, ctx: ClientContext) -> auth.LoginResult:
     user = read_user_row(code.user_id)
     if not user.is_active:
         _refuse(digest)
-    result = auth.continue_sign_in(user, accounts.has_mfa(user), ctx)
+    via = service.get_provider(code.provider_id).kind
+    result = auth.continue_sign_in(user, accounts.has_mfa(user), ctx, via)
     if result.session_id is not None:
         code.session_id = result.session_id
         db.session.commit()

@@ -137,12 +137,13 @@ def _signed_in(user, provider):
         db.session.commit()
         device = {"name": None, "id": None}
         token = tokens.issue_mfa_token(
-            user=row, tenant_slug=g.tenant.slug, policy=rules, device=device
+            user=row, tenant_slug=g.tenant.slug, policy=rules, device=device, via=provider.kind
         )
         pending = {"tenant": str(g.tenant.id), "token": token, "return_to": None}
         cookie_session[MFA_KEY] = pending
         return redirect(page_url("mfa"), code=303)
-    device_session, _refresh = sessions.start_session(row, context.from_request(), rules)
+    ctx = context.from_request()
+    device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind)
     db.session.commit()
     response = redirect(page_url("signed_in"), code=303)
     return hosted_session.start(response, device_session.id)

@@ -55,6 +55,8 @@ def test_does_a_sign_in_with_return_to_end_on_the_app_with_a_code_worth_tokens(
     assert me.status_code == 200 and me.json["email"] == f"{login}@idp.example"
     refreshed = auth.post("/auth/refresh", json={"refresh_token": tokens.json["refresh_token"]})
     assert refreshed.status_code == 200
+    (login_event,) = admin.get("/events", query_string={"type": "user.login"}).json["items"]
+    assert login_event["data"]["via"] == "oidc"
 
 
 def test_is_a_replayed_code_refused_and_the_session_it_opened_revoked(
@@ -156,3 +158,5 @@ def test_does_mfa_apply_to_an_exchanged_code(
     done = auth.post("/auth/mfa", json=body)
     assert done.status_code == 200, done.json
     assert "access_token" in done.json
+    logins = admin.get("/events", query_string={"type": "user.login"}).json["items"]
+    assert sorted(e["data"]["via"] for e in logins) == ["oidc", "password"]

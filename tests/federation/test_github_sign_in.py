@@ -46,6 +46,9 @@ def test_does_a_github_sign_in_create_the_user_from_the_primary_verified_email(
     assert user["is_verified"] is True and user["display_name"] == f"GitHub {login}"
     linked = admin.get("/events", query_string={"type": "identity.linked"}).json["items"]
     assert [e["data"]["identity"]["subject"] for e in linked] == [str(account_id(login))]
+    (created,) = admin.get("/events", query_string={"type": "user.created"}).json["items"]
+    (login_event,) = admin.get("/events", query_string={"type": "user.login"}).json["items"]
+    assert created["data"]["via"] == login_event["data"]["via"] == "github"
     # The client secret went in the form body (as GitHub wants), with the PKCE verifier.
     sent = github_fake.token_requests[-1]
     assert sent["auth"] is None and sent["form"]["code_verifier"]

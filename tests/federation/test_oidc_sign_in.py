@@ -44,6 +44,13 @@ def test_does_a_first_sign_in_create_the_user_and_sign_them_in(
     linked = admin.get("/events", query_string={"type": "identity.linked"}).json["items"]
     assert [e["data"]["identity"]["subject"] for e in linked] == [login]
     assert linked[0]["data"]["user_id"] == user["id"]
+    (created,) = admin.get("/events", query_string={"type": "user.created"}).json["items"]
+    assert created["data"]["via"] == "oidc"
+    assert created["data"]["provider_id"] == oidc_provider["id"]
+    (login_event,) = admin.get("/events", query_string={"type": "user.login"}).json["items"]
+    assert login_event["data"]["via"] == "oidc" and login_event["data"]["user_id"] == user["id"]
+    (entry,) = audit_actions(admin, "user.login")
+    assert entry["changes"]["via"] == "oidc"
 
 
 def test_does_a_second_sign_in_find_the_same_user_by_provider_and_subject(
@@ -187,3 +194,5 @@ def test_does_mfa_still_apply_after_a_federated_sign_in(
     assert done.status_code == 303, done.text
     assert done.headers["Location"] == f"/t/{tenant[1]}/signed-in"
     assert "authsvc_hosted=" in done.headers["Set-Cookie"]
+    logins = admin.get("/events", query_string={"type": "user.login"}).json["items"]
+    assert sorted(e["data"]["via"] for e in logins) == ["oidc", "password"]

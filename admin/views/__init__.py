@@ -5,6 +5,7 @@ from admin.views import (  # noqa: F401
     audit,
     dashboard,
     plugins,
+    providers,
     roles,
     tenants,
     theme,

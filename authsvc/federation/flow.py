@@ -70,7 +70,8 @@ def claims_options(provider: IdentityProvider) -> dict[str, Any]:
 
     authlib's default compares ``iss`` with the discovery document's
     ``issuer``, which is only as good as the host that served the document;
-    the configured issuer is what the tenant trusts. Google also signs with
+    the configured issuer is what the tenant trusts (with or without a
+    trailing slash, which the stored issuer drops). Google also signs with
     the bare ``accounts.google.com``. Entra ID's multi-tenant endpoints
     (``common``, ``organizations``, ``consumers``) publish an issuer template
     with ``{tenantid}``: ``iss`` must be that template filled with the token's
@@ -79,7 +80,8 @@ def claims_options(provider: IdentityProvider) -> dict[str, Any]:
     directory = provider.issuer.rsplit("/", 2)[-2] if provider.kind == "microsoft" else None
     if directory in service.MICROSOFT_MULTI_TENANT:
         return {"iss": {"essential": True, "validate": _issued_by_own_directory}}
-    accepted = [provider.issuer]
+    # The stored issuer has no trailing slash; some providers (Auth0) sign with one.
+    accepted = [provider.issuer, provider.issuer + "/"]
     if provider.kind == "google":
         accepted.append(GOOGLE_BARE_ISSUER)
     return {"iss": {"essential": True, "values": accepted}}

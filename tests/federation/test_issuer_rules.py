@@ -72,6 +72,15 @@ def test_does_a_single_directory_entra_provider_accept_only_its_own_issuer():
         verified(provider, iss=ENTRA.format(FABRIKAM), tid=FABRIKAM)
 
 
+def test_does_an_oidc_provider_accept_its_issuer_with_or_without_a_trailing_slash():
+    provider = IdentityProvider(kind="oidc", issuer="https://tenant.auth0.example")
+    for iss in ("https://tenant.auth0.example", "https://tenant.auth0.example/"):
+        assert verified(provider, iss=iss)["iss"] == iss
+    for iss in ("https://tenant.auth0.example.evil", "https://tenant.auth0.example/x"):
+        with pytest.raises(JoseError):
+            verified(provider, iss=iss)
+
+
 def test_does_google_accept_both_of_its_issuer_spellings_and_nothing_else():
     provider = IdentityProvider(kind="google", issuer="https://accounts.google.com")
     for iss in ("https://accounts.google.com", "accounts.google.com"):

@@ -12,4 +12,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("FEDERATION_ALLOW_HTTP_LOOPBACK", False)
     # Long enough for the browser's hop to the app and the app's exchange call.
     app.config.setdefault("FEDERATION_CODE_TTL_SECONDS", 60)
+    app.config.setdefault("FEDERATION_HTTP_TIMEOUT_SECONDS", 10)
     flow.init_app(app)

@@ -40,7 +40,12 @@ def client_for(provider: IdentityProvider):
     registry = _registry()
     client = registry.create_client(name)
     if client is None:
-        client_kwargs = {"scope": " ".join(provider.scopes), "code_challenge_method": "S256"}
+        client_kwargs = {
+            "scope": " ".join(provider.scopes),
+            "code_challenge_method": "S256",
+            # A provider that hangs must not hold a worker: every call to it has a deadline.
+            "default_timeout": current_app.config["FEDERATION_HTTP_TIMEOUT_SECONDS"],
+        }
         if provider.kind == "github":
             endpoints = github.registration(provider.issuer)
             client_kwargs["token_endpoint_auth_method"] = github.TOKEN_ENDPOINT_AUTH

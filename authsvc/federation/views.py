@@ -14,7 +14,8 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import g, redirect, render_template, request
 from flask import session as cookie_session
 from joserfc.errors import JoseError
-from requests import RequestException
+from requests import ConnectionError as Unreachable
+from requests import RequestException, Timeout
 
 from authsvc.audit import service as audit
 from authsvc.auth import context
@@ -86,9 +87,9 @@ def federation_start(provider_id: str):
     callback = page_url("federation_callback", provider_id=provider_id, _external=True)
     try:
         return flow.client_for(provider).authorize_redirect(callback)
-    except RequestException as error:
+    except (Unreachable, Timeout) as error:
         return _refused(UNREACHABLE, 502, provider, f"discovery failed: {error!r}")
-    except (OAuthError, ValueError) as error:
+    except (OAuthError, RequestException, ValueError) as error:
         return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}")
 
 
@@ -110,9 +111,11 @@ def federation_callback(provider_id: str):
         return _refused(error.detail, 400, provider, error.detail)
     except MismatchingStateError as error:
         return _refused(EXPIRED, 400, provider, repr(error))
-    except RequestException as error:
+    except (Unreachable, Timeout) as error:
         return _refused(UNREACHABLE, 502, provider, repr(error))
-    except (OAuthError, JoseError, ValueError, KeyError) as error:
+    except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
+        # Includes answers that are not JSON and HTTP errors: the provider is there,
+        # but what it said cannot be used.
         return _refused(UNTRUSTED, 400, provider, repr(error))
     return _signed_in(user, provider)
 

@@ -161,10 +161,10 @@ class ProviderForm(StorableForm):
     kind = SelectField(
         "Kind",
         choices=[
-            ("oidc", "OpenID Connect (any provider)"),
-            ("microsoft", "Microsoft Entra ID"),
-            ("google", "Google"),
-            ("github", "GitHub"),
+            SelectChoice("oidc", "OpenID Connect (any provider)"),
+            SelectChoice("microsoft", "Microsoft Entra ID"),
+            SelectChoice("google", "Google"),
+            SelectChoice("github", "GitHub"),
         ],
     )
     display_name = StringField(

@@ -70,19 +70,21 @@ def sign_in_provider_new():
     return render_template("admin/providers/form.html", form=form, provider=None), _code(form)
 
 
-def _prefill(form: ProviderForm, provider: IdentityProvider) -> None:
-    form.scopes.data = " ".join(provider.scopes)
+def _form_for(provider: IdentityProvider) -> ProviderForm:
+    """The edit form, filled from the provider where the post leaves a field out."""
+    shown = {name: getattr(provider, name) for name in (*PLAIN_FIELDS, "issuer", "icon_url")}
+    shown["scopes"] = " ".join(provider.scopes)
     if provider.kind == "microsoft":
-        form.directory.data = provider.issuer.rsplit("/", 2)[-2]
+        shown["directory"] = provider.issuer.rsplit("/", 2)[-2]
+    form = ProviderForm(data=shown)
+    form.kind.data = provider.kind  # fixed at creation; a posted kind is ignored
+    return form
 
 
 @bp.route("/sign-in-providers/<provider_id>", methods=["GET", "POST"])
 def sign_in_provider_edit(provider_id: str):
     provider = service.get_provider(provider_id)
-    form = ProviderForm(obj=provider)
-    form.kind.data = provider.kind  # fixed at creation; a posted kind is ignored
-    if not form.is_submitted():
-        _prefill(form, provider)
+    form = _form_for(provider)
     if form.validate_on_submit():
         try:
             service.update_provider(provider, _data(form, provider.kind), actor())

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
 from flask import g, redirect, render_template, request
 from flask import session as cookie_session
 from joserfc.errors import JoseError
@@ -89,7 +90,7 @@ def federation_start(provider_id: str):
         return flow.client_for(provider).authorize_redirect(callback)
     except (Unreachable, Timeout) as error:
         return _refused(UNREACHABLE, 502, provider, f"discovery failed: {error!r}")
-    except (OAuthError, RequestException, ValueError) as error:
+    except (AuthlibBaseError, RequestException, ValueError) as error:
         return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}")
 
 
@@ -113,9 +114,9 @@ def federation_callback(provider_id: str):
         return _refused(EXPIRED, 400, provider, repr(error))
     except (Unreachable, Timeout) as error:
         return _refused(UNREACHABLE, 502, provider, repr(error))
-    except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
-        # Includes answers that are not JSON and HTTP errors: the provider is there,
-        # but what it said cannot be used.
+    except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as error:
+        # authlib's client and protocol errors (a missing code included), answers that
+        # are not JSON, HTTP errors: the provider is there, but what it said is unusable.
         return _refused(UNTRUSTED, 400, provider, repr(error))
     return _signed_in(user, provider)
 

@@ -74,7 +74,7 @@ def test_does_denied_consent_at_github_end_on_a_themed_page(client, admin, tenan
     callback = github_callback(client, tenant[1], github_provider["id"], unique("no"), deny="1")
     refused = client.get(callback)
     assert refused.status_code == 400
-    assert "did not sign you in" in refused.text
+    assert "You cancelled the sign-in at GitHub" in refused.text
     (entry,) = admin.get("/audit", query_string={"action": "identity.login_failed"}).json["items"]
     assert "access_denied" in entry["changes"]["reason"]
 

@@ -60,7 +60,8 @@ def issue_code(user: User, provider: IdentityProvider) -> str:
 def with_code(return_to: str, raw: str) -> str:
     """``return_to`` with the code in its query (replacing a ``code`` already there)."""
     parts = urlsplit(return_to)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "code"]
+    kept = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(name, value) for name, value in kept if name != CODE_PARAMETER]
     query.append((CODE_PARAMETER, raw))
     return urlunsplit(parts._replace(query=urlencode(query)))
 

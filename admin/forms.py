@@ -155,6 +155,55 @@ class WebhookForm(StorableForm):
     submit = SubmitField("Save")
 
 
+class ProviderForm(StorableForm):
+    """A sign-in provider; the client secret is write-only (empty keeps the current one)."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[
+            SelectChoice("oidc", "OpenID Connect (any provider)"),
+            SelectChoice("microsoft", "Microsoft Entra ID"),
+            SelectChoice("google", "Google"),
+            SelectChoice("github", "GitHub"),
+        ],
+    )
+    display_name = StringField(
+        "Button label",
+        validators=[DataRequired(), Length(max=100)],
+        description="e.g. Sign in with Contoso",
+    )
+    client_id = StringField("Client ID", validators=[DataRequired(), Length(max=255)])
+    client_secret = PasswordField(
+        "Client secret",
+        validators=[Optional(), Length(max=512)],
+        description="Stored sealed and never shown again; leave empty to keep the current one.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    directory = StringField(
+        "Directory (tenant) ID",
+        validators=[Optional(), Length(max=64)],
+        description="Microsoft Entra ID only: the directory ID, or common, organizations "
+        "or consumers.",
+    )
+    issuer = StringField(
+        "Issuer URL",
+        validators=[Optional(), Length(max=2048)],
+        description="OpenID Connect: the issuer (discovery at /.well-known/openid-configuration). "
+        "GitHub: only for GitHub Enterprise Server.",
+    )
+    scopes = StringField(
+        "Scopes",
+        validators=[Optional(), Length(max=1000)],
+        description="Space-separated; empty for the kind's defaults.",
+    )
+    icon_url = StringField("Icon URL", validators=[Optional(), Length(max=2048)])
+    enabled = BooleanField("Enabled: show the button and allow sign-ins", default=True)
+    link_by_email = BooleanField(
+        "Link a first sign-in to the existing account with the same, provider-verified email"
+    )
+    submit = SubmitField("Save")
+
+
 class TenantSettingsForm(StorableForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     domains = TextAreaField("Domains", description="Host names of the hosted pages, one a line.")

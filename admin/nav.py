@@ -33,6 +33,7 @@ CORE_NAV = (
     NavItem("Roles", "admin.roles_list", "person-badge"),
     NavItem("API keys", "admin.api_keys", "key"),
     NavItem("Webhooks", "admin.webhooks", "broadcast"),
+    NavItem("Sign-in providers", "admin.sign_in_providers", "box-arrow-in-right"),
     NavItem("Theme", "admin.theme_editor", "palette"),
     NavItem("Plugins", "admin.plugins_page", "puzzle"),
     NavItem("Audit log", "admin.audit_log", "journal-text"),

@@ -6,6 +6,7 @@ from admin.views import (  # noqa: F401
     dashboard,
     organizations,
     plugins,
+    providers,
     roles,
     tenants,
     theme,

@@ -54,7 +54,7 @@ def _namespaces():
     from authsvc.apikeys.api import ns as apikeys_ns
     from authsvc.audit.api import ns as audit_ns
     from authsvc.auth.api import auth_ns, me_ns
-    from authsvc.federation.api import buttons_ns, identities_ns
+    from authsvc.federation.api import buttons_ns, exchange_ns, identities_ns
     from authsvc.federation.api import ns as federation_ns
     from authsvc.organizations.api import ns as organizations_ns
     from authsvc.organizations.me_api import invitations_ns, my_org_ns, my_orgs_ns
@@ -75,6 +75,7 @@ def _namespaces():
         (events_ns, "/events"),
         (federation_ns, "/identity-providers"),
         (buttons_ns, "/auth/providers"),
+        (exchange_ns, "/auth/exchange"),
         (identities_ns, "/me/identities"),
         (organizations_ns, "/organizations"),
         (roles_ns, "/roles"),

@@ -9,7 +9,8 @@ from authsvc.api.validation import JsonObject, NullableString
 from authsvc.users.schemas import EMAIL_PATTERN, USERNAME_PATTERN
 
 PASSWORD = {"min_length": 1, "max_length": 1024, "example": "correct horse battery staple"}
-_client = {
+#: What an app may say about the end user and their device, on every sign-in step.
+CLIENT_FIELDS = {
     "device_name": fields.String(max_length=200, example="Ada's iPhone"),
     "device_id": fields.String(max_length=64, example="3f2a9c"),
     "ip": fields.String(max_length=45, description="The end user's IP (server-side keys only)"),
@@ -25,8 +26,8 @@ register_in = Model(
         "username": fields.String(pattern=USERNAME_PATTERN, max_length=64, example="ada"),
         "password": fields.String(required=True, **PASSWORD),
         "display_name": fields.String(max_length=200, example="Ada Lovelace"),
-        "ip": _client["ip"],
-        "user_agent": _client["user_agent"],
+        "ip": CLIENT_FIELDS["ip"],
+        "user_agent": CLIENT_FIELDS["user_agent"],
     },
     strict=True,
 )
@@ -38,7 +39,7 @@ login_in = Model(
             max_length=254, description="Email or username", example="ada@example.com"
         ),
         "password": fields.String(required=True, **PASSWORD),
-        **_client,
+        **CLIENT_FIELDS,
     },
     strict=True,
 )
@@ -68,8 +69,8 @@ mfa_in = Model(
     {
         "mfa_token": fields.String(required=True, max_length=4096, example="eyJhbGciOi..."),
         "code": fields.String(required=True, max_length=32, example="123456"),
-        "ip": _client["ip"],
-        "user_agent": _client["user_agent"],
+        "ip": CLIENT_FIELDS["ip"],
+        "user_agent": CLIENT_FIELDS["user_agent"],
     },
     strict=True,
 )

@@ -88,7 +88,7 @@ def register(data: dict, ctx: ClientContext) -> User | None:
     fields = {
         k: v for k, v in data.items() if k in {"email", "username", "password", "display_name"}
     }
-    user = stage_new_user({**fields, "is_verified": False}, actor="self")
+    user = stage_new_user({**fields, "is_verified": False}, actor="self", via="password")
     request_mail(notify.VERIFY, user.email_normalized)
     db.session.commit()
     return None if discreet else user
@@ -114,14 +114,23 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
         throttle.clear(accounts)
     if needs_rehash(password_hash):
         _rehash(user.id, password)
+    return continue_sign_in(user, mfa_on, ctx)
+
+
+def continue_sign_in(
+    user: UserRow, mfa_on: bool, ctx: ClientContext, via: str = "password"
+) -> LoginResult:
+    """After a first factor (a password, a provider named by ``via``): an MFA challenge
+    when the user has TOTP, else a new session; commits what the caller staged."""
+    tenant = tenant_auth()
     if mfa_on:
         db.session.commit()
         device = {"name": ctx.device_name, "id": ctx.device_id}
         token = tokens.issue_mfa_token(
-            user=user, tenant_slug=tenant.slug, policy=rules, device=device
+            user=user, tenant_slug=tenant.slug, policy=tenant.policy, device=device, via=via
         )
         return LoginResult(user=user, mfa_token=token)
-    return _open_session(tenant, user, ctx, rules)
+    return _open_session(tenant, user, ctx, tenant.policy, via)
 
 
 # Whether a confirmed TOTP factor guards the account: sign-in reads it with the user.
@@ -182,10 +191,10 @@ def _failed(user: UserRow | None, identifier: str, counters, rules: AuthPolicy, 
 
 
 def _open_session(
-    tenant: TenantAuth, user: UserRow, ctx: ClientContext, rules: AuthPolicy
+    tenant: TenantAuth, user: UserRow, ctx: ClientContext, rules: AuthPolicy, via: str
 ) -> LoginResult:
     """Start a session for a user who proved who they are; its token pair, signed after commit."""
-    session, refresh = sessions.start_session(user, ctx, rules)
+    session, refresh = sessions.start_session(user, ctx, rules, via)
     db.session.commit()
     access, ttl = tokens.issue_access_token(
         user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules
@@ -207,7 +216,7 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
         _failed(user, user.email, counters, rules, ctx)
     device = claims.get("dev") or {}
     ctx = ClientContext(ctx.ip, ctx.user_agent, device.get("name"), device.get("id"))
-    return _open_session(tenant, user, ctx, rules)
+    return _open_session(tenant, user, ctx, rules, claims.get("via") or "password")
 
 
 def refresh(raw: str) -> LoginResult:

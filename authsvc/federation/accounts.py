@@ -71,6 +71,8 @@ def _link_or_create(provider: IdentityProvider, claims: dict[str, Any], subject:
     user = existing or stage_new_user(
         {"email": email, "display_name": claims.get("name"), "is_verified": _verified(claims)},
         actor="self",
+        via=provider.kind,
+        provider_id=str(provider.id),
     )
     identity = UserIdentity(provider_id=provider.id, user_id=user.id, subject=subject, email=email)
     db.session.add(identity)

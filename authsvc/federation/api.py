@@ -5,13 +5,18 @@ from __future__ import annotations
 from flask import url_for
 from flask_restx import Namespace, Resource
 
+from authsvc.api import ratelimit
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.apikeys.authentication import current_principal, require_scope
-from authsvc.federation import accounts, service
+from authsvc.auth import context
+from authsvc.auth.api import login_response
+from authsvc.auth.schemas import mfa_challenge_out, tokens_out
+from authsvc.federation import accounts, codes, service
 from authsvc.federation.flow import callback_url
 from authsvc.federation.schemas import (
     PROVIDER_MODELS,
+    exchange_in,
     identity_out,
     provider_button,
     provider_in,
@@ -23,12 +28,15 @@ from authsvc.tokens.bearer import current_claims, require_token
 
 ns = Namespace(
     "identity-providers",
-    description="Sign-in providers (OpenID Connect, Microsoft Entra ID, Google) of the tenant. "
+    description="Sign-in providers (OpenID Connect, Microsoft Entra ID, Google, GitHub) of the "
+    "tenant. "
     "Client secrets are sealed at rest and never returned.",
 )
 register_models(ns, *PROVIDER_MODELS)
 buttons_ns = Namespace("auth-providers", description="Sign-in options for tenant apps")
 register_models(buttons_ns, provider_button)
+exchange_ns = Namespace("auth-exchange", description="Finish a provider sign-in in a tenant app")
+register_models(exchange_ns, exchange_in, tokens_out, mfa_challenge_out)
 identities_ns = Namespace("me-identities", description="My links to sign-in providers")
 register_models(identities_ns, identity_out)
 
@@ -124,3 +132,17 @@ class MyIdentityItem(Resource):
         """Unlink a provider; refused (409) when it is my last way to sign in."""
         accounts.unlink_identity(parse_id(current_claims().sub, "user"), identity_id)
         return "", 204
+
+
+@exchange_ns.route("")
+class SignInCodeExchange(Resource):
+    # An exchange finishes a sign-in: the sign-in's limit per end-user address.
+    decorators = ratelimit.flow_limits("LOGIN")
+
+    @require_scope("auth")
+    @expect_json(exchange_ns, exchange_in)
+    @exchange_ns.response(200, "Signed in, or `mfa_required` with an `mfa_token`", tokens_out)
+    @document_errors(exchange_ns, 400, 403, 413, 415, 422)
+    def post(self, body):
+        """Turn the one-time `code` from a provider sign-in into a token pair (single use)."""
+        return login_response(codes.exchange(body["code"], context.from_request(body)))

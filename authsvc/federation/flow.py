@@ -1,4 +1,4 @@
-"""The OpenID Connect client side of a federated sign-in, built on authlib's Flask client.
+"""The OAuth 2.0 / OpenID Connect client side of a federated sign-in, on authlib's Flask client.
 
 Rationale: authlib does the protocol (``state``, ``nonce``, PKCE S256, the code
 exchange, and the ID token's signature, ``iss``, ``aud``, ``exp`` and ``nonce``
@@ -10,17 +10,20 @@ a state saved for one tenant's provider is never found by another's callback.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, url_for
 
 from authsvc.extensions import db
-from authsvc.federation import service
+from authsvc.federation import github, service
 from authsvc.federation.models import IdentityProvider
 from authsvc.tenants.models import Tenant
 
 EXTENSION = "authsvc.federation"
+#: Google's ID tokens may name their issuer without the scheme.
+GOOGLE_BARE_ISSUER = "accounts.google.com"
 
 
 def init_app(app: Flask) -> None:
@@ -37,32 +40,64 @@ def client_for(provider: IdentityProvider):
     registry = _registry()
     client = registry.create_client(name)
     if client is None:
+        client_kwargs = {
+            "scope": " ".join(provider.scopes),
+            "code_challenge_method": "S256",
+            # A provider that hangs must not hold a worker: every call to it has a deadline.
+            "default_timeout": current_app.config["FEDERATION_HTTP_TIMEOUT_SECONDS"],
+        }
+        if provider.kind == "github":
+            endpoints = github.registration(provider.issuer)
+            client_kwargs["token_endpoint_auth_method"] = github.TOKEN_ENDPOINT_AUTH
+        else:
+            endpoints = {
+                "server_metadata_url": f"{provider.issuer}/.well-known/openid-configuration"
+            }
         client = registry.register(
             name,
             client_id=provider.client_id,
             client_secret=service.client_secret(provider),
-            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
-            client_kwargs={"scope": " ".join(provider.scopes), "code_challenge_method": "S256"},
+            client_kwargs=client_kwargs,
+            **endpoints,
         )
     return client
 
 
-def claims_options(provider: IdentityProvider) -> dict[str, Any] | None:
-    """ID token claim rules beyond authlib's defaults.
+def claims_of(provider: IdentityProvider, client, token: dict) -> dict[str, Any]:
+    """Who the provider says signed in: the verified ID token's claims, or GitHub's API."""
+    if provider.kind == "github":
+        return github.claims(client, token)
+    return dict(token.get("userinfo") or {})
 
-    Entra ID's multi-tenant endpoints (``common``, ``organizations``) publish
-    an issuer template with ``{tenantid}``: the token's ``iss`` must be that
-    template filled with the token's own ``tid``, not any string at all.
+
+def claims_options(provider: IdentityProvider) -> dict[str, Any]:
+    """The ID token's ``iss`` rule: exactly the configured issuer.
+
+    authlib's default compares ``iss`` with the discovery document's
+    ``issuer``, which is only as good as the host that served the document;
+    the configured issuer is what the tenant trusts (with or without a
+    trailing slash, which the stored issuer drops). Google also signs with
+    the bare ``accounts.google.com``. Entra ID's multi-tenant endpoints
+    (``common``, ``organizations``, ``consumers``) publish an issuer template
+    with ``{tenantid}``: ``iss`` must be that template filled with the token's
+    own ``tid``, never any string at all.
     """
     directory = provider.issuer.rsplit("/", 2)[-2] if provider.kind == "microsoft" else None
-    if directory not in service.MICROSOFT_MULTI_TENANT:
-        return None
+    if directory in service.MICROSOFT_MULTI_TENANT:
+        return {"iss": {"essential": True, "validate": _issued_by_own_directory}}
+    # The stored issuer has no trailing slash; some providers (Auth0) sign with one.
+    accepted = [provider.issuer, provider.issuer + "/"]
+    if provider.kind == "google":
+        accepted.append(GOOGLE_BARE_ISSUER)
+    return {"iss": {"essential": True, "values": accepted}}
 
-    def issued_by_own_directory(claims, value) -> bool:
-        tid = claims.get("tid")
-        return bool(tid) and value == service.MICROSOFT_ISSUER.format(directory=tid)
 
-    return {"iss": {"essential": True, "validate": issued_by_own_directory}}
+def _issued_by_own_directory(claims, value) -> bool:
+    try:
+        tid = uuid.UUID(str(claims.get("tid")))
+    except ValueError:
+        return False
+    return value == service.MICROSOFT_ISSUER.format(directory=tid)
 
 
 def callback_url(provider: IdentityProvider) -> str:

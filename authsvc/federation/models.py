@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from authsvc.db import Base, TenantScoped, Timestamps, tenant_fk
+from authsvc.db import Base, TenantScoped, Timestamps, tenant_fk, utcnow
 
-#: ``oidc`` is any OpenID Provider by issuer; ``microsoft`` and ``google`` are presets of it.
+#: ``oidc`` is any OpenID Provider by issuer; ``microsoft`` and ``google`` are presets of it;
+#: ``github`` is plain OAuth 2.0 plus GitHub's REST API.
 KINDS = ("oidc", "microsoft", "google", "github")
 
 
@@ -19,7 +21,8 @@ class IdentityProvider(TenantScoped, Timestamps, Base):
     kind: Mapped[str] = mapped_column(sa.String(16))
     display_name: Mapped[str] = mapped_column(sa.String(100))
     icon_url: Mapped[str | None] = mapped_column(sa.String(2048))
-    #: The OpenID issuer; its discovery document is ``<issuer>/.well-known/openid-configuration``.
+    #: The OpenID issuer (discovery at ``<issuer>/.well-known/openid-configuration``);
+    #: for ``github`` the web host.
     issuer: Mapped[str | None] = mapped_column(sa.String(2048))
     client_id: Mapped[str] = mapped_column(sa.String(255))
     # Needed in the clear to call the token endpoint, so sealed rather than hashed.
@@ -45,3 +48,27 @@ class UserIdentity(TenantScoped, Timestamps, Base):
     user_id: Mapped[uuid.UUID]
     subject: Mapped[str] = mapped_column(sa.String(255))
     email: Mapped[str | None] = mapped_column(sa.String(254))
+
+
+class SignInCode(TenantScoped, Base):
+    """A one-time code that ends a federated sign-in on a tenant app (``return_to``).
+
+    Stored as SHA-256, single use, short-lived; ``POST /auth/exchange`` with the
+    tenant's key turns it into tokens. ``session_id`` names the session it opened,
+    so a replayed code can revoke that session.
+    """
+
+    __tablename__ = "sign_in_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "code_hash"),
+        tenant_fk("provider_id", "identity_providers", ondelete="CASCADE"),
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+    )
+
+    provider_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID]
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    session_id: Mapped[uuid.UUID | None]

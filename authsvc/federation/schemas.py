@@ -6,13 +6,15 @@ from flask_restx import Model, fields
 
 from authsvc.api.docs import EXAMPLE_TIME
 from authsvc.api.validation import NullableString
+from authsvc.auth.schemas import CLIENT_FIELDS
 from authsvc.federation.models import KINDS
 
 EXAMPLE_ID = "0190d1c4-5a2b-7c3d-8e4f-0a1b2c3d4e5f"
 
 _scopes = fields.List(
     fields.String(max_length=100),
-    description="Scopes to ask for; must include `openid`",
+    description="Scopes to ask for; must include `openid` (except `github`, whose default "
+    "is `read:user user:email`)",
     example=["openid", "email", "profile"],
 )
 _directory = fields.String(
@@ -23,8 +25,9 @@ _directory = fields.String(
 )
 _issuer = fields.String(
     max_length=2048,
-    description="`oidc` only: the issuer URL; discovery is at "
-    "`<issuer>/.well-known/openid-configuration`",
+    description="`oidc`: the issuer URL; discovery is at "
+    "`<issuer>/.well-known/openid-configuration`. `github`: a GitHub Enterprise Server's "
+    "URL (default `https://github.com`)",
     example="https://idp.example.com",
 )
 _common = {
@@ -108,4 +111,25 @@ identity_out = Model(
     },
 )
 
-PROVIDER_MODELS = (provider_out, provider_in, provider_patch, provider_button, identity_out)
+exchange_in = Model(
+    "SignInCodeExchange",
+    {
+        "code": fields.String(
+            required=True,
+            max_length=200,
+            description="The `code` query parameter the browser brought back to `return_to`",
+            example="q3Z0bW9...",
+        ),
+        **CLIENT_FIELDS,
+    },
+    strict=True,
+)
+
+PROVIDER_MODELS = (
+    provider_out,
+    provider_in,
+    provider_patch,
+    provider_button,
+    identity_out,
+    exchange_in,
+)

@@ -21,6 +21,7 @@ from authsvc.audit import service as audit
 from authsvc.audit.changes import diff, snapshot
 from authsvc.errors import NotFound, ValidationFailed
 from authsvc.extensions import db
+from authsvc.federation import github
 from authsvc.federation.models import IdentityProvider
 from authsvc.ids import parse_id
 
@@ -29,6 +30,7 @@ MICROSOFT_ISSUER = "https://login.microsoftonline.com/{directory}/v2.0"
 GOOGLE_ISSUER = "https://accounts.google.com"
 #: Entra ID directories that stand for many tenants: the issuer names the user's own.
 MICROSOFT_MULTI_TENANT = ("common", "organizations", "consumers")
+DEFAULT_SCOPES = ("openid", "email", "profile")
 #: The provider fields an audit row shows before and after a change.
 AUDITED_FIELDS = (
     "kind",
@@ -67,7 +69,10 @@ def check_issuer(url: str) -> str:
 
 
 def _issuer_for(kind: str, data: dict[str, Any]) -> str:
-    """The issuer of a kind: given for ``oidc``, filled in by the presets."""
+    """The issuer of a kind: given for ``oidc``, filled in by the presets; for ``github``
+    the web host (``https://github.com``, or a GitHub Enterprise Server)."""
+    if kind == "github":
+        return check_issuer(data.get("issuer") or github.GITHUB_WEB)
     if kind == "google":
         return GOOGLE_ISSUER
     if kind == "microsoft":
@@ -88,9 +93,14 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _check_scopes(scopes: list[str]) -> list[str]:
-    if "openid" not in scopes or any(not s or " " in s for s in scopes):
-        message = "Give scope names without spaces, including openid."
+def _check_scopes(kind: str, scopes: list[str] | None) -> list[str]:
+    """The scopes to ask for: OpenID kinds need ``openid``; GitHub has no such scope."""
+    if not scopes:
+        return list(github.DEFAULT_SCOPES if kind == "github" else DEFAULT_SCOPES)
+    openid_needed = kind != "github"
+    if (openid_needed and "openid" not in scopes) or any(not s or " " in s for s in scopes):
+        needed = ", including openid" if openid_needed else ""
+        message = f"Give scope names without spaces{needed}."
         raise ValidationFailed(errors={"scopes": [message]})
     return list(dict.fromkeys(scopes))
 
@@ -109,7 +119,7 @@ def create_provider(data: dict[str, Any], actor: str | None = None) -> IdentityP
         issuer=_issuer_for(kind, data),
         client_id=data["client_id"],
         client_secret_sealed=_seal(data.get("client_secret")),
-        scopes=_check_scopes(data.get("scopes") or ["openid", "email", "profile"]),
+        scopes=_check_scopes(kind, data.get("scopes")),
         enabled=data.get("enabled", True),
         link_by_email=data.get("link_by_email", False),
     )
@@ -148,7 +158,7 @@ def update_provider(
     if "issuer" in data or "directory" in data:
         provider.issuer = _issuer_for(provider.kind, data)
     if "scopes" in data:
-        provider.scopes = _check_scopes(data["scopes"])
+        provider.scopes = _check_scopes(provider.kind, data["scopes"])
     for name in ("display_name", "icon_url", "client_id", "enabled", "link_by_email"):
         if name in data:
             setattr(provider, name, data[name])

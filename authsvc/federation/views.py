@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client import OAuthError
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
 from flask import g, redirect, render_template, request
 from flask import session as cookie_session
 from joserfc.errors import JoseError
-from requests import RequestException
+from requests import ConnectionError as Unreachable
+from requests import RequestException, Timeout
 
 from authsvc.audit import service as audit
 from authsvc.auth import context
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import NotFound
 from authsvc.extensions import db
-from authsvc.federation import accounts, flow, service
+from authsvc.federation import accounts, codes, flow, service
 from authsvc.hosted import bp, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
@@ -34,6 +36,17 @@ log = logging.getLogger(__name__)
 RETURN_KEY = "authsvc_federation_return_to"
 #: What the user is told when the provider's answer cannot be trusted or used.
 UNTRUSTED = "The sign-in provider's answer could not be verified. Please try again."
+EXPIRED = "This sign-in attempt has expired or was already used. Please start again."
+UNREACHABLE = "The sign-in provider could not be reached. Please try again in a moment."
+
+
+def _provider_error(provider) -> str:
+    if request.args.get("error") == "access_denied":
+        return (
+            f"You cancelled the sign-in at {provider.display_name}, or did not allow it "
+            "to share your details with us."
+        )
+    return f"{provider.display_name} did not sign you in. Please try again."
 
 
 def _enabled(provider_id: str):
@@ -75,7 +88,9 @@ def federation_start(provider_id: str):
     callback = page_url("federation_callback", provider_id=provider_id, _external=True)
     try:
         return flow.client_for(provider).authorize_redirect(callback)
-    except (OAuthError, RequestException, ValueError) as error:
+    except (Unreachable, Timeout) as error:
+        return _refused(UNREACHABLE, 502, provider, f"discovery failed: {error!r}")
+    except (AuthlibBaseError, RequestException, ValueError) as error:
         return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}")
 
 
@@ -88,38 +103,51 @@ def federation_callback(provider_id: str):
         return _refused(message, 404, reason=f"no enabled provider {provider_id}")
     if request.args.get("error"):
         reason = f"provider error {request.args['error']}: {request.args.get('error_description')}"
-        return _refused("The sign-in provider did not sign you in.", 400, provider, reason)
+        return _refused(_provider_error(provider), 400, provider, reason)
     try:
-        token = flow.client_for(provider).authorize_access_token(
-            claims_options=flow.claims_options(provider)
-        )
-        user = accounts.resolve_user(provider, dict(token.get("userinfo") or {}))
+        client = flow.client_for(provider)
+        token = client.authorize_access_token(claims_options=flow.claims_options(provider))
+        user = accounts.resolve_user(provider, flow.claims_of(provider, client, token))
     except accounts.FederationRefused as error:
         return _refused(error.detail, 400, provider, error.detail)
-    except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
+    except MismatchingStateError as error:
+        return _refused(EXPIRED, 400, provider, repr(error))
+    except (Unreachable, Timeout) as error:
+        return _refused(UNREACHABLE, 502, provider, repr(error))
+    except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as error:
+        # authlib's client and protocol errors (a missing code included), answers that
+        # are not JSON, HTTP errors: the provider is there, but what it said is unusable.
         return _refused(UNTRUSTED, 400, provider, repr(error))
-    return _signed_in(user)
+    return _signed_in(user, provider)
 
 
-def _signed_in(user):
-    """Continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
+def _signed_in(user, provider):
+    """Back to the app with a one-time code when it sent ``return_to``; otherwise
+    continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
     rules = policy_for(g.tenant)
-    return_to = cookie_session.pop(RETURN_KEY, None)
+    # Checked again: the tenant may have removed the URL since the sign-in started.
+    return_to = safe_return_to(g.tenant, cookie_session.pop(RETURN_KEY, None))
     if not user.is_verified and not rules.allow_unverified_login:
         message = "Verify your email address before signing in."
         return _refused(message, 403, reason=f"unverified user {user.id}")
+    if return_to:
+        # The app finishes the sign-in (MFA included) through POST /auth/exchange.
+        raw = codes.issue_code(user, provider)
+        db.session.commit()
+        return redirect(codes.with_code(return_to, raw), code=303)
     db.session.flush()
     row = read_user_row(user.id)
     if accounts.has_mfa(user):
         db.session.commit()
         device = {"name": None, "id": None}
         token = tokens.issue_mfa_token(
-            user=row, tenant_slug=g.tenant.slug, policy=rules, device=device
+            user=row, tenant_slug=g.tenant.slug, policy=rules, device=device, via=provider.kind
         )
-        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": return_to}
+        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": None}
         cookie_session[MFA_KEY] = pending
         return redirect(page_url("mfa"), code=303)
-    device_session, _refresh = sessions.start_session(row, context.from_request(), rules)
+    ctx = context.from_request()
+    device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind)
     db.session.commit()
-    response = redirect(return_to or page_url("signed_in"), code=303)
+    response = redirect(page_url("signed_in"), code=303)
     return hosted_session.start(response, device_session.id)

@@ -63,10 +63,12 @@ def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
     return (("device_type", kind), ("browser", browser[:100]), ("os", system[:100]))
 
 
-def start_session(user: UserRow, ctx: ClientContext, policy: AuthPolicy) -> tuple[Session, str]:
+def start_session(
+    user: UserRow, ctx: ClientContext, policy: AuthPolicy, via: str = "password"
+) -> tuple[Session, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
-    (``last_login_at``, the ``session.created`` and ``user.login`` events); the caller
-    commits."""
+    (``last_login_at``, the ``session.created`` and ``user.login`` events, the latter
+    saying ``via`` which method: ``password`` or a provider kind); the caller commits."""
     now = utcnow()
     session = Session(
         id=new_id(),
@@ -91,7 +93,11 @@ def start_session(user: UserRow, ctx: ClientContext, policy: AuthPolicy) -> tupl
     events.emit_many(
         [
             ("session.created", session_payload(session), f"user:{user_id}"),
-            ("user.login", {"user_id": user_id, "session_id": str(session.id)}, "self"),
+            (
+                "user.login",
+                {"user_id": user_id, "session_id": str(session.id), "via": via},
+                "self",
+            ),
         ]
     )
     if policy.max_sessions_per_user:

@@ -77,8 +77,11 @@ def issue_access_token(
     return _sign(ACCESS_TYPE, claims, user.tenant_id, policy), ttl
 
 
-def issue_mfa_token(*, user, tenant_slug: str, policy: AuthPolicy, device: dict) -> str:
-    """A 5-minute token proving the password step; only ``POST /auth/mfa`` accepts it."""
+def issue_mfa_token(
+    *, user, tenant_slug: str, policy: AuthPolicy, device: dict, via: str = "password"
+) -> str:
+    """A 5-minute token proving the first step (``via`` a password or a provider);
+    only ``POST /auth/mfa`` accepts it."""
     now = int(time.time())
     claims = {
         "iss": issuer(tenant_slug),
@@ -89,6 +92,7 @@ def issue_mfa_token(*, user, tenant_slug: str, policy: AuthPolicy, device: dict)
         "jti": uuid.uuid4().hex,
         "tid": str(user.tenant_id),
         "dev": device,
+        "via": via,
     }
     return _sign(MFA_TYPE, claims, user.tenant_id, policy)
 

@@ -64,7 +64,7 @@ def import_row(row: Any, actor: str | None) -> dict[str, Any]:
         return {"status": "error", "errors": errors}
     savepoint = db.session.begin_nested()
     try:
-        user = stage_new_user(row, actor=actor)
+        user = stage_new_user(row, actor=actor, via="import")
         savepoint.commit()
     except AuthsvcError as exc:
         savepoint.rollback()

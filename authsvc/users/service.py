@@ -107,8 +107,17 @@ def create_user(data: dict[str, Any], actor: str | None = None) -> User:
     return user
 
 
-def stage_new_user(data: dict[str, Any], actor: str | None = None) -> User:
+def stage_new_user(
+    data: dict[str, Any],
+    actor: str | None = None,
+    via: str = "admin",
+    provider_id: str | None = None,
+) -> User:
     """Add a user and its ``user.created`` event to the session without committing.
+
+    ``via`` says in the event how the account came to be: ``admin`` (the API or
+    the panel), ``import``, ``password`` (self sign-up), or a provider kind
+    (``github``, ...) with the provider's ``provider_id``.
 
     ``data`` may carry ``password`` (checked against the tenant's policy, then
     hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check).
@@ -128,7 +137,10 @@ def stage_new_user(data: dict[str, Any], actor: str | None = None) -> User:
     db.session.add(user)
     _set_roles(user, data.get("roles", ["member"]))
     db.session.flush()
-    events.emit("user.created", {"user": user_payload(user)}, actor=actor)
+    payload = {"user": user_payload(user), "via": via}
+    if provider_id is not None:
+        payload["provider_id"] = provider_id
+    events.emit("user.created", payload, actor=actor)
     return user
 
 

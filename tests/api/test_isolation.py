@@ -12,8 +12,11 @@ import uuid
 import pytest
 
 from authsvc.extensions import db
+from authsvc.federation import codes
 from authsvc.federation.models import UserIdentity
+from authsvc.federation.service import get_provider
 from authsvc.tenancy import tenant_context
+from authsvc.users.service import get_user
 
 # (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery},
 # {domain}, {provider}, {identity}, {org}, {invitation}, {role} and {permission} are
@@ -98,6 +101,8 @@ def victim(app, api_client, tenant, make_user):
         ids = {"provider_id": uuid.UUID(provider["id"]), "user_id": uuid.UUID(user["id"])}
         link = UserIdentity(**ids, subject="victim-sub")
         db.session.add(link)
+        # A one-time code as a return_to sign-in leaves it (tests/federation/test_exchange.py).
+        code = codes.issue_code(get_user(link.user_id), get_provider(link.provider_id))
         db.session.commit()
         identity = str(link.id)
     permission = admin.post("/permissions", json={"name": "documents:read"}).json
@@ -123,6 +128,7 @@ def victim(app, api_client, tenant, make_user):
         "invitation": invitation["id"],
         "role": role["id"],
         "permission": permission["id"],
+        "code": code,
     }
 
 
@@ -228,6 +234,20 @@ def test_tenant_b_user_cannot_switch_to_or_join_tenant_a_organizations(
         "/me/organizations", headers={"Authorization": f"Bearer {victim['token']}"}
     )
     assert [row["id"] for row in mine.json] == [victim["org"]]
+
+
+def test_tenant_b_key_cannot_exchange_tenant_a_sign_in_code(
+    victim, api_client, tenant, other_tenant
+):
+    """B's key gets the answer an unknown code gets, and A's code stays unspent."""
+    attacker = api_client(other_tenant, ["auth", "admin"])
+    stolen = attacker.post("/auth/exchange", json={"code": victim["code"]})
+    unknown = attacker.post("/auth/exchange", json={"code": "unknown-code"})
+    assert stolen.status_code == unknown.status_code == 422
+    assert stolen.json == unknown.json
+    assert attacker.get("/events", query_string={"type": "session.created"}).json["items"] == []
+    owner = api_client(tenant, ["auth"]).post("/auth/exchange", json={"code": victim["code"]})
+    assert owner.status_code == 200 and owner.json["access_token"]
 
 
 def test_every_tenant_owned_route_is_in_the_matrix(app):

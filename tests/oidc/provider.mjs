@@ -1,13 +1,19 @@
 // A real OpenID Provider (panva/oidc-provider) for the federation tests.
 //
-// Usage: node provider.mjs <port>. Clients register themselves (dynamic
+// Usage: node provider.mjs <port> [mode]. Clients register themselves (dynamic
 // registration), so each test names its own callback URL. The development
 // login form accepts any login: the login becomes the subject, and the
 // account's claims follow from it ("noemail-..." has no email,
 // "unverified-..." an unverified one).
+//
+// A mode makes the provider misbehave the way a broken or hostile one would:
+// "foreign-keys" publishes a JWKS that lacks the key it signs ID tokens with;
+// "garbage-token" answers token requests with an HTML page.
+import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2]);
+const mode = process.argv[3] || 'normal';
 const issuer = `http://127.0.0.1:${port}`;
 
 function claimsFor(sub) {
@@ -35,6 +41,31 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+
+function foreignJwks() {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'foreign', use: 'sig', alg: 'RS256' }] };
+}
+
+if (mode === 'foreign-keys') {
+  const jwks = foreignJwks();
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/jwks') {
+      ctx.body = jwks;
+      return;
+    }
+    await next();
+  });
+} else if (mode === 'garbage-token') {
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/token') {
+      ctx.type = 'text/html';
+      ctx.body = '<html><body>502 Bad Gateway</body></html>';
+      return;
+    }
+    await next();
+  });
+}
 provider.listen(port, '127.0.0.1', () => {
   console.log(`listening ${issuer}`);
 });

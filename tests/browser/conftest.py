@@ -1,0 +1,80 @@
+"""Shared pieces of the browser tests: a fresh database, Chromium, a CSP-checked page."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+CHROMIUM = os.environ.get("AUTHSVC_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EMAIL, PASSWORD = "root@example.com", "platform admin password"
+
+
+def fresh_database(postgres_url: str) -> str:
+    """A new, empty database on the test server, so the panel starts with no tenants."""
+    url = make_url(postgres_url)
+    name = f"authsvc_browser_{secrets.token_hex(4)}"
+    conn = psycopg2.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, dbname="postgres"
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, chromium_sandbox=False, args=ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies); fails the test on any CSP violation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield page
+    context.close()
+    assert violations == []
+
+
+def sign_in(page, live_url: str) -> None:
+    page.goto(f"{live_url}/admin/login")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/admin/.*"))
+
+
+def ensure_tenant(page, live_url: str, slug: str) -> None:
+    page.goto(f"{live_url}/admin/tenants/new")
+    page.get_by_label("Slug").fill(slug)
+    page.get_by_label("Name").fill(slug.replace("-", " ").title())
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=is now the current tenant")

@@ -52,6 +52,8 @@ api = AuthsvcApi(
 
 def _namespaces():
     from authsvc.apikeys.api import ns as apikeys_ns
+    from authsvc.applications.api import grants_ns
+    from authsvc.applications.api import ns as applications_ns
     from authsvc.audit.api import ns as audit_ns
     from authsvc.auth.api import auth_ns, me_ns
     from authsvc.federation.api import buttons_ns, identities_ns
@@ -73,6 +75,8 @@ def _namespaces():
         (federation_ns, "/identity-providers"),
         (buttons_ns, "/auth/providers"),
         (identities_ns, "/me/identities"),
+        (applications_ns, "/applications"),
+        (grants_ns, "/me/grants"),
     ]
 
 

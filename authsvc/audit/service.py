@@ -27,7 +27,7 @@ from authsvc.extensions import db
 from authsvc.pagination import Page, paginate_newest_first
 
 _SECRET_KEY = re.compile(r"password|secret|token|hash|key$|code", re.IGNORECASE)
-_TARGETS = ("user", "session", "api_key", "role", "webhook", "tenant")
+_TARGETS = ("user", "session", "api_key", "role", "webhook", "tenant", "application", "grant")
 
 #: Audited actions that are not events (see the module docstring).
 AUDIT_ONLY_ACTIONS = (

@@ -41,6 +41,9 @@ class AccessClaims:
     exp: int
     email: str
     roles: list[str]
+    #: Set on tokens an OAuth application obtained (``/t/<slug>/oauth2/token``).
+    client_id: str | None = None
+    scope: str | None = None
 
 
 def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPolicy) -> str:
@@ -50,11 +53,23 @@ def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPoli
 
 
 def issue_access_token(
-    *, user, session_id: uuid.UUID, tenant_slug: str, policy: AuthPolicy
+    *,
+    user,
+    session_id: uuid.UUID | None,
+    tenant_slug: str,
+    policy: AuthPolicy,
+    client_id: str | None = None,
+    scope: str | None = None,
+    ttl: int | None = None,
 ) -> tuple[str, int]:
-    """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl)."""
+    """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl).
+
+    An OAuth application's token also names the application (``client_id``) and the
+    granted ``scope``, and may live ``ttl`` seconds instead of the policy's lifetime;
+    a client-credentials token has no session.
+    """
     now = int(time.time())
-    ttl = policy.access_token_ttl_seconds
+    ttl = ttl or policy.access_token_ttl_seconds
     claims = {
         "iss": issuer(tenant_slug),
         "sub": str(user.id),
@@ -67,6 +82,10 @@ def issue_access_token(
         "email": user.email,
         "roles": user.roles,
     }
+    extra = {"client_id": client_id, "scope": scope}
+    claims.update({name: value for name, value in extra.items() if value is not None})
+    if session_id is None:
+        del claims["sid"]
     return _sign(ACCESS_TYPE, claims, user.tenant_id, policy), ttl
 
 
@@ -151,6 +170,8 @@ def _verify_uncached(token: str) -> AccessClaims:
         exp=int(claims["exp"]),
         email=str(claims.get("email", "")),
         roles=list(claims.get("roles", [])),
+        client_id=claims.get("client_id"),
+        scope=claims.get("scope"),
     )
 
 

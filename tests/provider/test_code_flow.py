@@ -1,0 +1,58 @@
+"""The authorization code flow end to end with authlib's client, PyJWT and the hosted pages."""
+
+from __future__ import annotations
+
+from tests.provider.conftest import (
+    REDIRECT,
+    authorize,
+    callback_params,
+    consent,
+    sign_in,
+    verify_id_token,
+)
+
+
+def test_does_a_standard_client_sign_a_user_in_with_code_and_pkce(
+    app, client, tenant, member, register, rp
+):
+    """Sign in through the hosted pages, consent, exchange the code; the ID token verifies
+    against the JWKS and carries the user's claims by scope."""
+    application = register()
+    relying_party = rp(application)
+    page, state, verifier = authorize(client, relying_party, tenant[1], nonce="n-0S6_WzA2Mj")
+    assert page.status_code == 303 and "/login" in page.headers["Location"]
+    sign_in(client, tenant[1], member["email"])
+    page, state, verifier = authorize(client, relying_party, tenant[1], nonce="n-0S6_WzA2Mj")
+    assert page.status_code == 200 and "Allow Relying Party" in page.get_data(as_text=True)
+    done = consent(client, page)
+    params = callback_params(done)
+    assert params["state"] == state
+    token = relying_party.fetch_token(
+        f"/t/{tenant[1]}/oauth2/token", code=params["code"], code_verifier=verifier
+    )
+    assert {"access_token", "id_token", "refresh_token"} <= set(token)
+    claims = verify_id_token(client, tenant[1], token["id_token"], application["client_id"])
+    assert claims["sub"] == member["id"] and claims["nonce"] == "n-0S6_WzA2Mj"
+    assert claims["email"] == member["email"] and claims["email_verified"] is True
+    assert claims["name"] == "Ada Member" and claims["amr"] == ["pwd"]
+    assert "auth_time" in claims
+    info = relying_party.get(f"/t/{tenant[1]}/oauth2/userinfo").json()
+    assert info["sub"] == member["id"] and info["email"] == member["email"]
+    validated = client.get(
+        "/api/v1/auth/validate", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert validated.status_code == 200
+    assert validated.headers["X-User-Id"] == member["id"]
+
+
+def test_the_redirect_uri_must_match_exactly_and_errors_stay_on_our_page(
+    client, tenant, member, register, rp
+):
+    application = register()
+    sign_in(client, tenant[1], member["email"])
+    for look_alike in (REDIRECT + "/", REDIRECT + "x", "https://rp.example.com.evil.test/cb"):
+        relying_party = rp(application, redirect_uri=look_alike)
+        page, _state, _verifier = authorize(client, relying_party, tenant[1])
+        assert page.status_code == 400, look_alike
+        assert "Location" not in page.headers
+        assert "not valid" in page.get_data(as_text=True)

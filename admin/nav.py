@@ -31,6 +31,7 @@ CORE_NAV = (
     NavItem("Users", "admin.users", "people"),
     NavItem("Roles", "admin.roles_list", "person-badge"),
     NavItem("API keys", "admin.api_keys", "key"),
+    NavItem("Applications", "admin.applications", "app-indicator"),
     NavItem("Webhooks", "admin.webhooks", "broadcast"),
     NavItem("Theme", "admin.theme_editor", "palette"),
     NavItem("Plugins", "admin.plugins_page", "puzzle"),

@@ -11,12 +11,13 @@ import uuid
 
 import pytest
 
+from authsvc.applications.models import Consent
 from authsvc.extensions import db
 from authsvc.federation.models import UserIdentity
 from authsvc.tenancy import tenant_context
 
 # (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery},
-# {domain}, {provider} and {identity} are tenant A's ids (a domain's id is its name).
+# {domain}, {provider}, {identity}, {application} and {grant} are tenant A's ids (a domain's id is its name).
 # Paths under /me are called with tenant B's end-user token, the rest with B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
@@ -39,8 +40,13 @@ ENDPOINTS = [
     ("PATCH", "/identity-providers/{provider}", {"display_name": "pwned"}),
     ("DELETE", "/identity-providers/{provider}", None),
     ("DELETE", "/me/identities/{identity}", None),
+    ("GET", "/applications/{application}", None),
+    ("PATCH", "/applications/{application}", {"name": "pwned"}),
+    ("DELETE", "/applications/{application}", None),
+    ("POST", "/applications/{application}/rotate-secret", None),
+    ("DELETE", "/me/grants/{grant}", None),
 ]
-LISTINGS = ["/users", "/api-keys", "/webhooks", "/events", "/identity-providers"]
+LISTINGS = ["/users", "/api-keys", "/webhooks", "/events", "/identity-providers", "/applications"]
 
 
 PASSWORD = "isolation matrix password"
@@ -54,8 +60,8 @@ def sign_in(client, email: str) -> str:
 
 @pytest.fixture
 def victim(app, api_client, tenant, make_user):
-    """Tenant A with a signed-in user, a second API key, a webhook, a delivery, a domain
-    and an identity provider with a link to the user."""
+    """Tenant A with a signed-in user, a second API key, a webhook, a delivery, a domain,
+    an identity provider with a link to the user, and an application the user allowed."""
     admin = api_client(tenant, ["admin"])
     domain = f"login.{tenant[1]}.example.com"
     assert admin.patch("/tenant", json={"domains": [domain]}).status_code == 200
@@ -69,13 +75,19 @@ def victim(app, api_client, tenant, make_user):
     admin.patch(f"/webhooks/{hook['id']}", json={"is_active": False})
     provider = {"kind": "google", "display_name": "Google", "client_id": "victim-client"}
     provider = admin.post("/identity-providers", json=provider).json
-    # A link as a federated sign-in leaves it (that flow is proven in tests/federation).
+    application = {"name": "Victim App", "redirect_uris": ["https://app.invalid/cb"]}
+    application = admin.post("/applications", json=application).json
+    # A link as a federated sign-in leaves it (that flow is proven in tests/federation),
+    # and a grant as the consent page leaves it (tests/provider).
     with app.app_context(), tenant_context(tenant[0]):
         ids = {"provider_id": uuid.UUID(provider["id"]), "user_id": uuid.UUID(user["id"])}
         link = UserIdentity(**ids, subject="victim-sub")
-        db.session.add(link)
+        grant = Consent(
+            user_id=ids["user_id"], application_id=uuid.UUID(application["id"]), scopes=["openid"]
+        )
+        db.session.add_all([link, grant])
         db.session.commit()
-        identity = str(link.id)
+        identity, grant_id = str(link.id), str(grant.id)
     return {
         "client": admin,
         "user": user["id"],
@@ -88,6 +100,8 @@ def victim(app, api_client, tenant, make_user):
         "domain": domain,
         "provider": provider["id"],
         "identity": identity,
+        "application": application["id"],
+        "grant": grant_id,
     }
 
 
@@ -125,6 +139,10 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     bearer = {"Authorization": f"Bearer {victim['token']}"}
     links = admin.get("/me/identities", headers=bearer).json
     assert [link["id"] for link in links] == [victim["identity"]]
+    application = admin.get(f"/applications/{victim['application']}").json
+    assert application["name"] == "Victim App"
+    grants = admin.get("/me/grants", headers=bearer).json
+    assert [grant["id"] for grant in grants] == [victim["grant"]]
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -133,7 +151,8 @@ def test_tenant_b_listings_never_show_tenant_a_rows(victim, api_client, other_te
     body = attacker.get(path).json
     rows = body["items"] if isinstance(body, dict) else body
     ids = {row["id"] for row in rows}
-    assert not ids & {victim["user"], victim["key"], victim["webhook"], victim["provider"]}
+    mine = {victim["user"], victim["key"], victim["webhook"], victim["provider"]}
+    assert not ids & {*mine, victim["application"]}
     # No event of tenant A (its user's creation, its test event) shows up either.
     assert all(victim["email"] not in str(row.get("data")) for row in rows)
 

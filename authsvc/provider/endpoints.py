@@ -28,7 +28,7 @@ from authsvc.errors import AuthenticationFailed
 from authsvc.extensions import db
 from authsvc.hosted import session as hosted_session
 from authsvc.provider import tokens
-from authsvc.provider.clients import CONFIDENTIAL_METHODS, OAuthClient
+from authsvc.provider.clients import CONFIDENTIAL_METHODS
 from authsvc.sessions import service as sessions
 from authsvc.sessions.models import RefreshToken, Session
 from authsvc.tokens import denylist
@@ -187,7 +187,3 @@ class EndSessionEndpoint(BaseEndSession):
         reason = "rp_logout"
         sessions.revoke(device_session, reason, policy_for(g.tenant), actor=f"user:{user.id}")
         db.session.commit()
-
-
-def client_for(application: Application) -> OAuthClient:
-    return OAuthClient(application)

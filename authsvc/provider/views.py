@@ -24,8 +24,11 @@ from authsvc.extensions import csrf
 from authsvc.federation.accounts import has_mfa
 from authsvc.hosted import bp, forms, page_url
 from authsvc.hosted import session as hosted_session
+from authsvc.hosted.redirects import redirect_origins
 from authsvc.provider import authorization_server
 from authsvc.provider.tokens import Authenticated
+from authsvc.security_headers import allow_form_targets
+from authsvc.tenants.urls import origins_of
 from authsvc.users.reads import read_user_row
 
 PENDING = "authsvc_oauth_pending"
@@ -62,11 +65,28 @@ def _error(server, error: OAuth2Error):
     return render_template("hosted/oauth_error.html", message=message), 400
 
 
-def _to_login(login_hint: str | None):
+def _allow_forms_to_reach(redirect_uri: str) -> None:
+    """The sign-in, MFA and consent forms end in a redirect to the application, which
+    CSP ``form-action`` must allow besides the tenant's own redirect URLs."""
+    allow_form_targets([*redirect_origins(g.tenant), *origins_of([redirect_uri])])
+
+
+@bp.before_request
+def _pending_application_receives_forms() -> None:
+    pending = cookie_session.get(PENDING)
+    if pending and "tenant" in g and pending.get("tenant") == str(g.tenant.id):
+        _allow_forms_to_reach(pending["redirect_uri"])
+
+
+def _to_login(grant, login_hint: str | None):
     """Sign in first; the pending request is kept (without the prompt and max_age that
     sent the browser here, which the fresh sign-in satisfies) and resumed after."""
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("prompt", "max_age")]
-    cookie_session[PENDING] = {"tenant": str(g.tenant.id), "query": urlencode(kept)}
+    cookie_session[PENDING] = {
+        "tenant": str(g.tenant.id),
+        "query": urlencode(kept),
+        "redirect_uri": grant.redirect_uri,
+    }
     values = {"return_to": page_url("oauth2_resume")}
     if login_hint:
         values["login_hint"] = login_hint
@@ -99,11 +119,12 @@ def oauth2_authorize():
         error.state = request.args.get("state")
         return _error(server, error)
     if signed_in is None:
-        return _to_login(request.args.get("login_hint"))
+        return _to_login(grant, request.args.get("login_hint"))
     return _decide(server, grant, signed_in, prompts)
 
 
 def _decide(server, grant, signed_in: Authenticated, prompts: set[str]):
+    _allow_forms_to_reach(grant.redirect_uri)
     application = grant.client.application
     scopes = scope_to_list(grant.request.scope) or []
     known = application.first_party or consents.covers(signed_in.user.id, application, scopes)

@@ -81,13 +81,13 @@ def sign_in(browser, slug: str, email: str) -> None:
 
 
 def follow(browser, location: str, limit: int = 5):
-    """Follow our own redirects (relative or on our host) until one leaves for the RP."""
+    """Follow the provider's own redirects (``/oauth2/...``); stop at a page, or at a
+    redirect elsewhere (the sign-in page, the application)."""
     response = None
     for _ in range(limit):
-        path = location.removeprefix(ISSUER_HOST)
-        response = browser.get(path)
+        response = browser.get(location.removeprefix(ISSUER_HOST))
         location = response.headers.get("Location", "")
-        if response.status_code not in (302, 303) or location.startswith(REDIRECT[:20]):
+        if response.status_code not in (302, 303) or "/oauth2/" not in location:
             return response
     return response
 

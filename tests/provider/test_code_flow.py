@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from tests.hosted.conftest import PASSWORD, submit
 from tests.provider.conftest import (
     REDIRECT,
     authorize,
     callback_params,
     consent,
+    follow,
     sign_in,
     verify_id_token,
 )
@@ -21,9 +23,15 @@ def test_does_a_standard_client_sign_a_user_in_with_code_and_pkce(
     relying_party = rp(application)
     page, state, verifier = authorize(client, relying_party, tenant[1], nonce="n-0S6_WzA2Mj")
     assert page.status_code == 303 and "/login" in page.headers["Location"]
-    sign_in(client, tenant[1], member["email"])
-    page, state, verifier = authorize(client, relying_party, tenant[1], nonce="n-0S6_WzA2Mj")
+    login_url = page.headers["Location"]
+    # The sign-in form ends in a redirect to the application: CSP form-action allows it.
+    login_page = client.get(login_url)
+    assert "https://rp.example.com" in login_page.headers["Content-Security-Policy"]
+    signed_in = submit(client, login_url, {"identifier": member["email"], "password": PASSWORD})
+    assert signed_in.status_code == 303
+    page = follow(client, signed_in.headers["Location"])
     assert page.status_code == 200 and "Allow Relying Party" in page.get_data(as_text=True)
+    assert "https://rp.example.com" in page.headers["Content-Security-Policy"]
     done = consent(client, page)
     params = callback_params(done)
     assert params["state"] == state

@@ -3,14 +3,18 @@ client credentials and RP-initiated logout, each through authlib's client."""
 
 from __future__ import annotations
 
+from tests.hosted.conftest import PASSWORD, submit
 from tests.provider.conftest import (
     authorize,
     callback_params,
     consent,
     endpoints,
+    follow,
     sign_in,
     verify_id_token,
 )
+
+SECRET = {"password": PASSWORD}
 
 
 def _signed_in_tokens(client, tenant, member, relying_party):
@@ -63,7 +67,10 @@ def test_a_first_party_application_skips_consent_and_deny_is_access_denied(
 def test_prompt_login_asks_to_sign_in_again(client, tenant, member, register, rp):
     sign_in(client, tenant[1], member["email"])
     page, _state, _verifier = authorize(client, rp(register()), tenant[1], prompt="login")
-    assert page.status_code == 200 and 'name="password"' in page.get_data(as_text=True)
+    assert page.status_code == 303 and "/login?" in page.headers["Location"]
+    again = submit(client, page.headers["Location"], {"identifier": member["email"]} | SECRET)
+    resumed = follow(client, again.headers["Location"])
+    assert resumed.status_code == 200 and "Allow Relying Party" in resumed.get_data(as_text=True)
 
 
 def test_refresh_introspect_revoke(client, tenant, member, register, rp):

@@ -115,8 +115,8 @@ class ApplicationForm(StorableForm):
     client_type = SelectField(
         "Client type",
         choices=[
-            ("confidential", "Confidential (server-side app with a client secret)"),
-            ("public", "Public (single-page or native app; PKCE required)"),
+            SelectChoice("confidential", "Confidential (server-side app with a client secret)"),
+            SelectChoice("public", "Public (single-page or native app; PKCE required)"),
         ],
     )
     redirect_uris = TextAreaField("Redirect URIs (one per line, exact)")

@@ -10,6 +10,7 @@ and its redirect URI are known is shown on our page, never redirected.
 from __future__ import annotations
 
 import time
+from functools import wraps
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
@@ -154,19 +155,35 @@ def _consent_page(form, application, scopes, signed_in: Authenticated, status: i
         application=application,
         scopes=listed,
         user=signed_in.user,
-        action=request.full_path,
+        action=request.script_root + request.full_path,
     )
     return page, status, {"Cache-Control": "no-store"}
 
 
+def _protocol_errors(view):
+    """Answer an error authlib raises before its own handling starts (a request over
+    plain http from a non-loopback host: ``insecure_transport``) as an OAuth error."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except OAuth2Error as error:
+            return authorization_server().handle_error_response(None, error)
+
+    return wrapper
+
+
 @bp.post("/oauth2/token")
 @csrf.exempt
+@_protocol_errors
 def oauth2_token():
     return authorization_server().create_token_response()
 
 
 @bp.route("/oauth2/userinfo", methods=["GET", "POST"])
 @csrf.exempt
+@_protocol_errors
 def oauth2_userinfo():
     try:
         return authorization_server().create_endpoint_response("userinfo")
@@ -176,18 +193,21 @@ def oauth2_userinfo():
 
 @bp.post("/oauth2/revoke")
 @csrf.exempt
+@_protocol_errors
 def oauth2_revoke():
     return authorization_server().create_endpoint_response("revocation")
 
 
 @bp.post("/oauth2/introspect")
 @csrf.exempt
+@_protocol_errors
 def oauth2_introspect():
     return authorization_server().create_endpoint_response("introspection")
 
 
 @bp.route("/oauth2/logout", methods=["GET", "POST"])
 @csrf.exempt
+@_protocol_errors
 def oauth2_logout():
     """RP-initiated logout: with a valid ``id_token_hint`` at once (and back to a registered
     ``post_logout_redirect_uri``); without one, the hosted sign-out page asks first."""

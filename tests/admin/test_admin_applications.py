@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
+
+from tests.provider.conftest import APP_HOST, OAuth2Client
 
 FORM = {
     "name": "Reports",
@@ -31,7 +32,7 @@ def test_an_application_registered_in_the_panel_gets_tokens(admin_client, tenant
         secret,
         scope="email",
         transport=httpx.WSGITransport(app=app),
-        base_url="http://authsvc.test",
+        base_url=APP_HOST,
     )
     token = machine.fetch_token(f"/t/{tenant[1]}/oauth2/token", grant_type="client_credentials")
     assert token["scope"] == "email"

@@ -5,17 +5,25 @@ PyJWT to check ID tokens against the tenant's JWKS."""
 from __future__ import annotations
 
 import re
+import warnings
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt as pyjwt
 import pytest
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
+
+with warnings.catch_warnings():
+    # authlib prefers httpx2 and warns when it falls back to httpx, the one installed.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import OAuth2Client
 
 from tests.hosted.conftest import PASSWORD, csrf_token, submit
 
 ISSUER_HOST = "http://authsvc.test"
+#: Where the client's requests go: authlib's server refuses plain http except on loopback.
+APP_HOST = "http://localhost"
 REDIRECT = "https://rp.example.com/cb"
 
 
@@ -60,11 +68,11 @@ def rp(app, tenant):
             client_id=application["client_id"],
             client_secret=secret,
             token_endpoint_auth_method="client_secret_basic" if secret else "none",
-            redirect_uri=REDIRECT,
+            redirect_uri=kwargs.pop("redirect_uri", REDIRECT),
             scope=kwargs.pop("scope", "openid profile email offline_access"),
             code_challenge_method="S256",
             transport=httpx.WSGITransport(app=app),
-            base_url=ISSUER_HOST,
+            base_url=APP_HOST,
             **kwargs,
         )
 
@@ -87,7 +95,7 @@ def follow(browser, location: str, limit: int = 5):
     for _ in range(limit):
         response = browser.get(location.removeprefix(ISSUER_HOST))
         location = response.headers.get("Location", "")
-        if response.status_code not in (302, 303) or "/oauth2/" not in location:
+        if response.status_code not in (302, 303) or "/oauth2/" not in urlsplit(location).path:
             return response
     return response
 

@@ -8,6 +8,7 @@ claim) and the refresh token that session's family starts or continues with.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from authsvc.tokens.keys import LoadedKey, active_key
 from authsvc.users.reads import UserRow
 
 ID_TOKEN_SECONDS = 3600
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,14 @@ def generate(
     return token
 
 
-def save_token(_token: dict, _request) -> None:
+def save_token(_token: dict, request) -> None:
     """Commit what issuing the token changed: the spent code or refresh token and the
     application's session. The tokens themselves are not stored (JWTs; hashed refresh
-    tokens are written by the session service)."""
+    tokens are written by the session service). One log line per issuance, by client
+    and grant type, is what metrics count."""
     db.session.commit()
+    grant_type = request.payload.grant_type
+    log.info("oauth2.token_issued client_id=%s grant_type=%s", request.client.client_id, grant_type)
 
 
 def user_info(user: UserRow, scope: str) -> UserInfo:

@@ -177,3 +177,19 @@ def test_plain_http_from_a_public_host_is_an_oauth_error_not_a_crash(client, ten
     body = {"grant_type": "client_credentials"}
     answer = client.post(f"/t/{tenant[1]}/oauth2/token", data=body, base_url="http://authsvc.test")
     assert answer.status_code == 400 and answer.json["error"] == "insecure_transport"
+
+
+def test_an_applications_refresh_token_is_no_key_to_the_api_refresh(
+    client, tenant, member, register, rp, api_client
+):
+    """``/auth/refresh`` would mint an unscoped first-party token: it refuses app sessions."""
+    relying_party = rp(register())
+    code, verifier = _code(client, tenant, member, relying_party)
+    token = relying_party.fetch_token(_token_url(tenant), code=code, code_verifier=verifier)
+    api = api_client(tenant, ["auth"])
+    refused = api.post("/auth/refresh", json={"refresh_token": token["refresh_token"]})
+    assert refused.status_code == 401
+    # Nothing was spent: the application refreshes as before.
+    assert "access_token" in relying_party.refresh_token(
+        _token_url(tenant), refresh_token=token["refresh_token"]
+    )

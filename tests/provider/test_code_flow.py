@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.hosted.conftest import PASSWORD, submit
+from tests.hosted.test_flows import _enrol_totp
 from tests.provider.conftest import (
     REDIRECT,
     authorize,
@@ -64,3 +67,40 @@ def test_the_redirect_uri_must_match_exactly_and_errors_stay_on_our_page(
         assert page.status_code == 400, look_alike
         assert "Location" not in page.headers
         assert "not valid" in page.get_data(as_text=True)
+
+
+def test_an_mfa_user_passes_the_code_page_and_the_id_token_says_so(
+    client, tenant, member, api_client, register, rp
+):
+    """The authorization request waits through password and TOTP, then resumes; the login
+    page is filled in from ``login_hint``; ``amr`` names both factors."""
+    totp = _enrol_totp(api_client, tenant, member)
+    application = register(first_party=True)
+    relying_party = rp(application)
+    page, state, verifier = authorize(client, relying_party, tenant[1], login_hint=member["email"])
+    login_url = page.headers["Location"]
+    assert f'value="{member["email"]}"' in client.get(login_url).get_data(as_text=True)
+    password = submit(client, login_url, {"identifier": member["email"], "password": PASSWORD})
+    assert password.headers["Location"] == f"/t/{tenant[1]}/mfa"
+    second = submit(client, f"/t/{tenant[1]}/mfa", {"code": totp.now()})
+    params = callback_params(follow(client, second.headers["Location"]))
+    assert params["state"] == state
+    token = relying_party.fetch_token(
+        f"/t/{tenant[1]}/oauth2/token", code=params["code"], code_verifier=verifier
+    )
+    claims = verify_id_token(client, tenant[1], token["id_token"], application["client_id"])
+    assert claims["amr"] == ["pwd", "otp", "mfa"]
+
+
+def test_max_age_older_than_the_session_asks_to_sign_in_again(client, tenant, member, register, rp):
+    sign_in(client, tenant[1], member["email"])
+    application = register(first_party=True)
+    fresh, _state, _verifier = authorize(client, rp(application), tenant[1], max_age="3600")
+    assert fresh.status_code == 302 and "code=" in fresh.headers["Location"]
+    time.sleep(1.1)
+    stale, _state, _verifier = authorize(client, rp(application), tenant[1], max_age="0")
+    assert stale.status_code == 303 and "/login?" in stale.headers["Location"]
+    quiet, _state, _verifier = authorize(
+        client, rp(application), tenant[1], max_age="0", prompt="none"
+    )
+    assert callback_params(quiet)["error"] == "login_required"

@@ -96,7 +96,7 @@ def test_refresh_introspect_revoke(client, tenant, member, register, rp):
     assert refused.value.error == "invalid_grant"
 
 
-def test_client_credentials_for_a_confidential_client(client, tenant, register, rp):
+def test_client_credentials_for_a_confidential_client(client, tenant, register, rp, caplog):
     machine = register(grant_types=["client_credentials"], redirect_uris=[], scopes=["email"])
     relying_party = rp(machine, scope="email")
     token = relying_party.fetch_token(
@@ -108,6 +108,11 @@ def test_client_credentials_for_a_confidential_client(client, tenant, register, 
     )
     assert validated.status_code == 200
     assert validated.headers["X-User-Id"] == machine["client_id"]
+    issued = [r.getMessage() for r in caplog.records if "oauth2.token_issued" in r.getMessage()]
+    assert issued == [
+        f"oauth2.token_issued client_id={machine['client_id']} grant_type=client_credentials"
+    ]
+    assert token["access_token"] not in caplog.text
 
 
 def test_rp_initiated_logout_ends_the_hosted_session(client, tenant, member, register, rp):

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from authsvc.applications.models import SCOPES
 
 EXTENSION = "authsvc.provider"
+CODES_PRUNE_INTERVAL_SECONDS = 3600
 
 
 def _build(app: Flask) -> AuthorizationServer:
@@ -46,6 +47,11 @@ def authorization_server() -> AuthorizationServer:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's server; its routes hang on the hosted-pages blueprint
-    (:mod:`authsvc.provider.views`, registered by :mod:`authsvc.hosted`)."""
+    """Build the app's server and register the job that prunes expired codes; the routes
+    hang on the hosted-pages blueprint (:mod:`authsvc.provider.views`, registered by
+    :mod:`authsvc.hosted`)."""
+    from authsvc.jobs import register_job
+    from authsvc.provider.grants import prune_codes
+
+    register_job(app, "provider.codes_prune", prune_codes, CODES_PRUNE_INTERVAL_SECONDS)
     app.extensions[EXTENSION] = _build(app)

@@ -11,6 +11,7 @@ from authlib.integrations.base_client import OAuthError
 from authsvc.applications.models import AuthorizationCode
 from authsvc.db import utcnow
 from authsvc.extensions import db
+from authsvc.provider.grants import prune_codes
 from authsvc.tenancy import tenant_context
 from tests.provider.conftest import authorize, callback_params, consent, sign_in
 
@@ -154,6 +155,10 @@ def test_an_expired_code_is_refused(app, client, tenant, member, register, rp):
     with pytest.raises(OAuthError) as refused:
         relying_party.fetch_token(_token_url(tenant), code=code, code_verifier=verifier)
     assert refused.value.error == "invalid_grant"
+    # The worker's job removes expired codes, of every tenant.
+    assert prune_codes(app) >= 1
+    with app.app_context(), tenant_context(tenant[0]):
+        assert db.session.execute(sa.select(AuthorizationCode)).first() is None
 
 
 def test_prompt_none_without_a_session_answers_login_required(client, tenant, register, rp):

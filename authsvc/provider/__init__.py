@@ -13,8 +13,6 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2.rfc6749 import grants as base_grants
 from flask import Flask, current_app
 
-from authsvc.applications.models import SCOPES
-
 EXTENSION = "authsvc.provider"
 CODES_PRUNE_INTERVAL_SECONDS = 3600
 
@@ -25,7 +23,8 @@ def _build(app: Flask) -> AuthorizationServer:
 
     server = AuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=tokens.save_token)
-    server.scopes_supported = list(SCOPES)
+    # No server-wide scope list: each application's allowed scopes filter a request, and
+    # scopes it may not have are dropped rather than refused (OpenID Connect Core 3.1.2.1).
     server.register_token_generator("default", tokens.generate)
     server.register_grant(
         grants.AuthorizationCodeGrant,

@@ -138,3 +138,15 @@ def test_rp_initiated_logout_ends_the_hosted_session(client, tenant, member, reg
         },
     )
     assert unregistered.status_code == 200 and "Location" not in unregistered.headers
+
+
+def test_scopes_the_application_may_not_have_are_dropped_not_refused(
+    client, tenant, member, register, rp
+):
+    relying_party = rp(register(first_party=True), scope="openid address email")
+    sign_in(client, tenant[1], member["email"])
+    page, _state, verifier = authorize(client, relying_party, tenant[1])
+    code = callback_params(page)["code"]
+    url = f"/t/{tenant[1]}/oauth2/token"
+    token = relying_party.fetch_token(url, code=code, code_verifier=verifier)
+    assert token["scope"] == "openid email"

@@ -28,7 +28,11 @@ def _build(app: Flask) -> AuthorizationServer:
     server.register_token_generator("default", tokens.generate)
     server.register_grant(
         grants.AuthorizationCodeGrant,
-        [grants.S256CodeChallenge(required=True), grants.OpenIDCode(require_nonce=False)],
+        [
+            grants.StoredValueBounds(),
+            grants.S256CodeChallenge(required=True),
+            grants.OpenIDCode(require_nonce=False),
+        ],
     )
     server.register_grant(grants.RefreshTokenGrant)
     server.register_grant(base_grants.ClientCredentialsGrant)

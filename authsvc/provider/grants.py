@@ -253,3 +253,18 @@ class S256CodeChallenge(CodeChallenge):
             raise InvalidRequestError("Use code_challenge_method=S256.")
         if grant.request.client.is_public and not data.get("code_challenge"):
             raise InvalidRequestError("Public clients must send a PKCE code_challenge (S256).")
+
+
+class StoredValueBounds:
+    """Refuse request values longer than their columns (PostgreSQL would fail the insert
+    of the code), as a bad request to the client rather than an error of ours."""
+
+    LIMITS = {"nonce": AuthorizationCode.nonce.type.length}
+
+    def __call__(self, grant):
+        grant.register_hook("after_validate_authorization_request_payload", self.check)
+
+    def check(self, grant, redirect_uri):
+        for name, limit in self.LIMITS.items():
+            if len(grant.request.payload.data.get(name) or "") > limit:
+                raise InvalidRequestError(f"'{name}' is longer than {limit} characters.")

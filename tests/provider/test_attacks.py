@@ -198,3 +198,14 @@ def test_an_applications_refresh_token_is_no_key_to_the_api_refresh(
     assert "access_token" in relying_party.refresh_token(
         _token_url(tenant), refresh_token=token["refresh_token"]
     )
+
+
+def test_a_nonce_longer_than_its_column_is_a_bad_request_not_a_crash(
+    client, tenant, member, register, rp
+):
+    sign_in(client, tenant[1], member["email"])
+    page, state, _verifier = authorize(
+        client, rp(register(first_party=True)), tenant[1], nonce="n" * 513
+    )
+    params = callback_params(page)
+    assert (params["error"], params["state"]) == ("invalid_request", state)

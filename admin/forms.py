@@ -110,6 +110,29 @@ class ApiKeyForm(StorableForm):
     submit = SubmitField("Create key")
 
 
+class ApplicationForm(StorableForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    client_type = SelectField(
+        "Client type",
+        choices=[
+            SelectChoice("confidential", "Confidential (server-side app with a client secret)"),
+            SelectChoice("public", "Public (single-page or native app; PKCE required)"),
+        ],
+    )
+    redirect_uris = TextAreaField("Redirect URIs (one per line, exact)")
+    post_logout_redirect_uris = TextAreaField("Post-logout redirect URIs (one per line)")
+    grant_types = MultiCheckboxField("Grant types", choices=[])
+    scopes = MultiCheckboxField("Scopes it may ask for", choices=[])
+    first_party = BooleanField("First-party (the tenant's own app: no consent page)")
+    access_token_ttl_seconds = IntegerField(
+        "Access token lifetime (seconds, empty: tenant policy)", validators=[Optional()]
+    )
+    refresh_token_ttl_seconds = IntegerField(
+        "Refresh token lifetime (seconds, empty: tenant policy)", validators=[Optional()]
+    )
+    submit = SubmitField("Save")
+
+
 def _colour(label: str) -> StringField:
     return StringField(
         label, validators=[DataRequired(), Length(max=7)], render_kw={"type": "color"}

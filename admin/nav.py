@@ -32,6 +32,7 @@ CORE_NAV = (
     NavItem("Organizations", "admin.organizations", "diagram-3"),
     NavItem("Roles", "admin.roles_list", "person-badge"),
     NavItem("API keys", "admin.api_keys", "key"),
+    NavItem("Applications", "admin.applications", "app-indicator"),
     NavItem("Webhooks", "admin.webhooks", "broadcast"),
     NavItem("Sign-in providers", "admin.sign_in_providers", "box-arrow-in-right"),
     NavItem("Theme", "admin.theme_editor", "palette"),

@@ -58,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, auth, cli, federation, health, hosted, webhooks
+    from authsvc import api, auth, cli, federation, health, hosted, provider, webhooks
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -72,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     federation.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
+    provider.init_app(app)
     app.register_blueprint(wellknown.bp)
     admin.init_app(app)
     cli.init_app(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 def import_all() -> None:
     from authsvc.admins import models as _admins  # noqa: F401
     from authsvc.apikeys import models as _apikeys  # noqa: F401
+    from authsvc.applications import models as _applications  # noqa: F401
     from authsvc.audit import models as _audit  # noqa: F401
     from authsvc.auth import models as _auth  # noqa: F401
     from authsvc.events import models as _events  # noqa: F401

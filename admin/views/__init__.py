@@ -2,6 +2,7 @@
 
 from admin.views import (  # noqa: F401
     apikeys,
+    applications,
     audit,
     dashboard,
     organizations,

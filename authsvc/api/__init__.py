@@ -52,6 +52,8 @@ api = AuthsvcApi(
 
 def _namespaces():
     from authsvc.apikeys.api import ns as apikeys_ns
+    from authsvc.applications.api import grants_ns
+    from authsvc.applications.api import ns as applications_ns
     from authsvc.audit.api import ns as audit_ns
     from authsvc.auth.api import auth_ns, me_ns
     from authsvc.federation.api import buttons_ns, exchange_ns, identities_ns
@@ -83,6 +85,8 @@ def _namespaces():
         (my_orgs_ns, "/me/organizations"),
         (my_org_ns, "/me/organization"),
         (invitations_ns, "/invitations"),
+        (applications_ns, "/applications"),
+        (grants_ns, "/me/grants"),
     ]
 
 

@@ -37,6 +37,8 @@ _TARGETS = (
     "organization",
     "membership",
     "invitation",
+    "application",
+    "grant",
 )
 
 #: Audited actions that are not events (see the module docstring).

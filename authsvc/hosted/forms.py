@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from authsvc.storable import StorableForm
@@ -49,3 +49,11 @@ class VerifyEmailForm(StorableForm):
 
 class LogoutForm(StorableForm):
     return_to = HiddenField()
+
+
+class ConsentForm(StorableForm):
+    """Allow or deny an application what it asked for (``/oauth2/authorize``)."""
+
+    remember = BooleanField("Remember this decision", default=True)
+    allow = SubmitField("Allow")
+    deny = SubmitField("Deny")

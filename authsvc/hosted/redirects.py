@@ -71,9 +71,16 @@ def _allowed(tenant) -> list[tuple[Origin, SplitResult]]:
 
 
 def safe_return_to(tenant, value: str | None) -> str | None:
-    """The normalised ``value`` when the tenant allows redirecting there, else None."""
+    """The normalised ``value`` when the tenant allows redirecting there, else None.
+
+    Besides the tenant's redirect URLs, the one page of our own that a sign-in may
+    return to is accepted, as its exact path: the resumption of a pending OAuth
+    authorization request.
+    """
     if not value:
         return None
+    if value in _own_return_paths():
+        return value
     try:
         origin, parts = parse_url(value, https_only=False, strict=False)
     except UrlRefused:
@@ -85,6 +92,16 @@ def safe_return_to(tenant, value: str | None) -> str | None:
         if _same_origin(origin, allowed_origin) and _under(path, parts.query, allowed):
             return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
     return None
+
+
+def _own_return_paths() -> tuple[str, ...]:
+    from flask import g, has_request_context
+
+    from authsvc.hosted import page_url  # the pages import this module
+
+    if not has_request_context() or "tenant" not in g:
+        return ()
+    return (page_url("oauth2_resume"),)
 
 
 def redirect_origins(tenant) -> list[Origin]:

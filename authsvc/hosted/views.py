@@ -75,7 +75,7 @@ def home():
 def login():
     """Sign in with email or username and password; MFA users continue on /mfa."""
     return_to = _return_to()
-    form = forms.LoginForm(return_to=return_to)
+    form = forms.LoginForm(return_to=return_to, identifier=request.args.get("login_hint"))
     if not form.validate_on_submit():
         status = 422 if form.errors else 200
         return _page("login", status, form=form, return_to=return_to)

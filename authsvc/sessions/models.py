@@ -19,6 +19,7 @@ class Session(TenantScoped, Base):
     __tablename__ = "sessions"
     __table_args__ = (
         tenant_fk("user_id", "users", ondelete="CASCADE"),
+        tenant_fk("application_id", "applications", ondelete="CASCADE"),
         sa.Index("ix_sessions_user", "tenant_id", "user_id"),
     )
 
@@ -35,6 +36,10 @@ class Session(TenantScoped, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Set for a session an OAuth application opened (its refresh-token family), with
+    #: the scope the user granted it; None for the tenant's own sign-ins.
+    application_id: Mapped[uuid.UUID | None]
+    scope: Mapped[str | None] = mapped_column(sa.String(1000))
 
     @property
     def active(self) -> bool:

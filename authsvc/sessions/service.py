@@ -105,14 +105,47 @@ def start_session(
     return session, raw
 
 
+def open_app_session(
+    user_id: uuid.UUID, application, scope: str, ttl_seconds: int, refresh: bool
+) -> tuple[Session, str | None]:
+    """Open the session an OAuth application holds for a user (one refresh-token family,
+    rotated and reuse-checked like any other), with a refresh token when ``refresh``;
+    the caller commits."""
+    now = utcnow()
+    session = Session(
+        id=new_id(),
+        user_id=user_id,
+        device_id=application.client_id,
+        device_name=application.name,
+        device_type="application",
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(seconds=ttl_seconds),
+        application_id=application.id,
+        scope=scope,
+    )
+    db.session.add(session)
+    db.session.flush()  # the refresh token's foreign key points at the session row
+    raw = None
+    if refresh:
+        raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+        db.session.add(RefreshToken(session_id=session.id, token_hash=token_hash(raw)))
+    events.emit("session.created", session_payload(session), f"user:{user_id}")
+    return session, raw
+
+
 def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
     active = list_sessions(user_id)
     for old in active[: max(len(active) - policy.max_sessions_per_user, 0)]:
         revoke(old, "evicted", policy, actor="system")
 
 
-def rotate(raw: str) -> tuple[uuid.UUID, UserRow, str]:
+def rotate(raw: str, application_id: uuid.UUID | None = None) -> tuple[uuid.UUID, UserRow, str]:
     """Spend a refresh token and issue the next one; the caller commits.
+
+    ``application_id`` names the OAuth application whose session the token must
+    belong to; None (the API's ``/auth/refresh``) accepts only the tenant's own
+    sessions, so an application's token never turns into an unscoped one.
 
     Returns the session id, the session's user and the next token. The token is
     spent only if it was unused and the session touched only if it is still
@@ -134,6 +167,9 @@ def rotate(raw: str) -> tuple[uuid.UUID, UserRow, str]:
         sa.update(Session)
         .where(
             Session.id == spent.session_id,
+            Session.application_id.is_(None)
+            if application_id is None
+            else Session.application_id == application_id,
             Session.revoked_at.is_(None),
             Session.expires_at > now,
         )

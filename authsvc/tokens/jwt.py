@@ -47,6 +47,9 @@ class AccessClaims:
     org_slug: str | None = None
     org_roles: tuple[str, ...] = ()
     org_permissions: tuple[str, ...] = ()
+    #: Set on tokens an OAuth application obtained (``/t/<slug>/oauth2/token``).
+    client_id: str | None = None
+    scope: str | None = None
 
 
 def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPolicy) -> str:
@@ -56,11 +59,23 @@ def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPoli
 
 
 def issue_access_token(
-    *, user, session_id: uuid.UUID, tenant_slug: str, policy: AuthPolicy
+    *,
+    user,
+    session_id: uuid.UUID | None,
+    tenant_slug: str,
+    policy: AuthPolicy,
+    client_id: str | None = None,
+    scope: str | None = None,
+    ttl: int | None = None,
 ) -> tuple[str, int]:
-    """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl)."""
+    """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl).
+
+    An OAuth application's token also names the application (``client_id``) and the
+    granted ``scope``, and may live ``ttl`` seconds instead of the policy's lifetime;
+    a client-credentials token has no session.
+    """
     now = int(time.time())
-    ttl = policy.access_token_ttl_seconds
+    ttl = ttl or policy.access_token_ttl_seconds
     claims = {
         "iss": issuer(tenant_slug),
         "sub": str(user.id),
@@ -72,8 +87,13 @@ def issue_access_token(
         "sid": str(session_id),
         "email": user.email,
         "roles": user.roles,
-        **organization_claims(user.id, session_id),
     }
+    if session_id is not None:  # an application's client-credentials token has no session
+        claims.update(organization_claims(user.id, session_id))
+    extra = {"client_id": client_id, "scope": scope}
+    claims.update({name: value for name, value in extra.items() if value is not None})
+    if session_id is None:
+        del claims["sid"]
     return _sign(ACCESS_TYPE, claims, user.tenant_id, policy), ttl
 
 
@@ -166,6 +186,8 @@ def _verify_uncached(token: str) -> AccessClaims:
         org_slug=claims.get("org_slug"),
         org_roles=tuple(claims.get("org_roles", ())),
         org_permissions=tuple(claims.get("org_permissions", ())),
+        client_id=claims.get("client_id"),
+        scope=claims.get("scope"),
     )
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from authsvc.applications.models import GRANT_TYPES, SCOPES
 from authsvc.auth.tenant_policy import issuer
 from authsvc.hosted.resolve import tenant_for_slug
+from authsvc.provider.clients import CONFIDENTIAL_METHODS
 from authsvc.tokens.keys import published_jwks
 
+AUTH_METHODS = [*CONFIDENTIAL_METHODS, "none"]
+CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "name"]
+CLAIMS += ["preferred_username", "picture", "updated_at", "email", "email_verified"]
 bp = Blueprint("wellknown", __name__, url_prefix="/t/<slug>/.well-known")
 
 
@@ -25,18 +30,34 @@ def jwks(slug: str):
 
 @bp.get("/openid-configuration")
 def openid_configuration(slug: str):
+    """OpenID Provider metadata: the tenant's issuer, keys and ``/oauth2`` endpoints."""
     tenant = tenant_for_slug(slug)
     base = issuer(tenant.slug)
-    api = base.rsplit("/t/", 1)[0] + "/api/v1"
+    oauth = f"{base}/oauth2"
     return _cached(
         jsonify(
             issuer=base,
             jwks_uri=f"{base}/.well-known/jwks.json",
-            token_endpoint=f"{api}/auth/login",
-            userinfo_endpoint=f"{api}/me",
-            revocation_endpoint=f"{api}/auth/logout",
+            authorization_endpoint=f"{oauth}/authorize",
+            token_endpoint=f"{oauth}/token",
+            userinfo_endpoint=f"{oauth}/userinfo",
+            revocation_endpoint=f"{oauth}/revoke",
+            introspection_endpoint=f"{oauth}/introspect",
+            end_session_endpoint=f"{oauth}/logout",
+            scopes_supported=list(SCOPES),
+            response_types_supported=["code"],
+            response_modes_supported=["query"],
+            grant_types_supported=list(GRANT_TYPES),
+            code_challenge_methods_supported=["S256"],
+            token_endpoint_auth_methods_supported=AUTH_METHODS,
+            revocation_endpoint_auth_methods_supported=AUTH_METHODS,
+            introspection_endpoint_auth_methods_supported=list(CONFIDENTIAL_METHODS),
+            prompt_values_supported=["none", "login", "consent"],
+            claims_supported=CLAIMS,
             id_token_signing_alg_values_supported=["ES256", "RS256"],
             subject_types_supported=["public"],
-            response_types_supported=["token"],
+            claims_parameter_supported=False,
+            request_parameter_supported=False,
+            request_uri_parameter_supported=False,
         )
     )

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from authsvc.applications.models import Consent
 from authsvc.extensions import db
 from authsvc.federation import codes
 from authsvc.federation.models import UserIdentity
@@ -21,6 +22,7 @@ from authsvc.users.service import get_user
 # (method, path template, body) — {user}, {key}, {session}, {webhook}, {delivery},
 # {domain}, {provider}, {identity}, {org}, {invitation}, {role} and {permission} are
 # tenant A's ids (a domain's id is its name).
+# {domain}, {provider}, {identity}, {application} and {grant} are tenant A's ids (a domain's id is its name).
 # Paths under /me are called with tenant B's end-user token, the rest with B's admin key.
 ENDPOINTS = [
     ("GET", "/users/{user}", None),
@@ -57,6 +59,11 @@ ENDPOINTS = [
     ("PATCH", "/roles/{role}", {"permissions": ["*"]}),
     ("DELETE", "/roles/{role}", None),
     ("DELETE", "/permissions/{permission}", None),
+    ("GET", "/applications/{application}", None),
+    ("PATCH", "/applications/{application}", {"name": "pwned"}),
+    ("DELETE", "/applications/{application}", None),
+    ("POST", "/applications/{application}/rotate-secret", None),
+    ("DELETE", "/me/grants/{grant}", None),
 ]
 LISTINGS = [
     "/users",
@@ -67,6 +74,7 @@ LISTINGS = [
     "/organizations",
     "/roles",
     "/permissions",
+    "/applications",
 ]
 
 
@@ -81,8 +89,8 @@ def sign_in(client, email: str) -> str:
 
 @pytest.fixture
 def victim(app, api_client, tenant, make_user):
-    """Tenant A with a signed-in user, a second API key, a webhook, a delivery, a domain
-    and an identity provider with a link to the user."""
+    """Tenant A with a signed-in user, a second API key, a webhook, a delivery, a domain,
+    an identity provider with a link to the user, and an application the user allowed."""
     admin = api_client(tenant, ["admin"])
     domain = f"login.{tenant[1]}.example.com"
     assert admin.patch("/tenant", json={"domains": [domain]}).status_code == 200
@@ -96,15 +104,21 @@ def victim(app, api_client, tenant, make_user):
     admin.patch(f"/webhooks/{hook['id']}", json={"is_active": False})
     provider = {"kind": "google", "display_name": "Google", "client_id": "victim-client"}
     provider = admin.post("/identity-providers", json=provider).json
-    # A link as a federated sign-in leaves it (that flow is proven in tests/federation).
+    application = {"name": "Victim App", "redirect_uris": ["https://app.invalid/cb"]}
+    application = admin.post("/applications", json=application).json
+    # A link as a federated sign-in leaves it (that flow is proven in tests/federation),
+    # and a grant as the consent page leaves it (tests/provider).
     with app.app_context(), tenant_context(tenant[0]):
         ids = {"provider_id": uuid.UUID(provider["id"]), "user_id": uuid.UUID(user["id"])}
         link = UserIdentity(**ids, subject="victim-sub")
-        db.session.add(link)
+        grant = Consent(
+            user_id=ids["user_id"], application_id=uuid.UUID(application["id"]), scopes=["openid"]
+        )
+        db.session.add_all([link, grant])
         # A one-time code as a return_to sign-in leaves it (tests/federation/test_exchange.py).
         code = codes.issue_code(get_user(link.user_id), get_provider(link.provider_id))
         db.session.commit()
-        identity = str(link.id)
+        identity, grant_id = str(link.id), str(grant.id)
     permission = admin.post("/permissions", json={"name": "documents:read"}).json
     role = admin.post("/roles", json={"name": "editor", "permissions": ["documents:read"]}).json
     org = admin.post("/organizations", json={"name": "Victim Org", "slug": "victim-org"}).json
@@ -129,6 +143,8 @@ def victim(app, api_client, tenant, make_user):
         "role": role["id"],
         "permission": permission["id"],
         "code": code,
+        "application": application["id"],
+        "grant": grant_id,
     }
 
 
@@ -174,6 +190,10 @@ def test_tenant_b_cannot_reach_tenant_a_objects(
     assert [(i["id"], i["state"]) for i in invitations] == [(victim["invitation"], "pending")]
     assert admin.get(f"/roles/{victim['role']}").json["permissions"] == ["documents:read"]
     assert [p["id"] for p in admin.get("/permissions").json] == [victim["permission"]]
+    application = admin.get(f"/applications/{victim['application']}").json
+    assert application["name"] == "Victim App"
+    grants = admin.get("/me/grants", headers=bearer).json
+    assert [grant["id"] for grant in grants] == [victim["grant"]]
 
 
 @pytest.mark.parametrize("path", LISTINGS)
@@ -185,6 +205,8 @@ def test_tenant_b_listings_never_show_tenant_a_rows(victim, api_client, other_te
     assert not ids & {
         victim[name] for name in ("user", "key", "webhook", "provider", "org", "role", "permission")
     }
+    mine = {victim["user"], victim["key"], victim["webhook"], victim["provider"]}
+    assert not ids & {*mine, victim["application"]}
     # No event of tenant A (its user's creation, its test event) shows up either.
     assert all(victim["email"] not in str(row.get("data")) for row in rows)
 

@@ -1,0 +1,110 @@
+"""What the provider issues: access tokens (the platform's JWTs plus ``client_id`` and
+``scope``), refresh tokens (the platform's rotating ones) and the claims about a user.
+
+authlib asks for tokens through one generator; the "user" it hands over is a
+:class:`Grantee`, which the grants fill with the session they opened (for the ``sid``
+claim) and the refresh token that session's family starts or continues with.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from authlib.oidc.core import UserInfo
+from flask import g
+
+from authsvc.auth.tenant_policy import policy_for
+from authsvc.extensions import db
+from authsvc.tokens import jwt
+from authsvc.tokens.keys import LoadedKey, active_key
+from authsvc.users.reads import UserRow
+
+ID_TOKEN_SECONDS = 3600
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The signed-in user at the authorization endpoint: when and how they signed in."""
+
+    user: UserRow
+    auth_time: int
+    amr: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Grantee:
+    """The user a token is issued for, in the application's session."""
+
+    user: UserRow
+    session_id: uuid.UUID
+    refresh_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientSubject:
+    """The application itself, the subject of a client-credentials token (RFC 9068, 2.2)."""
+
+    id: str
+    tenant_id: uuid.UUID
+    email: str = ""
+    roles: tuple[str, ...] = ()
+
+
+def signing_key() -> LoadedKey:
+    """The bound tenant's active signing key (ID tokens are signed like access tokens)."""
+    return active_key(g.tenant.id, policy_for(g.tenant).token_alg)
+
+
+def generate(
+    grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
+):
+    """authlib's token generator: a signed access token, and the grantee's refresh token."""
+    policy = policy_for(g.tenant)
+    application = client.application
+    if user is None:  # client_credentials: only scopes the application was allowed
+        scope = client.get_allowed_scope(scope)
+        subject, session_id = ClientSubject(client.client_id, g.tenant.id), None
+    else:
+        subject, session_id = user.user, user.session_id
+    access, ttl = jwt.issue_access_token(
+        user=subject,
+        session_id=session_id,
+        tenant_slug=g.tenant.slug,
+        policy=policy,
+        client_id=client.client_id,
+        scope=scope or "",
+        ttl=application.access_token_ttl_seconds,
+    )
+    token = {"token_type": "Bearer", "access_token": access, "expires_in": ttl}
+    if scope:
+        token["scope"] = scope
+    if include_refresh_token and user is not None and user.refresh_token:
+        token["refresh_token"] = user.refresh_token
+    return token
+
+
+def save_token(_token: dict, request) -> None:
+    """Commit what issuing the token changed: the spent code or refresh token and the
+    application's session. The tokens themselves are not stored (JWTs; hashed refresh
+    tokens are written by the session service). One log line per issuance, by client
+    and grant type, is what metrics count."""
+    db.session.commit()
+    grant_type = request.payload.grant_type
+    log.info("oauth2.token_issued client_id=%s grant_type=%s", request.client.client_id, grant_type)
+
+
+def user_info(user: UserRow, scope: str) -> UserInfo:
+    """The claims about ``user`` that ``scope`` allows (``openid profile email``)."""
+    claims = {
+        "sub": str(user.id),
+        "name": user.display_name,
+        "preferred_username": user.username,
+        "picture": user.avatar_url,
+        "updated_at": int(user.updated_at.timestamp()),
+        "email": user.email,
+        "email_verified": user.is_verified,
+    }
+    return UserInfo({k: v for k, v in claims.items() if v is not None}).filter(scope)

@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.fixtures.mailbox import drain_mail
 
 PASSWORD = "correct horse battery staple"
 
@@ -80,9 +81,8 @@ def live_server(app):
 @pytest.fixture
 def inbox(app, mailbox):
     """The SMTP mailbox, emptied of mail queued by earlier tests (the outbox is shared)."""
-    from authsvc.mail.delivery import deliver_due
 
-    deliver_due(app)
+    drain_mail(app)
     mailbox.clear()
     return mailbox
 

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from authsvc.extensions import db
-from authsvc.mail.delivery import deliver_due
 from tests.auth.conftest import PASSWORD
 from tests.conftest import unique
+from tests.fixtures.mailbox import drain_mail
 
 # Headers that differ between any two requests, whatever they ask.
 PER_REQUEST = {"X-Request-ID", "X-RateLimit-Reset"}
@@ -73,12 +73,12 @@ def test_do_known_and_unknown_addresses_run_the_same_statements_and_get_the_same
 def test_does_the_worker_mail_the_known_address_and_discard_the_unknown_one(app, tenant_app, inbox):
     known = f"{unique('known')}@example.com"
     tenant_app.signup(known)
-    deliver_due(app)
+    drain_mail(app)
     inbox.clear()
     unknown = f"{unique('nobody')}@example.com"
     for email in (known, unknown):
         tenant_app.client.post("/auth/forgot-password", json={"email": email})
-    deliver_due(app)
+    drain_mail(app)
     assert [m["Subject"] for m in inbox.to(known)] == [
         f"Reset your {tenant_app.slug.title()} password"
     ]
@@ -115,7 +115,7 @@ def test_with_email_owner_does_sign_up_answer_alike_and_mail_the_owner_instead(
     assert weak_taken.status_code == weak_new.status_code == 422
     assert weak_taken.json["errors"] == weak_new.json["errors"]
 
-    deliver_due(app)
+    drain_mail(app)
     [notice] = inbox.to(owner)
     assert notice["Subject"].startswith("Someone tried to register with your address")
     text = notice.get_body(("plain",)).get_content()

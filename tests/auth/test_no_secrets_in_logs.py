@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from authsvc.mail.delivery import deliver_due
 from tests.auth.conftest import PASSWORD, link_token
+from tests.fixtures.mailbox import drain_mail
 
 
 def test_a_full_flow_logs_no_secret(app, tenant_app, inbox, caplog):
@@ -16,7 +16,7 @@ def test_a_full_flow_logs_no_secret(app, tenant_app, inbox, caplog):
         "/auth/refresh", json={"refresh_token": pair["refresh_token"]}
     ).json
     tenant_app.client.post("/auth/forgot-password", json={"email": "quiet@example.com"})
-    deliver_due(app)
+    drain_mail(app)
     reset_token = link_token(inbox.to("quiet@example.com")[-1], "reset")
     tenant_app.client.get(f"/api/v1/users?token={reset_token}")
     secrets = [

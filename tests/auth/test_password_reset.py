@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from authsvc.mail.delivery import deliver_due
 from tests.auth.conftest import link_token
+from tests.fixtures.mailbox import drain_mail
 
 NEW = "a completely new passphrase"
 
@@ -14,7 +14,7 @@ def test_reset_by_the_emailed_link_ends_every_session(app, tenant_app, inbox):
     known = tenant_app.client.post("/auth/forgot-password", json={"email": "lost@example.com"})
     unknown = tenant_app.client.post("/auth/forgot-password", json={"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 202 and known.json == unknown.json
-    deliver_due(app)
+    drain_mail(app)
     [message] = [m for m in inbox.to("lost@example.com") if "reset" in m["Subject"].lower()]
     token = link_token(message, "reset")
     weak = tenant_app.client.post(
@@ -43,7 +43,7 @@ def test_expired_reset_link_is_refused(app, tenant_app, inbox, set_auth_policy):
 
     tenant_app.signup("late@example.com")
     tenant_app.client.post("/auth/forgot-password", json={"email": "late@example.com"})
-    deliver_due(app)
+    drain_mail(app)
     message = [m for m in inbox.to("late@example.com") if "reset" in m["Subject"].lower()][0]
     token = link_token(message, "reset")
     with app.app_context(), tenant_context(tenant_app.tenant_id):

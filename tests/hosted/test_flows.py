@@ -8,14 +8,14 @@ from urllib.parse import urlsplit
 
 import pyotp
 
-from authsvc.mail import deliver_due
 from tests.conftest import unique
+from tests.fixtures.mailbox import drain_mail
 from tests.hosted.conftest import PASSWORD, submit, text
 
 
 def _link_in_mail(app, mailbox, address: str, page: str) -> str:
     """Deliver queued mail and return the path of the hosted link in ``address``'s mail."""
-    deliver_due(app)
+    drain_mail(app)
     [message] = mailbox.to(address)
     body = message.get_body(("plain",)).get_content()
     url = re.search(rf"(http://authsvc\.test/t/[a-z0-9-]+/{page}\?token=\S+)", body).group(1)

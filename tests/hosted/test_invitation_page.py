@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from authsvc.mail import deliver_due
+from tests.fixtures.mailbox import drain_mail
 from tests.hosted.conftest import PASSWORD, submit, text
 
 
 def _invitation_link(app, mailbox, tenant, address: str) -> str:
     """The path of the newest invitation link of ``tenant`` mailed to ``address``."""
-    deliver_due(app)
+    drain_mail(app)
     pattern = rf"http://authsvc\.test(/t/{tenant[1]}/invitations/accept\?token=\S+)"
     bodies = [m.get_body(("plain",)).get_content() for m in mailbox.to(address)]
     links = [found.group(1) for body in bodies if (found := re.search(pattern, body))]
@@ -81,7 +81,7 @@ def test_an_invitee_without_an_account_creates_one_and_comes_back(
     assert "Create an account" in text(client.get(link))
     fields = {"email": "new@example.com", "password": PASSWORD, "confirm": PASSWORD}
     assert submit(client, f"/t/{tenant[1]}/register", fields).status_code == 201
-    deliver_due(app)
+    drain_mail(app)
     [verify_mail] = [m for m in mailbox.to("new@example.com") if "Confirm" in m["Subject"]]
     verify_url = re.search(
         r"http://authsvc\.test(/t/\S+/verify\?token=\S+)",

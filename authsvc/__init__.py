@@ -58,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, auth, cli, federation, health, hosted, webhooks
+    from authsvc import api, auth, cli, federation, health, hosted, metrics, webhooks
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -66,6 +66,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     health.init_app(app)
     limiter.exempt(health.bp)
+    metrics.init_app(app)
+    limiter.exempt(metrics.bp)
     api.init_app(app)
     # After the API: its credential check must run before the limiter counts the call.
     limiter.init_app(app)

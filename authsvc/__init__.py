@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         themes,
     )
     from authsvc.extensions import csrf, db, limiter, migrate
+    from authsvc.users import gdpr
 
     # Observability first: its after_request hook then runs last and sees the final response.
     observability.init_app(app)
@@ -44,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storable.init_app(app)
     cookie_session.init_app(app)
     models.import_all()
+    # First, so the profile leads a user's export; domains add their sections after it.
+    gdpr.init_app(app)
     db.init_app(app)
     events.init_app(app)
     connections.init_app(app)

@@ -57,6 +57,7 @@ def _namespaces():
     from authsvc.federation.api import buttons_ns, identities_ns
     from authsvc.federation.api import ns as federation_ns
     from authsvc.tenants.api import ns as tenant_ns
+    from authsvc.users import gdpr_api  # noqa: F401 - adds the export and erasure routes
     from authsvc.users.api import ns as users_ns
     from authsvc.webhooks.api import ns as webhooks_ns
     from authsvc.webhooks.events_api import ns as events_ns

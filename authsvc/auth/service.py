@@ -296,6 +296,16 @@ def change_password(user: User, current: str, new_password: str, keep_session) -
     db.session.commit()
 
 
+def reauthenticate(user: User, code: str | None, password: str | None) -> None:
+    """A signed-in user proves presence again (a current TOTP code or the password)
+    before a grave change; AuthenticationFailed when neither proves it."""
+    proof = (code and mfa.verify(user, code)) or (
+        password and verify_password(user.password_hash, password)
+    )
+    if not proof:
+        raise AuthenticationFailed("Give a valid code or your password.", scheme="Bearer")
+
+
 def unlock(user: User, actor: str) -> None:
     """Admin action: clear the user's failed-login counters and lockout."""
     throttle.clear(throttle.subjects(user.email, user, None))

@@ -62,11 +62,16 @@ Subscriber = Callable[[Event], None]
 
 
 def init_app(app: Flask) -> None:
-    """Set up the app's subscriber list and register the platform's subscribers."""
+    """Set up the app's subscriber list and register the platform's subscribers, and the
+    audit trail's and outbox's parts of a user's export and erasure."""
+    from authsvc.audit import gdpr
     from authsvc.audit.service import stage_entry
+    from authsvc.users.gdpr import register_section
 
     app.extensions[EXTENSION] = {"subscribers": []}
     subscribe(app, stage_entry)
+    register_section(app, gdpr.AUDIT)
+    register_section(app, gdpr.EVENTS)
 
 
 def subscribe(app: Flask, func: Subscriber) -> Subscriber:

@@ -80,7 +80,6 @@ def scrape():
 
 
 def init_app(app: Flask) -> None:
-    instruments.use_tenant_labels(app.config["METRICS_TENANT_LABELS"])
     app.extensions[EXTENSION] = build_registry(app)
     _count_pool_checkouts()
     app.register_blueprint(bp)

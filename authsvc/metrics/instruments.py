@@ -12,6 +12,7 @@ drops empty labels).
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from prometheus_client import Counter, Gauge, Histogram
 
 PREFIX = "authsvc_"
@@ -93,16 +94,12 @@ INSTRUMENTS = (
     db_connections_in_use,
 )
 
-# The switch of METRICS_TENANT_LABELS; a process-wide flag because the counters are.
-_tenant_labels = {"on": True}
-
-
-def use_tenant_labels(enabled: bool) -> None:
-    _tenant_labels["on"] = enabled
-
 
 def _tenant(slug: str | None) -> str:
-    return (slug or "") if _tenant_labels["on"] else ""
+    # Read per call, so each app's METRICS_TENANT_LABELS holds (tests run several apps).
+    if has_app_context() and not current_app.config["METRICS_TENANT_LABELS"]:
+        return ""
+    return slug or ""
 
 
 def request_finished(rule: str | None, method: str, status: int, seconds: float) -> None:

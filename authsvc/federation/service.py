@@ -88,7 +88,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _check_scopes(scopes: list[str]) -> list[str]:
+def check_scopes(scopes: list[str]) -> list[str]:
     if "openid" not in scopes or any(not s or " " in s for s in scopes):
         message = "Give scope names without spaces, including openid."
         raise ValidationFailed(errors={"scopes": [message]})
@@ -109,7 +109,7 @@ def create_provider(data: dict[str, Any], actor: str | None = None) -> IdentityP
         issuer=_issuer_for(kind, data),
         client_id=data["client_id"],
         client_secret_sealed=_seal(data.get("client_secret")),
-        scopes=_check_scopes(data.get("scopes") or ["openid", "email", "profile"]),
+        scopes=check_scopes(data.get("scopes") or ["openid", "email", "profile"]),
         enabled=data.get("enabled", True),
         link_by_email=data.get("link_by_email", False),
     )
@@ -148,7 +148,7 @@ def update_provider(
     if "issuer" in data or "directory" in data:
         provider.issuer = _issuer_for(provider.kind, data)
     if "scopes" in data:
-        provider.scopes = _check_scopes(data["scopes"])
+        provider.scopes = check_scopes(data["scopes"])
     for name in ("display_name", "icon_url", "client_id", "enabled", "link_by_email"):
         if name in data:
             setattr(provider, name, data[name])

@@ -112,11 +112,14 @@ def stage_new_user(data: dict[str, Any], actor: str | None = None) -> User:
     """Add a user and its ``user.created`` event to the session without committing.
 
     ``data`` may carry ``password`` (checked against the tenant's policy, then
-    hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check).
+    hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check),
+    and ``id`` when a tenant moved from another instance keeps its users' ids.
     """
     if data.get("password"):
         check_password(data["password"], email=data["email"], username=data.get("username"))
     user = User(email="", email_normalized="")
+    if data.get("id"):
+        user.id = parse_id(data["id"], "user")
     _apply_identity(user, data)
     if data.get("password"):
         user.password_hash = hash_password(data["password"])

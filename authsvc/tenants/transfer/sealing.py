@@ -52,7 +52,8 @@ class TransferKey:
             raw = _unb64(sealed)
             return self._aead.decrypt(raw[:12], raw[12:], field.encode()).decode()
         except (InvalidTag, ValueError) as exc:
-            raise ValidationFailed(errors={field: ["Cannot be unsealed with this key."]}) from exc
+            message = "Cannot be unsealed with this key."
+            raise ValidationFailed("Wrong key.", errors={field: [message]}) from exc
 
     def header(self) -> dict[str, str]:
         return {"kdf": "scrypt", "salt": _b64(self.salt), "check": self.seal(_CHECK, "check")}
@@ -61,10 +62,12 @@ class TransferKey:
     def for_document(cls, passphrase: str, header: dict | None) -> TransferKey:
         """The key that opens a document's secrets; ValidationFailed if it is not that key."""
         if not header or header.get("kdf") != "scrypt":
-            raise ValidationFailed(errors={"secrets": ["This export holds no sealed secrets."]})
+            message = "This export holds no sealed secrets."
+            raise ValidationFailed("No secrets.", errors={"secrets": [message]})
         key = cls(passphrase, _unb64(str(header.get("salt", ""))))
         try:
             key.unseal(str(header.get("check", "")), "check")
         except ValidationFailed:
-            raise ValidationFailed(errors={"secrets_key": ["Not the key of this export."]}) from None
+            message = "Not the key of this export."
+            raise ValidationFailed("Wrong key.", errors={"secrets_key": [message]}) from None
         return key

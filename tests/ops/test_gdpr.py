@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -48,7 +49,7 @@ def person(app, api_client, tenant):
         db.session.add(provider)
         db.session.flush()
         identity = UserIdentity(
-            provider_id=provider.id, user_id=user["id"], subject=facts["subject"]
+            provider_id=provider.id, user_id=uuid.UUID(user["id"]), subject=facts["subject"]
         )
         db.session.add(identity)
         db.session.flush()

@@ -52,7 +52,7 @@ def populated(app, api_client, tenant):
     user = admin.post(
         "/users", json={"email": "ada@example.com", "password": PASSWORD, "is_verified": True}
     ).json
-    admin.post("/users", json={"email": "bo@example.com", "username": "bo", "password": PASSWORD})
+    admin.post("/users", json={"email": "bo@example.com", "username": "bob", "password": PASSWORD})
     token = admin.post("/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
     bearer = {"Authorization": f"Bearer {token.json['access_token']}"}
     seed = admin.post("/me/mfa/totp", headers=bearer).json["secret"]
@@ -62,7 +62,8 @@ def populated(app, api_client, tenant):
     provider = admin.post("/identity-providers", json=provider).json
     hook = admin.post("/webhooks", json={"url": "https://hooks.example.com/in"}).json
     with app.app_context(), tenant_context(tenant[0]):
-        link = {"provider_id": provider["id"], "user_id": user["id"], "subject": "g-123"}
+        ids = {"provider_id": uuid.UUID(provider["id"]), "user_id": uuid.UUID(user["id"])}
+        link = {**ids, "subject": "g-123"}
         db.session.add(UserIdentity(**link))
         db.session.commit()
     return {"user": user, "seed": seed, "provider": provider, "hook": hook, "slug": tenant[1]}
@@ -104,7 +105,7 @@ def test_an_exported_tenant_imports_into_a_fresh_database_and_its_users_sign_in(
             assert secret == populated["hook"]["secret"] and hook.is_active is False
     client, headers = fresh_app.test_client(), {"X-API-Key": plaintext}
     login = client.post(
-        "/api/v1/auth/login", json={"username": "bo", "password": PASSWORD}, headers=headers
+        "/api/v1/auth/login", json={"username": "bob", "password": PASSWORD}, headers=headers
     )
     assert login.status_code == 200, login.json
     challenge = client.post(

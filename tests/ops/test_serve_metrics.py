@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -26,10 +27,10 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.stderr.read().decode()
+        assert server.poll() is None, log.read_text()
         try:
             _get(url)
             return
@@ -61,15 +62,17 @@ def test_every_worker_counts_into_one_view_and_the_files_go_at_exit(tmp_path):
     cli = [sys.executable, "-m", "authsvc.cli"]
     subprocess.run([*cli, "init"], env=env, capture_output=True, check=True)
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own command line
-        [*cli, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own command line
+            [*cli, "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{base}/healthz", server)
+        _wait_until_up(f"{base}/healthz", server, log)
         [directory] = list((tmp_path / "metrics").iterdir())
         for _ in range(REQUESTS):
             _get(f"{base}/readyz")

@@ -12,6 +12,8 @@ drops empty labels).
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, has_app_context
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -102,12 +104,17 @@ def _tenant(slug: str | None) -> str:
     return slug or ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _request_series(route: str, method: str, status: int):
+    # labels() takes a lock and builds its key on every call; the series of a
+    # (route, method, status) never changes, and there are few of them (bounded labels).
+    return http_request_duration.labels(route, method, f"{status // 100}xx")
+
+
 def request_finished(rule: str | None, method: str, status: int, seconds: float) -> None:
     """One observation per request."""
     method = method if method in KNOWN_METHODS else "other"
-    http_request_duration.labels(rule or UNMATCHED_ROUTE, method, f"{status // 100}xx").observe(
-        seconds
-    )
+    _request_series(rule or UNMATCHED_ROUTE, method, status).observe(seconds)
 
 
 def rate_limit_refused(rule: str | None) -> None:

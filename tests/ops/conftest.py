@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 # The webhook tests' worker fixtures, for the delivery metrics.
+from tests.conftest import make_app
 from tests.webhooks.conftest import drain, webhook_config  # noqa: F401
+
+
+@pytest.fixture
+def app_with(database_url, tmp_path):
+    """``app_with(**settings)``: another app on the session's database with these settings."""
+    yield lambda **settings: make_app(database_url, tmp_path, **settings)
+    # The limiter is process-wide: hand it back the default limits.
+    make_app(database_url, tmp_path)
 
 
 def scrape(client, **headers) -> dict:

@@ -8,7 +8,7 @@ from authsvc.auth import notify
 from authsvc.extensions import db
 from authsvc.mail import request_mail
 from authsvc.tenancy import tenant_context
-from tests.conftest import make_app, unique
+from tests.conftest import unique
 from tests.ops.conftest import scrape, series, value
 from tests.webhooks.conftest import create_webhook
 
@@ -125,8 +125,8 @@ def hooks(api_client, tenant, drain):
     return api_client(tenant, ["webhooks", "users:write"])
 
 
-def test_rate_limit_refusals_are_counted_by_route(database_url, tmp_path, make_key, tenant):
-    limited = make_app(database_url, tmp_path, RATELIMIT_LOGIN="1/minute")
+def test_rate_limit_refusals_are_counted_by_route(app_with, make_key, tenant):
+    limited = app_with(RATELIMIT_LOGIN="1/minute")
     client = limited.test_client()
     key = make_key(tenant, ["auth"])
     body = {"email": "nobody@example.com", "password": "whatever it is"}
@@ -137,8 +137,8 @@ def test_rate_limit_refusals_are_counted_by_route(database_url, tmp_path, make_k
     assert value(samples, "authsvc_rate_limit_refusals_total", route="/api/v1/auth/login") >= 1
 
 
-def test_tenant_labels_can_be_switched_off(database_url, tmp_path, make_key, tenant):
-    quiet = make_app(database_url, tmp_path, METRICS_TENANT_LABELS=False)
+def test_tenant_labels_can_be_switched_off(app_with, make_key, tenant):
+    quiet = app_with(METRICS_TENANT_LABELS=False)
     client = quiet.test_client()
     key = make_key(tenant, ["auth"])
     client.post(
@@ -152,8 +152,8 @@ def test_tenant_labels_can_be_switched_off(database_url, tmp_path, make_key, ten
 
 
 @pytest.fixture
-def guarded(database_url, tmp_path):
-    return make_app(database_url, tmp_path, METRICS_TOKEN="scrape-token-0123456789").test_client()
+def guarded(app_with):
+    return app_with(METRICS_TOKEN="scrape-token-0123456789").test_client()
 
 
 @pytest.mark.parametrize(
@@ -176,3 +176,10 @@ def test_a_metrics_token_refuses_every_other_credential(guarded, header):
 def test_the_metrics_token_opens_the_endpoint(guarded):
     samples = scrape(guarded, Authorization="Bearer scrape-token-0123456789")
     assert series(samples, "authsvc_http_request_duration_seconds_count")
+
+
+def test_scrapes_are_never_rate_limited(app_with):
+    """Prometheus scrapes from one address all day; the default page limit must not apply."""
+    strict = app_with(RATELIMIT_DEFAULT="2/minute").test_client()
+    answers = {strict.get("/metrics").status_code for _ in range(4)}
+    assert answers == {200}

@@ -136,6 +136,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOKS_DISABLE_AFTER_SECONDS": (5 * 24 * 3600, int),
     "WEBHOOKS_SECRET_GRACE_SECONDS": (24 * 3600, int),
     "WEBHOOKS_RETENTION_DAYS": (30, int),
+    # Audit entries older than this are deleted (0: kept forever; see audit/retention.py).
+    "AUDIT_RETENTION_DAYS": (0, int),
     "WEBHOOKS_POLL_SECONDS": (5.0, float),
     "WEBHOOKS_FANOUT_BATCH": (500, int),
     # Tenants' custom domains: subdomains of the platform's own host (BASE_URL) may be
@@ -206,6 +208,8 @@ def validate(values: Mapping[str, Any]) -> None:
                 f"in production, e.g. {PREFIX}SECRET_KEY=$(python -c "
                 "'import secrets; print(secrets.token_urlsafe(48))')"
             )
+    if values["AUDIT_RETENTION_DAYS"] < 0:
+        raise ConfigError(f"{PREFIX}AUDIT_RETENTION_DAYS must be 0 (keep forever) or more")
     if values["LOG_FORMAT"] not in {"json", "text"}:
         raise ConfigError(f"{PREFIX}LOG_FORMAT must be json or text")
     if values["SMTP_TLS"] not in {"none", "starttls", "ssl"}:

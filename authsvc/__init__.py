@@ -61,7 +61,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, auth, cli, federation, health, hosted, metrics, provider, webhooks
+    from authsvc import (
+        api,
+        applications,
+        auth,
+        cli,
+        federation,
+        health,
+        hosted,
+        metrics,
+        organizations,
+        provider,
+        webhooks,
+    )
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -75,6 +87,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # After the API: its credential check must run before the limiter counts the call.
     limiter.init_app(app)
     federation.init_app(app)
+    organizations.init_app(app)
+    applications.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
     provider.init_app(app)

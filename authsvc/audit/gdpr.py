@@ -22,16 +22,22 @@ from authsvc.users.models import User
 
 
 def _mentions(column, user: User) -> sa.ColumnElement[bool]:
-    """Rows whose JSON names the user: by id where events carry one, by name where a
-    failed sign-in only had what was typed."""
+    """Rows whose JSON names the user: by id where events carry one (sessions,
+    memberships, grants), by name where a failed sign-in only had what was typed and
+    where an invitation was addressed to their email."""
     user_id = str(user.id)
     names = [name for name in (user.email_normalized, user.username_normalized) if name]
     return sa.or_(
         column["user_id"].as_string() == user_id,
         column["user"]["id"].as_string() == user_id,
-        column["session"]["user_id"].as_string() == user_id,
+        *(column[owner]["user_id"].as_string() == user_id for owner in _USER_OWNED),
         sa.func.lower(column["identifier"].as_string()).in_(names),
+        sa.func.lower(column["invitation"]["email"].as_string()).in_(names),
     )
+
+
+#: Event payload objects that belong to one user through their ``user_id``.
+_USER_OWNED = ("session", "membership", "grant")
 
 
 def _entries(user: User) -> list[AuditEntry]:

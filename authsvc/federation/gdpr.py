@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from authsvc.extensions import db
-from authsvc.federation.models import IdentityProvider, UserIdentity
+from authsvc.federation.models import IdentityProvider, SignInCode, UserIdentity
 from authsvc.users.gdpr import Erasure, Section
 from authsvc.users.models import User
 
@@ -38,11 +38,14 @@ def personal(user: User) -> set[str]:
 
 
 def erase(user: User, erasure: Erasure) -> None:
-    db.session.execute(
-        sa.delete(UserIdentity)
-        .where(UserIdentity.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
+    """The identities go, and any one-time sign-in code still unspent (never exported:
+    a code is a short-lived secret)."""
+    for model in (SignInCode, UserIdentity):
+        db.session.execute(
+            sa.delete(model)
+            .where(model.user_id == user.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
-SECTION = Section("identities", ("user_identities",), export, erase, personal)
+SECTION = Section("identities", ("user_identities", "sign_in_codes"), export, erase, personal)

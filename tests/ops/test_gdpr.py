@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from authsvc import events
+from authsvc.applications.models import Consent
 from authsvc.db import Base
 from authsvc.extensions import db
 from authsvc.federation.accounts import identity_payload
@@ -22,8 +23,9 @@ PASSWORD = "gdpr test password 1"
 
 @pytest.fixture
 def person(app, api_client, tenant):
-    """A user with a session, failed and good sign-ins, a refresh, a reset mail requested
-    and a federated identity whose link was an event: personal data in many tables."""
+    """A user with a session, failed and good sign-ins, a refresh, a reset mail requested,
+    a federated identity whose link was an event, an organization membership, a pending
+    invitation and a grant to an application: personal data in many tables."""
     admin = api_client(tenant, ["admin"])
     mark = secrets.token_hex(4)
     facts = {
@@ -44,7 +46,20 @@ def person(app, api_client, tenant):
     )
     admin.post("/auth/refresh", json={"refresh_token": pair.json["refresh_token"]}, headers=ua)
     admin.post("/auth/forgot-password", json={"email": facts["email"]})
+    orgs = api_client(tenant, ["orgs:write"])
+    team, other = (
+        orgs.post("/organizations", json={"name": f"Org {n} {mark}", "slug": f"o{n}-{mark}"}).json
+        for n in (1, 2)
+    )
+    member = {"user_id": user["id"], "roles": ["member"]}
+    assert orgs.post(f"/organizations/{team['id']}/members", json=member).status_code == 201
+    invited = {"email": facts["email"]}
+    assert orgs.post(f"/organizations/{other['id']}/invitations", json=invited).status_code == 201
+    body = {"name": f"App {mark}", "redirect_uris": ["https://app.example.com/cb"]}
+    application = admin.post("/applications", json=body).json
     with app.app_context(), tenant_context(tenant[0]):
+        grant = {"application_id": uuid.UUID(application["id"]), "scopes": ["openid", "email"]}
+        db.session.add(Consent(user_id=uuid.UUID(user["id"]), **grant))
         provider = IdentityProvider(kind="oidc", display_name="Corp", client_id="corp-client")
         db.session.add(provider)
         db.session.flush()
@@ -58,6 +73,8 @@ def person(app, api_client, tenant):
         db.session.commit()
     return {
         **facts,
+        "org": team["slug"],
+        "application": application["name"],
         "id": user["id"],
         "admin": admin,
         "token": pair.json["access_token"],
@@ -98,6 +115,12 @@ def test_the_export_holds_every_section_and_no_secret(person):
     assert sections["profile"]["email"] == person["email"]
     assert sections["sessions"][0]["user_agent"] == person["agent"]
     assert sections["identities"][0]["subject"] == person["subject"]
+    memberships = sections["organizations"]["memberships"]
+    assert [(m["organization"]["slug"], m["roles"]) for m in memberships] == [
+        (person["org"], ["member"])
+    ]
+    assert [i["state"] for i in sections["organizations"]["invitations"]] == ["pending"]
+    assert [g["application"] for g in sections["grants"]] == [person["application"]]
     actions = {entry["action"] for entry in sections["audit"]}
     assert {"user.created", "user.login_failed", "user.login", "identity.linked"} <= actions
     assert "events" not in sections  # the outbox copies what the sections hold

@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         themes,
     )
     from authsvc.extensions import csrf, db, limiter, migrate
+    from authsvc.users import gdpr
 
     # Observability first: its after_request hook then runs last and sees the final response.
     observability.init_app(app)
@@ -44,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storable.init_app(app)
     cookie_session.init_app(app)
     models.import_all()
+    # First, so the profile leads a user's export; domains add their sections after it.
+    gdpr.init_app(app)
     db.init_app(app)
     events.init_app(app)
     connections.init_app(app)
@@ -58,7 +61,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     import admin
-    from authsvc import api, auth, cli, federation, health, hosted, provider, webhooks
+    from authsvc import (
+        api,
+        applications,
+        auth,
+        cli,
+        federation,
+        health,
+        hosted,
+        metrics,
+        organizations,
+        provider,
+        webhooks,
+    )
     from authsvc.apikeys import authentication as credentials
     from authsvc.tokens import wellknown
 
@@ -66,10 +81,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     health.init_app(app)
     limiter.exempt(health.bp)
+    metrics.init_app(app)
+    limiter.exempt(metrics.bp)
     api.init_app(app)
     # After the API: its credential check must run before the limiter counts the call.
     limiter.init_app(app)
     federation.init_app(app)
+    organizations.init_app(app)
+    applications.init_app(app)
     webhooks.init_app(app)
     hosted.init_app(app)
     provider.init_app(app)

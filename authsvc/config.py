@@ -61,6 +61,14 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "BASE_URL": ("http://127.0.0.1:8000", str),
     "INSTANCE_PATH": (None, str),
     "LOG_LEVEL": ("INFO", str),
+    # json (one object per line; the default in production) or text.
+    "LOG_FORMAT": (None, str),
+    # /metrics: a bearer token scrapes must send (none: open, e.g. behind a NetworkPolicy),
+    # and whether series carry a tenant label (off for very many tenants).
+    "METRICS_TOKEN": (None, str),
+    "METRICS_TENANT_LABELS": (True, _bool),
+    # `authsvc worker` serves its own metrics on this port, all interfaces (0: none).
+    "WORKER_METRICS_PORT": (0, int),
     "MAX_CONTENT_LENGTH": (1024 * 1024, int),
     # Reverse proxies in front of us whose X-Forwarded-* headers are trusted
     # (client address, https, host); 0 trusts none.
@@ -128,6 +136,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOKS_DISABLE_AFTER_SECONDS": (5 * 24 * 3600, int),
     "WEBHOOKS_SECRET_GRACE_SECONDS": (24 * 3600, int),
     "WEBHOOKS_RETENTION_DAYS": (30, int),
+    # Audit entries older than this are deleted (0: kept forever; see audit/retention.py).
+    "AUDIT_RETENTION_DAYS": (0, int),
     "WEBHOOKS_POLL_SECONDS": (5.0, float),
     "WEBHOOKS_FANOUT_BATCH": (500, int),
     # Tenants' custom domains: subdomains of the platform's own host (BASE_URL) may be
@@ -180,6 +190,8 @@ def _derived_defaults(values: dict[str, Any]) -> None:
         values["MAIL_RETRY_SCHEDULE"] = _int_list(values["MAIL_RETRY_SCHEDULE"])
     if values["EMBEDDED_WORKER"] is None:
         values["EMBEDDED_WORKER"] = values["DATABASE_URL"].startswith("sqlite")
+    if values["LOG_FORMAT"] is None:
+        values["LOG_FORMAT"] = "json" if values["ENV"] == "production" else "text"
     if values["SECRET_KEY"] is None and values["ENV"] != "production":
         values["SECRET_KEY"] = DEV_SECRET_KEY
 
@@ -196,6 +208,10 @@ def validate(values: Mapping[str, Any]) -> None:
                 f"in production, e.g. {PREFIX}SECRET_KEY=$(python -c "
                 "'import secrets; print(secrets.token_urlsafe(48))')"
             )
+    if values["AUDIT_RETENTION_DAYS"] < 0:
+        raise ConfigError(f"{PREFIX}AUDIT_RETENTION_DAYS must be 0 (keep forever) or more")
+    if values["LOG_FORMAT"] not in {"json", "text"}:
+        raise ConfigError(f"{PREFIX}LOG_FORMAT must be json or text")
     if values["SMTP_TLS"] not in {"none", "starttls", "ssl"}:
         raise ConfigError(f"{PREFIX}SMTP_TLS must be none, starttls or ssl")
     _validate_webhooks(values)

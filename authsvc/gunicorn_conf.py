@@ -5,9 +5,19 @@ the background worker in a thread, so webhooks are delivered with no second
 process to start. The thread starts after the process has forked (threads do
 not survive a fork) and stops, finishing deliveries in flight, when gunicorn
 retires the process.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (``authsvc serve`` sets it), a worker
+that exits is marked dead, so its live gauges stop counting, and the metric
+files are removed when gunicorn stops.
 """
 
 from __future__ import annotations
+
+import contextlib
+import glob
+import os
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 _embedded = None
 
@@ -24,3 +34,22 @@ def worker_exit(server, worker) -> None:
     from authsvc.worker import stop_embedded
 
     stop_embedded(_embedded)
+
+
+def child_exit(server, worker) -> None:
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    directory = os.environ.get(MULTIPROC_ENV)
+    if not directory:
+        return
+    # Only prometheus-client's files: the directory may be one the operator gave.
+    for path in glob.glob(os.path.join(directory, "*.db")):
+        os.remove(path)
+    # Not empty: something else lives there too, and stays.
+    with contextlib.suppress(OSError):
+        os.rmdir(directory)

@@ -1,4 +1,4 @@
-"""Request ids and access logging without secrets (security headers: security_headers.py)."""
+"""Request ids, request metrics and access logs without secrets (headers: security_headers.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ import time
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from authsvc.logs import configure_logging
+from authsvc.metrics import instruments
+
 log = logging.getLogger("authsvc.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Query parameters that may carry secrets are never logged.
-QUIET_ENDPOINTS = frozenset({"api.auth_validate"})
+QUIET_ENDPOINTS = frozenset({"api.auth_validate", "metrics.scrape"})
 _SECRET_PARAMS = re.compile(r"(token|key|secret|password|code)=[^&]*", re.IGNORECASE)
 
 
@@ -32,36 +35,35 @@ def _finish(response):
     if status not in (429, 503):
         # Flask-Limiter sends Retry-After on every response; it only means something on these.
         response.headers.pop("Retry-After", None)
+    started = g.get("started")
+    elapsed = time.perf_counter() - started if started else 0.0
+    route = request.url_rule.rule if request.url_rule else None
+    instruments.request_finished(route, request.method, status, elapsed)
     # A reverse proxy asks /auth/validate once per request it forwards and logs
-    # the request itself: successful checks are logged at DEBUG only.
+    # the request itself, and Prometheus scrapes all day: successes log at DEBUG only.
     quiet = status < 400 and request.endpoint in QUIET_ENDPOINTS
     level = logging.DEBUG if quiet else logging.INFO
     if log.isEnabledFor(level):
-        query = request.query_string
-        if query:
-            query = "?" + _SECRET_PARAMS.sub(r"\1=[redacted]", query.decode(errors="replace"))
-        started = g.get("started")
-        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
-        log.log(
-            level,
-            "%s %s%s %s %.1fms request_id=%s",
-            request.method,
-            request.path,
-            query or "",
-            status,
-            elapsed,
-            request_id,
-        )
+        _log_access(level, status, elapsed * 1000, route, request_id)
     return response
 
 
-def configure_logging(level: str) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level.upper())
+def _log_access(level: int, status: int, elapsed_ms: float, route, request_id: str) -> None:
+    query = request.query_string
+    if query:
+        query = "?" + _SECRET_PARAMS.sub(r"\1=[redacted]", query.decode(errors="replace"))
+    path = request.path + (query or "")
+    fields = {"method": request.method, "path": path, "route": route, "status": status}
+    log.log(
+        level,
+        "%s %s %s %.1fms request_id=%s",
+        request.method,
+        path,
+        status,
+        elapsed_ms,
+        request_id,
+        extra={**fields, "duration_ms": round(elapsed_ms, 1)},
+    )
 
 
 def trust_proxies(app: Flask) -> None:
@@ -74,6 +76,6 @@ def trust_proxies(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app.config["LOG_LEVEL"])
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     app.before_request(_start)
     app.after_request(_finish)

@@ -62,6 +62,7 @@ def _namespaces():
     from authsvc.organizations.me_api import invitations_ns, my_org_ns, my_orgs_ns
     from authsvc.organizations.roles_api import permissions_ns, roles_ns
     from authsvc.tenants.api import ns as tenant_ns
+    from authsvc.users import gdpr_api  # noqa: F401 - adds the export and erasure routes
     from authsvc.users.api import ns as users_ns
     from authsvc.webhooks.api import ns as webhooks_ns
     from authsvc.webhooks.events_api import ns as events_ns

@@ -33,6 +33,7 @@ from authsvc.apikeys.authentication import optional_principal
 from authsvc.auth import context
 from authsvc.errors import RateLimited, render_error
 from authsvc.extensions import limiter
+from authsvc.metrics import instruments
 from authsvc.storable import text_problem
 
 # Reverse proxies call /auth/validate on every request they forward.
@@ -140,5 +141,6 @@ def flow_limits(flow: str, account: tuple[str, ...] = ()) -> list[RouteLimit]:
 def problem(limit: RequestLimit) -> Response:
     """The answer to a breached limit: a problem document, ``Retry-After`` its window's end."""
     retry_after = math.ceil(limit.reset_at - time.time())
+    instruments.rate_limit_refused(request.url_rule.rule if request.url_rule else None)
     error = RateLimited(f"Rate limit exceeded ({limit.limit}).", retry_after=retry_after)
     return render_error(error)

@@ -1,4 +1,4 @@
-"""AuditEntry: one row per audited action; never updated or deleted by the application."""
+"""AuditEntry: one row per audited action; never deleted, updated only by a GDPR erasure."""
 
 from __future__ import annotations
 

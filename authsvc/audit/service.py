@@ -57,6 +57,7 @@ AUDIT_ONLY_ACTIONS = (
     "identity_provider.updated",
     "identity_provider.deleted",
     "identity.login_failed",
+    "tenant.imported",
 )
 #: Every action the audit log records.
 ACTIONS = EVENT_TYPES + AUDIT_ONLY_ACTIONS

@@ -23,7 +23,7 @@ from authsvc.db import utcnow
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 
-_PURPOSE = "totp-secret"
+SECRET_PURPOSE = "totp-secret"  # noqa: S105 - a key label, not a secret
 RECOVERY_CODES = 10
 VALID_WINDOW = 1  # accept the previous and next 30-second step for clock drift
 
@@ -48,7 +48,7 @@ def enrol(user, issuer_name: str) -> dict:
     if factor is None:
         factor = MfaFactor(user_id=user.id, secret_encrypted="")
         db.session.add(factor)
-    factor.secret_encrypted = secretbox.encrypt(secret.encode(), _PURPOSE)
+    factor.secret_encrypted = secretbox.encrypt(secret.encode(), SECRET_PURPOSE)
     factor.recovery_code_hashes, factor.last_used_step = [], None
     db.session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer_name)
@@ -73,7 +73,7 @@ def _accept_totp(factor: MfaFactor, code: str) -> bool:
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6):
         return False
-    totp = pyotp.TOTP(secretbox.decrypt(factor.secret_encrypted, _PURPOSE).decode())
+    totp = pyotp.TOTP(secretbox.decrypt(factor.secret_encrypted, SECRET_PURPOSE).decode())
     now_step = int(time.time()) // totp.interval
     for step in range(now_step - VALID_WINDOW, now_step + VALID_WINDOW + 1):
         candidate = totp.generate_otp(step)

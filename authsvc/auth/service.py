@@ -15,7 +15,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from authsvc import events
-from authsvc.auth import mfa, notify, onetime, throttle
+from authsvc.auth import counting, mfa, notify, onetime, throttle
 from authsvc.auth.context import ClientContext
 from authsvc.auth.models import MfaFactor
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenant_auth
@@ -23,6 +23,7 @@ from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
 from authsvc.mail import request_mail
+from authsvc.metrics import instruments
 from authsvc.passwords import burn_time, hash_password, needs_rehash, verify_password
 from authsvc.sessions import service as sessions
 from authsvc.tenancy import current_tenant_id
@@ -76,7 +77,8 @@ def register(data: dict, ctx: ClientContext) -> User | None:
     alike (``registration_conflict: email_owner``): an address that already
     has an account then gets a mail telling its owner, and nothing else changes.
     """
-    rules = policy_for(current_tenant())
+    tenant = current_tenant()
+    rules = policy_for(tenant)
     discreet = rules.registration_conflict == EMAIL_OWNER
     owner = find_user_by_email(data["email"]) if discreet else None
     if owner is not None:
@@ -91,9 +93,11 @@ def register(data: dict, ctx: ClientContext) -> User | None:
     user = stage_new_user({**fields, "is_verified": False}, actor="self", via="password")
     request_mail(notify.VERIFY, user.email_normalized)
     db.session.commit()
+    instruments.registered(tenant.slug)
     return None if discreet else user
 
 
+@counting.counted_sign_in("password", "wrong_password")
 def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
     """Password step. Locked or throttled attempts are refused before any hashing."""
     tenant = tenant_auth()
@@ -187,6 +191,7 @@ def _failed(user: UserRow | None, identifier: str, counters, rules: AuthPolicy, 
         items.append(("user.locked", {"user_id": str(user.id)}, "system"))
     events.emit_many(items)
     db.session.commit()
+    counting.lockout(locked)
     raise AuthenticationFailed(INVALID_CREDENTIALS, scheme="Bearer")
 
 
@@ -202,6 +207,7 @@ def _open_session(
     return LoginResult(user, access, refresh, ttl, session.id)
 
 
+@counting.counted_sign_in("mfa", "wrong_code")
 def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
     """Second step: a TOTP or recovery code for the user named by ``mfa_token``."""
     claims = tokens.verify_mfa_token(mfa_token)
@@ -219,6 +225,7 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
     return _open_session(tenant, user, ctx, rules, claims.get("via") or "password")
 
 
+@counting.counted_refresh
 def refresh(raw: str) -> LoginResult:
     """Rotate a refresh token; a spent token revokes its whole session."""
     tenant = tenant_auth()
@@ -296,6 +303,16 @@ def change_password(user: User, current: str, new_password: str, keep_session) -
     sessions.revoke_all(user.id, "password_changed", rules, f"user:{user.id}", keep=keep_session)
     events.emit("user.password_changed", {"user_id": str(user.id)}, actor=f"user:{user.id}")
     db.session.commit()
+
+
+def reauthenticate(user: User, code: str | None, password: str | None) -> None:
+    """A signed-in user proves presence again (a current TOTP code or the password)
+    before a grave change; AuthenticationFailed when neither proves it."""
+    proof = (code and mfa.verify(user, code)) or (
+        password and verify_password(user.password_hash, password)
+    )
+    if not proof:
+        raise AuthenticationFailed("Give a valid code or your password.", scheme="Bearer")
 
 
 def unlock(user: User, actor: str) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 
 import click
 from flask import current_app
 
 from authsvc.cli.base import command, emit, root
 from authsvc.cli.setup import ensure_demo, print_init, upgrade_schema
+from authsvc.metrics import MULTIPROC_ENV
 
 
 def _default_base_url(host: str, port: int) -> None:
@@ -21,6 +23,21 @@ def _default_base_url(host: str, port: int) -> None:
     url = f"http://{shown}:{port}"
     os.environ["AUTHSVC_BASE_URL"] = url  # inherited by the gunicorn workers
     current_app.config["BASE_URL"] = url
+
+
+def _metrics_directory() -> str:
+    """A fresh directory where this server's processes write their metrics.
+
+    gunicorn's workers each count on their own; prometheus-client sums their files
+    at scrape time (see :mod:`authsvc.metrics`). A fresh directory per start keeps
+    a previous run's counters out; gunicorn's exit hook removes the files.
+    """
+    parent = os.environ.get("AUTHSVC_METRICS_DIR") or None
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    path = tempfile.mkdtemp(prefix="authsvc-metrics-", dir=parent)
+    os.environ[MULTIPROC_ENV] = path  # inherited by gunicorn and its workers
+    return path
 
 
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
@@ -48,6 +65,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         # authsvc logs each request itself, with its request id; no second access log.
         "authsvc.wsgi:app",
     ]
+    _metrics_directory()
     click.echo(f"==> Serving on http://{host}:{port} (gunicorn, {args[6]} workers)", err=True)
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with gunicorn
 
@@ -97,6 +115,16 @@ def worker_command(as_json: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: running.stop())
     names = ", ".join(job.name for job in registry(app).jobs())
+    port = app.config["WORKER_METRICS_PORT"]
+    if port:
+        from prometheus_client import start_http_server
+
+        from authsvc import metrics
+
+        # The worker serves no requests: its delivery metrics get a port of their own.
+        start_http_server(
+            port, addr=app.config["WORKER_METRICS_ADDRESS"], registry=metrics.registry(app)
+        )
     click.echo(f"==> Worker started (pid {os.getpid()}): {names}", err=True)
     running.run_forever()
     click.echo("==> Worker stopped", err=True)

@@ -76,11 +76,17 @@ Subscriber = Callable[[Event], None]
 
 
 def init_app(app: Flask) -> None:
-    """Set up the app's subscriber list and register the platform's subscribers."""
+    """Set up the app's subscriber list and register the platform's subscribers, the
+    audit trail's and outbox's parts of a user's export and erasure, and audit pruning."""
+    from authsvc.audit import gdpr, retention
     from authsvc.audit.service import stage_entry
+    from authsvc.users.gdpr import register_section
 
     app.extensions[EXTENSION] = {"subscribers": []}
     subscribe(app, stage_entry)
+    register_section(app, gdpr.AUDIT)
+    register_section(app, gdpr.EVENTS)
+    retention.init_app(app)
 
 
 def subscribe(app: Flask, func: Subscriber) -> Subscriber:

@@ -93,7 +93,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _check_scopes(kind: str, scopes: list[str] | None) -> list[str]:
+def check_scopes(kind: str, scopes: list[str] | None) -> list[str]:
     """The scopes to ask for: OpenID kinds need ``openid``; GitHub has no such scope."""
     if not scopes:
         return list(github.DEFAULT_SCOPES if kind == "github" else DEFAULT_SCOPES)
@@ -119,7 +119,7 @@ def create_provider(data: dict[str, Any], actor: str | None = None) -> IdentityP
         issuer=_issuer_for(kind, data),
         client_id=data["client_id"],
         client_secret_sealed=_seal(data.get("client_secret")),
-        scopes=_check_scopes(kind, data.get("scopes")),
+        scopes=check_scopes(kind, data.get("scopes")),
         enabled=data.get("enabled", True),
         link_by_email=data.get("link_by_email", False),
     )
@@ -158,7 +158,7 @@ def update_provider(
     if "issuer" in data or "directory" in data:
         provider.issuer = _issuer_for(provider.kind, data)
     if "scopes" in data:
-        provider.scopes = _check_scopes(provider.kind, data["scopes"])
+        provider.scopes = check_scopes(provider.kind, data["scopes"])
     for name in ("display_name", "icon_url", "client_id", "enabled", "link_by_email"):
         if name in data:
             setattr(provider, name, data[name])

@@ -28,6 +28,7 @@ from authsvc.hosted import bp, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
 from authsvc.hosted.views import MFA_KEY
+from authsvc.metrics import instruments
 from authsvc.sessions import service as sessions
 from authsvc.tokens import jwt as tokens
 from authsvc.users.reads import read_user_row
@@ -35,6 +36,7 @@ from authsvc.users.reads import read_user_row
 log = logging.getLogger(__name__)
 RETURN_KEY = "authsvc_federation_return_to"
 #: What the user is told when the provider's answer cannot be trusted or used.
+FEDERATION = "federation"
 UNTRUSTED = "The sign-in provider's answer could not be verified. Please try again."
 EXPIRED = "This sign-in attempt has expired or was already used. Please start again."
 UNREACHABLE = "The sign-in provider could not be reached. Please try again in a moment."
@@ -62,6 +64,7 @@ def _refused(message: str, status: int, provider=None, reason: str = ""):
     """The themed error page; the detail is logged and audited, never shown."""
     db.session.rollback()
     log.warning("federated sign-in refused: %s", reason or message)
+    instruments.sign_in(g.tenant.slug, FEDERATION, "unverified" if status == 403 else "refused")
     if provider is not None:
         target = ("identity_provider", provider.id)
         audit.stage("identity.login_failed", "anonymous", target, {"reason": reason or message})
@@ -145,9 +148,11 @@ def _signed_in(user, provider):
         )
         pending = {"tenant": str(g.tenant.id), "token": token, "return_to": None}
         cookie_session[MFA_KEY] = pending
+        instruments.sign_in(g.tenant.slug, FEDERATION, "mfa_required")
         return redirect(page_url("mfa"), code=303)
     ctx = context.from_request()
     device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind)
     db.session.commit()
+    instruments.sign_in(g.tenant.slug, FEDERATION, "success")
     response = redirect(page_url("signed_in"), code=303)
     return hosted_session.start(response, device_session.id)

@@ -20,4 +20,8 @@ __all__ = ["deliver_due", "init_app", "queue_mail", "register_composer", "reques
 
 
 def init_app(app: Flask) -> None:
+    from authsvc.mail import gdpr
+    from authsvc.users.gdpr import register_section
+
     register_job(app, "mail", deliver_due, app.config["MAIL_JOB_INTERVAL_SECONDS"])
+    register_section(app, gdpr.SECTION)

@@ -26,6 +26,7 @@ from authsvc.db import new_id, utcnow
 from authsvc.errors import AuthenticationFailed, NotFound
 from authsvc.extensions import db
 from authsvc.ids import parse_id
+from authsvc.metrics import instruments
 from authsvc.sessions.models import RefreshToken, Session
 from authsvc.tokens import denylist
 from authsvc.users.models import User
@@ -203,8 +204,10 @@ def _reuse_detected(session_id: uuid.UUID) -> NoReturn:
 
     session = get_session(session_id)
     events.emit("token.reuse_detected", session_payload(session), actor="system")
-    revoke(session, "refresh_token_reuse", tenant_auth().policy, actor="system")
+    tenant = tenant_auth()
+    revoke(session, "refresh_token_reuse", tenant.policy, actor="system")
     db.session.commit()
+    instruments.reuse_detected(tenant.slug)
     raise AuthenticationFailed(
         "This refresh token was already used; the session has been revoked.", scheme="Bearer"
     )

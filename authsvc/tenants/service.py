@@ -95,6 +95,15 @@ def create_tenant(
     slug: str, name: str, domains: list[str] | None = None, settings: dict | None = None
 ) -> Tenant:
     """Create a tenant with its built-in roles."""
+    tenant = stage_tenant(slug, name, domains, settings)
+    db.session.commit()
+    return tenant
+
+
+def stage_tenant(
+    slug: str, name: str, domains: list[str] | None = None, settings: dict | None = None
+) -> Tenant:
+    """Add a tenant and its built-in roles to the session, for the caller to commit."""
     if not SLUG_PATTERN.match(slug or ""):
         raise ValidationFailed(
             errors={"slug": ["Use 1-63 lower-case letters, digits and hyphens."]}
@@ -117,7 +126,6 @@ def create_tenant(
         for role_name, permissions in BUILTIN_ROLES.items():
             db.session.add(Role(name=role_name, permissions=permissions, is_builtin=True))
         db.session.flush()
-    db.session.commit()
     return tenant
 
 

@@ -89,7 +89,7 @@ def _stored_theme() -> Theme:
     return theme
 
 
-def _check(data: dict[str, Any]) -> dict[str, Any]:
+def check_theme(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for name, value in data.items():
@@ -165,7 +165,7 @@ def _commit_change(
 
 def update_theme(tenant, data: dict[str, Any], actor: str | None = None) -> Theme:
     """Change colours, font stack or custom CSS; raises ValidationFailed (``errors`` by field)."""
-    clean = _check(dict(data))
+    clean = check_theme(dict(data))
     with tenant_context(tenant.id):
         theme = _stored_theme()
         before = _audited(theme, clean)

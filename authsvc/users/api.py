@@ -30,6 +30,8 @@ list_args.add_argument("username", type=str, help="Exact username, case-insensit
 list_args.add_argument("is_verified", type=inputs.boolean, help="true or false")
 list_args.add_argument("is_active", type=inputs.boolean, help="true or false")
 list_args.add_argument("q", type=str, help="Prefix of email, username or display name")
+delete_args = reqparse.RequestParser(bundle_errors=True)
+delete_args.add_argument("erase", type=inputs.boolean, help="true or false")
 
 
 def parse_query(parser: reqparse.RequestParser) -> dict:
@@ -99,11 +101,17 @@ class UserItem(Resource):
         return user_payload(service.update_user(service.get_user(user_id), body, actor=actor()))
 
     @require_scope("users:write")
+    @ns.doc(params={"erase": "true: also erase every personal value held about the user"})
     @ns.response(204, "Deleted")
-    @document_errors(ns, 403, 404)
+    @document_errors(ns, 403, 404, 422)
     def delete(self, user_id):
-        """Delete a user."""
-        service.delete_user(service.get_user(user_id), actor=actor())
+        """Delete a user; with `erase=true` also erase their data (see docs/operations.md)."""
+        erase = parse_query(delete_args)["erase"]
+        user = service.get_user(user_id)
+        if erase:
+            service.erase_user(user, actor=actor())
+        else:
+            service.delete_user(user, actor=actor())
         return "", 204
 
 

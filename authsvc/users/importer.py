@@ -42,7 +42,7 @@ ROW_SCHEMA = {
 _validator = Draft4Validator(ROW_SCHEMA)
 
 
-def _row_errors(row: Any) -> dict[str, list[str]]:
+def row_errors(row: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for error in _validator.iter_errors(row):
         field = ".".join(str(p) for p in error.absolute_path) or "row"
@@ -59,7 +59,7 @@ def _row_errors(row: Any) -> dict[str, list[str]]:
 
 def import_row(row: Any, actor: str | None) -> dict[str, Any]:
     """Import one row in a savepoint; returns its result (created with id, or errors)."""
-    errors = _row_errors(row) if isinstance(row, dict) else {"row": ["Not an object."]}
+    errors = row_errors(row) if isinstance(row, dict) else {"row": ["Not an object."]}
     if errors:
         return {"status": "error", "errors": errors}
     savepoint = db.session.begin_nested()

@@ -43,7 +43,7 @@ def get_role(role_id: str | uuid.UUID) -> Role:
     return role
 
 
-def _check(data: dict[str, Any], role: Role | None) -> dict[str, Any]:
+def check_role(data: dict[str, Any], role: Role | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     name = (data.get("name") or "").strip().lower()
     if not NAME_PATTERN.match(name):
@@ -79,7 +79,7 @@ def _payload(role: Role) -> dict[str, Any]:
 
 
 def create_role(data: dict[str, Any], actor: str | None = None) -> Role:
-    role = Role(**_check(data, None))
+    role = Role(**check_role(data, None))
     db.session.add(role)
     db.session.flush()
     events.emit("role.created", {"role": _payload(role)}, actor=actor)
@@ -88,7 +88,7 @@ def create_role(data: dict[str, Any], actor: str | None = None) -> Role:
 
 
 def update_role(role: Role, data: dict[str, Any], actor: str | None = None) -> Role:
-    for name, value in _check(data, role).items():
+    for name, value in check_role(data, role).items():
         setattr(role, name, value)
     events.emit("role.updated", {"role": _payload(role)}, actor=actor)
     db.session.commit()

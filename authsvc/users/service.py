@@ -24,6 +24,7 @@ from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
+from authsvc.users import gdpr
 from authsvc.users.emails import clean_email, email_key, login_key
 from authsvc.users.models import Role, User, UserRole
 from authsvc.users.reads import filter_clauses, read_user_row, user_filters
@@ -120,11 +121,14 @@ def stage_new_user(
     (``github``, ...) with the provider's ``provider_id``.
 
     ``data`` may carry ``password`` (checked against the tenant's policy, then
-    hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check).
+    hashed) or an already-hashed ``password_hash`` (imports: no plaintext to check),
+    and ``id`` when a tenant moved from another instance keeps its users' ids.
     """
     if data.get("password"):
         check_password(data["password"], email=data["email"], username=data.get("username"))
     user = User(email="", email_normalized="")
+    if data.get("id"):
+        user.id = parse_id(data["id"], "user")
     _apply_identity(user, data)
     if data.get("password"):
         user.password_hash = hash_password(data["password"])
@@ -174,6 +178,20 @@ def delete_user(user: User, actor: str | None = None) -> None:
     payload = user_payload(user)
     db.session.delete(user)
     events.emit("user.deleted", {"user": payload}, actor=actor)
+    db.session.commit()
+
+
+def erase_user(user: User, actor: str | None = None) -> None:
+    """Delete a user and every personal value held about them, in one transaction.
+
+    Each domain's section (see :mod:`authsvc.users.gdpr`) deletes its rows or
+    pseudonymises the ones kept for their retention (audit); ``user.deleted``
+    then says ``erased: true`` and carries only the id, so receivers can erase
+    their copies."""
+    user_id = str(user.id)
+    gdpr.erase_sections(user)
+    db.session.delete(user)
+    events.emit("user.deleted", {"user": {"id": user_id}, "erased": True}, actor=actor)
     db.session.commit()
 
 

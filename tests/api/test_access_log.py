@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 
@@ -47,3 +48,54 @@ def test_passing_token_validations_log_at_debug_and_failures_at_info(
     ]
     assert passed.levelno == logging.DEBUG and " 200 " in passed.getMessage()
     assert failed.levelno == logging.INFO and " 401 " in failed.getMessage()
+
+
+def _json_lines(caplog) -> list[dict]:
+    """The records authsvc logged, formatted as AUTHSVC_LOG_FORMAT=json writes them."""
+    from authsvc.logs import formatter
+
+    json_format = formatter("json")
+    return [json.loads(json_format.format(r)) for r in caplog.records if r.name == "authsvc.access"]
+
+
+def test_json_access_lines_carry_request_tenant_route_status_and_duration(
+    caplog, app, api_client, tenant
+):
+    from authsvc.logs import RequestContext
+
+    handler = caplog.handler
+    context = RequestContext()
+    handler.addFilter(context)
+    try:
+        caplog.set_level(logging.INFO, logger="authsvc.access")
+        trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        response = api_client(tenant, ["users:read"]).get(
+            "/users?token=leaked-secret-value", headers={"traceparent": trace}
+        )
+    finally:
+        handler.removeFilter(context)
+    [line] = _json_lines(caplog)
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert line["tenant"] == str(tenant[0])
+    assert line["route"] == "/api/v1/users"
+    assert line["status"] == response.status_code and line["method"] == "GET"
+    assert line["duration_ms"] >= 0 and line["level"] == "INFO"
+    assert line["logger"] == "authsvc.access" and line["timestamp"].endswith("+00:00")
+    assert line["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    assert "leaked-secret-value" not in json.dumps(line)
+    assert line["path"] == "/api/v1/users?token=[redacted]"
+
+
+def test_a_forged_traceparent_is_not_copied_into_the_log(caplog, app, api_client, tenant):
+    from authsvc.logs import RequestContext
+
+    context = RequestContext()
+    caplog.handler.addFilter(context)
+    try:
+        caplog.set_level(logging.INFO, logger="authsvc.access")
+        forged = '00-"},"level":"CRITICAL-b7ad6b7169203331-01'
+        api_client(tenant, ["users:read"]).get("/users", headers={"traceparent": forged})
+    finally:
+        caplog.handler.removeFilter(context)
+    [line] = _json_lines(caplog)
+    assert "trace_id" not in line and line["level"] == "INFO"

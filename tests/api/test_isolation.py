@@ -28,6 +28,8 @@ ENDPOINTS = [
     ("GET", "/users/{user}", None),
     ("PATCH", "/users/{user}", {"display_name": "pwned"}),
     ("DELETE", "/users/{user}", None),
+    ("DELETE", "/users/{user}?erase=true", None),
+    ("GET", "/users/{user}/export", None),
     ("GET", "/users/{user}/sessions", None),
     ("DELETE", "/users/{user}/sessions", None),
     ("POST", "/users/{user}/unlock", None),

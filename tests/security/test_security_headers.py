@@ -58,7 +58,9 @@ def test_json_api_answers_carry_a_policy_that_allows_nothing(tenant, api_client)
     )
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/api/v1/swagger.json", "/admin/", "/t/{slug}/"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/metrics", "/api/v1/swagger.json", "/admin/", "/t/{slug}/"]
+)
 def test_every_answer_has_nosniff_and_a_same_origin_referrer_policy(client, tenant, path):
     response = client.get(path.format(slug=tenant[1]))
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -23,6 +23,7 @@ from flask import Flask, current_app
 
 from authsvc.db import utcnow
 from authsvc.extensions import db
+from authsvc.metrics import instruments
 from authsvc.tenancy import tenant_context
 from authsvc.webhooks import signing
 from authsvc.webhooks.delivery import health, outcomes, sender
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 # A success refreshes last_success_at at most this often, to keep a busy endpoint's row cool.
 SUCCESS_TOUCH_SECONDS = 60
+#: The attempt metric's outcome for each state an attempt leaves its delivery in.
+ATTEMPT_OUTCOMES = {SUCCEEDED: "succeeded", PENDING: "retrying", FAILED: "failed"}
 
 
 def rfc3339(moment: datetime) -> str:
@@ -112,6 +115,9 @@ def record(app: Flask, worker_id: str, results: list[tuple[Claimed, sender.Outco
                 log.warning("delivery %s: lease lost before recording the attempt", claimed.id)
         _track_health(recorded, now)
         db.session.commit()
+        for row, (claimed, outcome) in zip(rows, results, strict=True):
+            if (claimed.tenant_id, claimed.id) in kept:
+                instruments.webhook_attempt(ATTEMPT_OUTCOMES[row["state"]], outcome.latency_ms)
         return len(recorded)
 
 

@@ -100,6 +100,8 @@ worker.enabled so that exactly one kind of process dispatches webhooks.
 {{- define "authsvc.configData" -}}
 AUTHSVC_ENV: {{ .Values.config.env | quote }}
 AUTHSVC_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
+AUTHSVC_LOG_FORMAT: {{ .Values.config.logFormat | quote }}
+AUTHSVC_METRICS_TENANT_LABELS: {{ .Values.metrics.tenantLabels | quote }}
 AUTHSVC_EMBEDDED_WORKER: {{ include "authsvc.embeddedWorker" . | quote }}
 {{- with include "authsvc.baseUrl" . }}
 AUTHSVC_BASE_URL: {{ . | quote }}

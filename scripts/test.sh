@@ -57,6 +57,9 @@ echo "==> Installing authsvc with test extras into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 # The example admin plugin proves the entry-point path (tests/admin/test_plugins.py).
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e examples/authsvc-hello-plugin
+# The Python client library and its framework extras; its tests (clients/python/tests)
+# run against a live authsvc in the same pytest run.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[flask,fastapi]'
 
 # The federation tests run a real OpenID Provider (Node.js oidc-provider) from the
 # committed lockfile; reinstall only when node_modules is missing or the lockfile changed.

@@ -61,17 +61,23 @@ echo "==> Installing authsvc with test extras into .venv"
 # run against a live authsvc in the same pytest run.
 .venv/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[flask,fastapi]'
 
-# The federation tests run a real OpenID Provider (Node.js oidc-provider) from the
-# committed lockfile; reinstall only when node_modules is missing or the lockfile changed.
-oidc=tests/oidc
-if ! cmp -s "$oidc/package-lock.json" "$oidc/node_modules/.authsvc-installed-lock"; then
-  command -v npm >/dev/null 2>&1 || { echo "==> ERROR: npm (Node.js 20+) is needed for tests/oidc" >&2; exit 1; }
-  echo "==> Installing the test OpenID Provider (npm ci in $oidc)"
-  (cd "$oidc" && npm ci --no-audit --no-fund --silent)
-  cp "$oidc/package-lock.json" "$oidc/node_modules/.authsvc-installed-lock"
-else
-  echo "==> Test OpenID Provider present ($oidc/node_modules)"
-fi
+# npm packages are installed from committed lockfiles; reinstall only when node_modules
+# is missing or the lockfile changed.
+npm_ci() {
+  local dir="$1" what="$2"
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.authsvc-installed-lock"; then
+    command -v npm >/dev/null 2>&1 || { echo "==> ERROR: npm (Node.js 20+) is needed for $dir" >&2; exit 1; }
+    echo "==> Installing $what (npm ci in $dir)"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    cp "$dir/package-lock.json" "$dir/node_modules/.authsvc-installed-lock"
+  else
+    echo "==> $what present ($dir/node_modules)"
+  fi
+}
+# The federation tests run a real OpenID Provider (Node.js oidc-provider).
+npm_ci tests/oidc "the test OpenID Provider"
+# The JavaScript client's node --test suite runs from tests/clients against a live server.
+npm_ci clients/js "the JavaScript client's packages"
 
 echo "==> ruff check"
 .venv/bin/ruff check .

@@ -21,6 +21,8 @@ have_postgres() {
 missing=()
 have_postgres || missing+=("PostgreSQL server binaries")
 command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
+# The nginx integration example (examples/nginx) runs in tests/clients.
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=("nginx")
 [[ -x "$AUTHSVC_TEST_CHROMIUM" ]] || missing+=("$AUTHSVC_TEST_CHROMIUM")
 
 if ((${#missing[@]})); then
@@ -30,7 +32,7 @@ if ((${#missing[@]})); then
     if command -v sudo >/dev/null 2>&1; then
       sudo=(sudo)
     else
-      echo "==> ERROR: not root and sudo is unavailable; install postgresql redis-server chromium fonts-liberation yourself" >&2
+      echo "==> ERROR: not root and sudo is unavailable; install postgresql redis-server chromium fonts-liberation nginx yourself" >&2
       exit 1
     fi
   fi
@@ -40,9 +42,9 @@ if ((${#missing[@]})); then
   fi
   "${sudo[@]}" apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    postgresql redis-server chromium fonts-liberation
+    postgresql redis-server chromium fonts-liberation nginx
 else
-  echo "==> System packages present (PostgreSQL, redis-server, Chromium)"
+  echo "==> System packages present (PostgreSQL, redis-server, Chromium, nginx)"
 fi
 
 if [[ ! -x .venv/bin/python ]]; then

@@ -10,60 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
-
-from authsvc.tenancy import tenant_context
-from tests.conftest import make_app, unique
 
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "js"
 BIN = CLIENT / "node_modules" / ".bin"
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """authsvc on loopback whose BASE_URL (the tokens' issuer) is its real address."""
+@pytest.fixture(scope="module", autouse=True)
+def installed():
     if not (BIN / "tsc").exists():
         pytest.fail("clients/js/node_modules is missing: run `npm ci` in clients/js")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    folder = tmp_path_factory.mktemp("js-client")
-    base = f"http://127.0.0.1:{port}"
-    app = make_app(f"sqlite:///{folder / 'authsvc.db'}", folder, BASE_URL=base)
-    with app.app_context():
-        upgrade()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base, app
-    server.shutdown()
-    thread.join(5)
-
-
-def node_env(base: str, app) -> dict[str, str]:
-    from authsvc.apikeys.service import create_api_key
-    from authsvc.tenants.service import create_tenant
-
-    slug = unique("js")
-    with app.app_context():
-        tenant_id = create_tenant(slug, "JS client").id
-        with tenant_context(tenant_id):
-            _row, admin = create_api_key("admin", ["admin"])
-            _row, auth = create_api_key("front end", ["auth"])
-    return {
-        **os.environ,
-        "AUTHSVC_URL": base,
-        "AUTHSVC_TENANT": slug,
-        "AUTHSVC_ADMIN_KEY": admin,
-        "AUTHSVC_AUTH_KEY": auth,
-    }
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -82,10 +41,17 @@ def test_types_generated_from_the_served_document_compile(live):
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
 
 
-def test_node_suite_passes_against_the_live_server(live):
+def test_node_suite_passes_against_the_live_server(live, live_tenant):
     node = shutil.which("node")
     assert node, "Node.js 20+ is needed for clients/js"
-    result = run([node, "--test", "test/"], env=node_env(*live))
+    env = {
+        **os.environ,
+        "AUTHSVC_URL": live[0],
+        "AUTHSVC_TENANT": live_tenant.slug,
+        "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+        "AUTHSVC_AUTH_KEY": live_tenant.auth_key,
+    }
+    result = run([node, "--test", "test/"], env=env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
     passed = int(result.stdout.split("# pass ", 1)[1].split()[0])

@@ -1,7 +1,8 @@
 """Access-token verification in a tenant app: JWKS signatures checked locally.
 
-The tenant's discovery document names its issuer and JWKS; keys are fetched once and
-again only for an unknown ``kid`` (a rotation), so a request costs no round trip. A
+The issuer comes from the tenant's discovery document; the keys from its JWKS at the URL
+the app calls (not the public one, which a private network may not reach), fetched once
+and again only for an unknown ``kid`` (a rotation), so a request costs no round trip. A
 local check cannot see a logout or a revoked session before the token expires (15
 minutes by default): ``check_revocation=True`` also asks ``/auth/validate``, which can.
 """
@@ -46,11 +47,11 @@ class TokenVerifier:
     def _keys(self) -> tuple[str, jwt.PyJWKClient]:
         with self._lock:
             if self._discovery is None or self._jwks is None:
-                url = f"{self.base_url}/t/{self.tenant}/.well-known/openid-configuration"
-                response = httpx.get(url, timeout=self.timeout)
+                wellknown = f"{self.base_url}/t/{self.tenant}/.well-known"
+                response = httpx.get(f"{wellknown}/openid-configuration", timeout=self.timeout)
                 response.raise_for_status()
                 self._discovery = response.json()
-                self._jwks = jwt.PyJWKClient(self._discovery["jwks_uri"], timeout=self.timeout)
+                self._jwks = jwt.PyJWKClient(f"{wellknown}/jwks.json", timeout=self.timeout)
             return self._discovery["issuer"], self._jwks
 
     def verify(self, token: str) -> dict[str, Any]:

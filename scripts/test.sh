@@ -80,6 +80,8 @@ npm_ci() {
 npm_ci tests/oidc "the test OpenID Provider"
 # The JavaScript client's node --test suite runs from tests/clients against a live server.
 npm_ci clients/js "the JavaScript client's packages"
+# The Express integration example (it links the client above, so it comes second).
+npm_ci examples/express-app "the Express example's packages"
 
 echo "==> ruff check"
 .venv/bin/ruff check .

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -174,3 +175,34 @@ def test_nginx_example_lets_only_the_tenants_signed_in_users_through(
     other_admin.close()
     other = {"Authorization": f"Bearer {other_token}"}
     assert httpx.get(f"{nginx}/notes", headers=other).status_code == 401
+
+
+def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant):
+    """examples/express-app's own node tests, with authsvc's webhook worker running."""
+    from authsvc.worker import start_embedded, stop_embedded
+
+    folder = EXAMPLES / "express-app"
+    if not (folder / "node_modules" / "express").is_dir():
+        pytest.fail("examples/express-app/node_modules is missing: run `npm ci` there")
+    env = {
+        **os.environ,
+        "AUTHSVC_URL": live[0],
+        "AUTHSVC_TENANT": live_tenant.slug,
+        "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+    }
+    worker = start_embedded(live[1])
+    assert worker is not None, "the live server's database is SQLite: the embedded worker is on"
+    try:
+        result = subprocess.run(
+            [shutil.which("node") or "node", "--test", "app.test.mjs"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=110,
+            check=False,
+        )
+    finally:
+        stop_embedded(worker)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "# pass 2" in result.stdout and "# fail 0" in result.stdout

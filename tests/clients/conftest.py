@@ -49,7 +49,7 @@ def live(tmp_path_factory):
     thread.join(5)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_live_tenant(live):
     """A fresh tenant of the live server with an admin key and an ``auth``-scope key."""
     from authsvc.apikeys.service import create_api_key

@@ -51,7 +51,7 @@ def theme_css():
 
 @bp.get("/widget.js")
 def widget_js():
-    """The embeddable sign-in element (``<authsvc-sign-in>``), themed with the tenant's colours.
+    """The embeddable elements (``<authsvc-sign-in>``, ...), themed with the tenant's colours.
 
     Public like the stylesheets, and readable from any origin: it holds no secret, and
     the API it calls grants CORS only to the origins the tenant lists.
@@ -60,7 +60,7 @@ def widget_js():
     values = {name: getattr(theme, name) for name in service.DEFAULTS}
     # Inside a shadow root the properties belong on :host, not :root.
     css = theme_properties_css(values).replace(":root", ":host", 1)
-    source = (Path(current_app.static_folder) / "widget" / "sign-in.js").read_text()
+    source = (Path(current_app.static_folder) / "widget" / "widget.js").read_text()
     arguments = f"{json.dumps(css)}, {json.dumps(g.tenant.slug)}"
     body = f"(function (THEME_CSS, SLUG) {{\n{source}}})({arguments});\n"
     response = Response(body, mimetype="text/javascript")

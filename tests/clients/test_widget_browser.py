@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyotp
 import pytest
-from authsvc_client import AuthsvcClient, MfaRequired, TokenVerifier
+from authsvc_client import AuthsvcClient, InvalidToken, MfaRequired, TokenVerifier
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +32,16 @@ class Embedder:
             f"connect-src {authsvc}; style-src 'self'"
         )
         self.html = f"""<!doctype html><html><head><title>Acme app</title></head><body>
+<authsvc-sign-up api-key="{api_key}"></authsvc-sign-up>
 <authsvc-sign-in api-key="{api_key}"></authsvc-sign-in>
+<authsvc-user-button api-key="{api_key}"></authsvc-user-button>
 <script nonce="{nonce}">
-  document.addEventListener("authsvc:signed-in", (event) => {{ window.signedIn = event.detail; }});
+  document.addEventListener("authsvc:signed-up", (event) => {{ window.signedUp = event.detail; }});
+  document.addEventListener("authsvc:signed-out", () => {{ window.signedOut = true; }});
+  document.addEventListener("authsvc:signed-in", (event) => {{
+    window.signedIn = event.detail;
+    document.querySelector("authsvc-user-button").accessToken = event.detail.accessToken;
+  }});
 </script>
 <script nonce="{nonce}" src="{authsvc}/t/{slug}/widget.js"></script>
 </body></html>""".encode()
@@ -162,3 +169,23 @@ def test_a_site_the_tenant_does_not_list_gets_no_sign_in(page, site, live):
         assert page.evaluate("window.signedIn") is None
     finally:
         stranger.close()
+
+
+def test_widget_signs_up_shows_the_user_and_signs_out(page, site, live):
+    _embedder, _admin, tenant = site
+    page.goto(site[0].origin)
+    page.fill("authsvc-sign-up input[name=email]", "new@example.com")
+    page.fill("authsvc-sign-up input[name=password]", PASSWORD)
+    page.click("authsvc-sign-up button")
+    assert (
+        page.wait_for_function("() => window.signedUp").json_value()["user"]["email"]
+        == "new@example.com"
+    )
+    sign_in(page, "new@example.com", PASSWORD)
+    token = page.wait_for_function("() => window.signedIn").json_value()["accessToken"]
+    page.wait_for_selector("authsvc-user-button span:text('new@example.com')")
+    page.click("authsvc-user-button button")
+    page.wait_for_function("() => window.signedOut")
+    assert page.is_hidden("authsvc-user-button div")
+    with pytest.raises(InvalidToken):
+        TokenVerifier(live[0], tenant.slug, check_revocation=True).verify(token)

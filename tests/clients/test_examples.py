@@ -206,3 +206,47 @@ def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant
         stop_embedded(worker)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# pass 2" in result.stdout and "# fail 0" in result.stdout
+
+
+def test_migration_example_keeps_the_old_passwords(
+    live, live_tenant, tmp_path, monkeypatch, capsys
+):
+    import sqlite3
+
+    import bcrypt
+    from werkzeug.security import generate_password_hash
+
+    legacy = tmp_path / "legacy.db"
+    with sqlite3.connect(legacy) as conn:
+        conn.execute(
+            "CREATE TABLE accounts (id INTEGER, email TEXT, name TEXT, password_hash TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO accounts VALUES (?, ?, ?, ?)",
+            [
+                (
+                    1,
+                    "old-bcrypt@example.com",
+                    "B",
+                    bcrypt.hashpw(b"old secret 1", bcrypt.gensalt(4)).decode(),
+                ),
+                (
+                    2,
+                    "old-pbkdf2@example.com",
+                    "P",
+                    generate_password_hash("old secret 2", "pbkdf2:sha256:1000"),
+                ),
+                (3, "broken@example.com", "X", "$unknown$hash"),
+            ],
+        )
+    module = load("migrate-users/migrate.py")
+    monkeypatch.setenv("AUTHSVC_API_KEY", live_tenant.admin_key)
+    assert module.main([str(legacy), "--url", live[0]]) == 1  # the broken row fails
+    output = capsys.readouterr().out
+    assert "created 2, failed 1" in output and "broken@example.com" in output
+    with AuthsvcClient(live[0], live_tenant.auth_key) as front_end:
+        for number, email in enumerate(["old-bcrypt@example.com", "old-pbkdf2@example.com"], 1):
+            session = front_end.user_session()
+            session.login(f"old secret {number}", email=email)
+            me = session.me()
+            assert me["external_user_id"] == str(number) and me["is_verified"] is True

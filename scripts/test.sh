@@ -78,6 +78,8 @@ npm_ci() {
 }
 # The federation tests run a real OpenID Provider (Node.js oidc-provider).
 npm_ci tests/oidc "the test OpenID Provider"
+# Postman's runner (newman) runs the generated collection in tests/clients/test_postman.py.
+npm_ci tests/postman "Postman's collection runner"
 # The JavaScript client's node --test suite runs from tests/clients against a live server.
 npm_ci clients/js "the JavaScript client's packages"
 # The Express integration example (it links the client above, so it comes second).

@@ -21,6 +21,8 @@ have_postgres() {
 missing=()
 have_postgres || missing+=("PostgreSQL server binaries")
 command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
+# The nginx integration example (examples/nginx) runs in tests/clients.
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=("nginx")
 [[ -x "$AUTHSVC_TEST_CHROMIUM" ]] || missing+=("$AUTHSVC_TEST_CHROMIUM")
 
 if ((${#missing[@]})); then
@@ -30,7 +32,7 @@ if ((${#missing[@]})); then
     if command -v sudo >/dev/null 2>&1; then
       sudo=(sudo)
     else
-      echo "==> ERROR: not root and sudo is unavailable; install postgresql redis-server chromium fonts-liberation yourself" >&2
+      echo "==> ERROR: not root and sudo is unavailable; install postgresql redis-server chromium fonts-liberation nginx yourself" >&2
       exit 1
     fi
   fi
@@ -40,9 +42,9 @@ if ((${#missing[@]})); then
   fi
   "${sudo[@]}" apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    postgresql redis-server chromium fonts-liberation
+    postgresql redis-server chromium fonts-liberation nginx
 else
-  echo "==> System packages present (PostgreSQL, redis-server, Chromium)"
+  echo "==> System packages present (PostgreSQL, redis-server, Chromium, nginx)"
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
@@ -57,18 +59,31 @@ echo "==> Installing authsvc with test extras into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 # The example admin plugin proves the entry-point path (tests/admin/test_plugins.py).
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e examples/authsvc-hello-plugin
+# The Python client library and its framework extras; its tests (clients/python/tests)
+# run against a live authsvc in the same pytest run.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[flask,fastapi]'
 
-# The federation tests run a real OpenID Provider (Node.js oidc-provider) from the
-# committed lockfile; reinstall only when node_modules is missing or the lockfile changed.
-oidc=tests/oidc
-if ! cmp -s "$oidc/package-lock.json" "$oidc/node_modules/.authsvc-installed-lock"; then
-  command -v npm >/dev/null 2>&1 || { echo "==> ERROR: npm (Node.js 20+) is needed for tests/oidc" >&2; exit 1; }
-  echo "==> Installing the test OpenID Provider (npm ci in $oidc)"
-  (cd "$oidc" && npm ci --no-audit --no-fund --silent)
-  cp "$oidc/package-lock.json" "$oidc/node_modules/.authsvc-installed-lock"
-else
-  echo "==> Test OpenID Provider present ($oidc/node_modules)"
-fi
+# npm packages are installed from committed lockfiles; reinstall only when node_modules
+# is missing or the lockfile changed.
+npm_ci() {
+  local dir="$1" what="$2"
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.authsvc-installed-lock"; then
+    command -v npm >/dev/null 2>&1 || { echo "==> ERROR: npm (Node.js 20+) is needed for $dir" >&2; exit 1; }
+    echo "==> Installing $what (npm ci in $dir)"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    cp "$dir/package-lock.json" "$dir/node_modules/.authsvc-installed-lock"
+  else
+    echo "==> $what present ($dir/node_modules)"
+  fi
+}
+# The federation tests run a real OpenID Provider (Node.js oidc-provider).
+npm_ci tests/oidc "the test OpenID Provider"
+# Postman's runner (newman) runs the generated collection in tests/clients/test_postman.py.
+npm_ci tests/postman "Postman's collection runner"
+# The JavaScript client's node --test suite runs from tests/clients against a live server.
+npm_ci clients/js "the JavaScript client's packages"
+# The Express integration example (it links the client above, so it comes second).
+npm_ci examples/express-app "the Express example's packages"
 
 echo "==> ruff check"
 .venv/bin/ruff check .

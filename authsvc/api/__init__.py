@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, jsonify, request
 from flask_restx import Api
 
-from authsvc.api import cors, ratelimit
+from authsvc.api import cors, openapi, ratelimit
 from authsvc.apikeys.authentication import current_principal
 from authsvc.connections import SAFE_METHODS, read_only_request
 from authsvc.errors import handle_exception
@@ -106,6 +106,19 @@ def _authenticate() -> None:
         read_only_request()
     # Resolved once, up front: binds the tenant for the whole request.
     current_principal(required=False)
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 document of the API (needs a request context, as restx does)."""
+    if "error" in api.__schema__:
+        raise RuntimeError(api.__schema__["error"])
+    return openapi.convert(api.__schema__)
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.1 document; public, like restx's ``swagger.json``."""
+    return jsonify(openapi_document())
 
 
 ratelimit.limit_callers(bp)

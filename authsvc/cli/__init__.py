@@ -3,7 +3,8 @@
 Also reachable as ``flask --app authsvc`` and ``python -m authsvc.cli``. Every command
 takes ``--json`` and exits non-zero with a one-line reason on bad input. One module per
 domain: ``setup`` (init), ``tenants``, ``apikeys``, ``admins``, ``keys`` (signing keys),
-``users`` (import), ``serve`` (serve, up, worker); ``base`` holds what they share.
+``users`` (import), ``openapi`` (API document), ``serve`` (serve, up, worker); ``base``
+holds what they share.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask.cli import FlaskGroup
 from authsvc.cli.admins import admins
 from authsvc.cli.apikeys import api_keys
 from authsvc.cli.keys import keys
+from authsvc.cli.openapi import openapi_command
 from authsvc.cli.serve import serve_command, up_command, worker_command
 from authsvc.cli.setup import init_command
 from authsvc.cli.tenants import tenants
@@ -29,6 +31,7 @@ COMMANDS = (
     admins,
     keys,
     users,
+    openapi_command,
 )
 
 

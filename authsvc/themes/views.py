@@ -9,7 +9,10 @@ directly.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, g, request
 
 from authsvc.errors import NotFound
 from authsvc.hosted.resolve import bind, tenant_for_slug
@@ -43,6 +46,25 @@ def theme_css():
     theme = service.get_theme(g.tenant)
     values = {name: getattr(theme, name) for name in service.DEFAULTS}
     response = Response(theme_properties_css(values), mimetype="text/css")
+    return _cached(response, str(theme.version))
+
+
+@bp.get("/widget.js")
+def widget_js():
+    """The embeddable elements (``<authsvc-sign-in>``, ...), themed with the tenant's colours.
+
+    Public like the stylesheets, and readable from any origin: it holds no secret, and
+    the API it calls grants CORS only to the origins the tenant lists.
+    """
+    theme = service.get_theme(g.tenant)
+    values = {name: getattr(theme, name) for name in service.DEFAULTS}
+    # Inside a shadow root the properties belong on :host, not :root.
+    css = theme_properties_css(values).replace(":root", ":host", 1)
+    source = (Path(current_app.static_folder) / "widget" / "widget.js").read_text()
+    arguments = f"{json.dumps(css)}, {json.dumps(g.tenant.slug)}"
+    body = f"(function (THEME_CSS, SLUG) {{\n{source}}})({arguments});\n"
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return _cached(response, str(theme.version))
 
 

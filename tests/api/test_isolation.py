@@ -274,6 +274,19 @@ def test_tenant_b_key_cannot_exchange_tenant_a_sign_in_code(
     assert owner.status_code == 200 and owner.json["access_token"]
 
 
+@pytest.mark.parametrize("path", ["/swagger.json", "/openapi.json"])
+def test_public_api_documents_show_no_tenant_data(victim, api_client, other_tenant, path):
+    """The API documents are public: the same for anyone, with nothing of any tenant in them."""
+    anonymous = victim["client"].client.get("/api/v1" + path)
+    assert anonymous.status_code == 200
+    with_key = api_client(other_tenant, ["admin"]).get(path)
+    assert with_key.json == anonymous.json
+    text = anonymous.get_data(as_text=True)
+    secrets = [victim[k] for k in ("user", "key", "email", "domain", "webhook", "provider")]
+    assert not [value for value in secrets if value in text]
+    assert victim["client"].slug not in text and other_tenant[1] not in text
+
+
 def test_every_tenant_owned_route_is_in_the_matrix(app):
     """A new route with an id parameter must be added to ENDPOINTS above."""
     covered = {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path, _ in ENDPOINTS}

@@ -1,0 +1,252 @@
+"""The integration guides' examples (examples/), run against a live authsvc.
+
+Flask and FastAPI apps verify tokens locally; the Flask app also receives a real webhook
+delivery; nginx runs examples/nginx/authsvc.conf as written (hosts and tenant replaced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from authsvc_client import AuthsvcClient
+from werkzeug.serving import make_server
+
+from tests.clients.conftest import free_port
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PASSWORD = "integration guide password"
+
+
+def load(relative: str):
+    """Import an example by its file (examples/ is not a package)."""
+    path = EXAMPLES / relative
+    spec = importlib.util.spec_from_file_location(
+        f"example_{path.parent.name.replace('-', '_')}", path
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def signed_in(base_url: str, admin_key: str) -> tuple[AuthsvcClient, str]:
+    """(admin client, access token) of a new signed-in member of the key's tenant."""
+    admin = AuthsvcClient(base_url, admin_key)
+    admin.call("post_user_list", json={"email": "guide@example.com", "password": PASSWORD})
+    return admin, admin.user_session().login(PASSWORD, email="guide@example.com").access_token
+
+
+@pytest.fixture
+def user(live, live_tenant):
+    admin, token = signed_in(live[0], live_tenant.admin_key)
+    yield admin, token
+    admin.close()
+
+
+def test_flask_example_protects_routes_and_receives_webhooks(live, live_tenant, user):
+    admin, token = user
+    module = load("flask-app/app.py")
+    app = module.create_app({"AUTHSVC_URL": live[0], "AUTHSVC_TENANT": live_tenant.slug})
+    client = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/").status_code == 200
+    assert client.get("/profile").status_code == 401
+    assert client.get("/profile", headers=bearer).json["email"] == "guide@example.com"
+    assert client.get("/reports", headers=bearer).status_code == 403
+    # A real delivery from authsvc's worker to the example served over HTTP.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/webhooks/authsvc"
+        hook = admin.call("post_webhook_list", json={"url": url, "event_types": ["user.updated"]})
+        app.config["AUTHSVC_WEBHOOK_SECRET"] = hook["secret"]
+        users = admin.call("get_user_list", email="guide@example.com")["items"]
+        admin.call("patch_user_item", user_id=users[0]["id"], json={"display_name": "G"})
+        from authsvc.worker import Worker
+
+        Worker(live[1]).run_until_idle(30)
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert [event for _id, event in app.config["RECEIVED_EVENTS"]] == ["user.updated"]
+    forged = client.post("/webhooks/authsvc", data=b"{}", headers={"webhook-id": "x"})
+    assert forged.status_code == 400
+
+
+def test_fastapi_example_protects_routes(live, live_tenant, user):
+    _admin, token = user
+    app = load("fastapi-app/app.py").create_app(live[0], live_tenant.slug)
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notes") as client:
+            assert (await client.get("/")).status_code == 200
+            assert (await client.get("/profile")).status_code == 401
+            me = await client.get("/profile", headers=bearer)
+            assert me.json()["email"] == "guide@example.com"
+            assert (await client.get("/reports", headers=bearer)).status_code == 403
+
+    asyncio.run(scenario())
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """The protected app behind nginx: answers with the identity headers it was given."""
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        body = json.dumps({k: v for k, v in self.headers.items() if k.startswith("X-User")})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def nginx(live, live_tenant, tmp_path):
+    """examples/nginx/authsvc.conf in a real nginx, in front of EchoHandler."""
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if binary is None:
+        pytest.fail("nginx is missing: scripts/test.sh installs it (apt-get install nginx)")
+    app = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    port = free_port()
+    server = (EXAMPLES / "nginx" / "authsvc.conf").read_text()
+    server = server.replace("listen 8080", f"listen 127.0.0.1:{port}")
+    server = server.replace("authsvc.internal:8000", live[0].removeprefix("http://"))
+    server = server.replace("app.internal:3000", f"127.0.0.1:{app.server_port}")
+    server = server.replace("tenant=acme", f"tenant={live_tenant.slug}")
+    temp = " ".join(
+        f"{kind}_temp_path {tmp_path / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        f"daemon off; master_process off; pid {tmp_path / 'nginx.pid'};\n"
+        f"error_log {tmp_path / 'error.log'};\nevents {{}}\n"
+        f"http {{ access_log off; {temp}\n{server}\n}}\n"
+    )
+    process = subprocess.Popen([binary, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+    app.shutdown()
+    app.server_close()
+
+
+def test_nginx_example_lets_only_the_tenants_signed_in_users_through(
+    nginx, user, live, make_live_tenant
+):
+    _admin, token = user
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{nginx}/notes").status_code == 401
+    through = httpx.get(f"{nginx}/notes", headers=bearer)
+    assert through.status_code == 200
+    assert through.json()["X-User-Email"] == "guide@example.com"
+    # A POST is checked with a GET to /auth/validate, and passes too.
+    assert httpx.post(f"{nginx}/notes", headers=bearer, content=b"x").status_code == 200
+    # Headers sent by the client never pass for authsvc's.
+    spoofed = httpx.get(f"{nginx}/notes", headers={"X-User-Id": "admin", **bearer})
+    assert spoofed.json()["X-User-Id"] != "admin"
+    # A valid token of another tenant is refused by this tenant's proxy.
+    other_admin, other_token = signed_in(live[0], make_live_tenant().admin_key)
+    other_admin.close()
+    other = {"Authorization": f"Bearer {other_token}"}
+    assert httpx.get(f"{nginx}/notes", headers=other).status_code == 401
+
+
+def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant):
+    """examples/express-app's own node tests, with authsvc's webhook worker running."""
+    from authsvc.worker import start_embedded, stop_embedded
+
+    folder = EXAMPLES / "express-app"
+    if not (folder / "node_modules" / "express").is_dir():
+        pytest.fail("examples/express-app/node_modules is missing: run `npm ci` there")
+    env = {
+        **os.environ,
+        "AUTHSVC_URL": live[0],
+        "AUTHSVC_TENANT": live_tenant.slug,
+        "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+    }
+    worker = start_embedded(live[1])
+    assert worker is not None, "the live server's database is SQLite: the embedded worker is on"
+    try:
+        result = subprocess.run(
+            [shutil.which("node") or "node", "--test", "app.test.mjs"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=110,
+            check=False,
+        )
+    finally:
+        stop_embedded(worker)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "# pass 2" in result.stdout and "# fail 0" in result.stdout
+
+
+def test_migration_example_keeps_the_old_passwords(
+    live, live_tenant, tmp_path, monkeypatch, capsys
+):
+    import sqlite3
+
+    import bcrypt
+    from werkzeug.security import generate_password_hash
+
+    legacy = tmp_path / "legacy.db"
+    with sqlite3.connect(legacy) as conn:
+        conn.execute(
+            "CREATE TABLE accounts (id INTEGER, email TEXT, name TEXT, password_hash TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO accounts VALUES (?, ?, ?, ?)",
+            [
+                (
+                    1,
+                    "old-bcrypt@example.com",
+                    "B",
+                    bcrypt.hashpw(b"old secret 1", bcrypt.gensalt(4)).decode(),
+                ),
+                (
+                    2,
+                    "old-pbkdf2@example.com",
+                    "P",
+                    generate_password_hash("old secret 2", "pbkdf2:sha256:1000"),
+                ),
+                (3, "broken@example.com", "X", "$unknown$hash"),
+            ],
+        )
+    module = load("migrate-users/migrate.py")
+    monkeypatch.setenv("AUTHSVC_API_KEY", live_tenant.admin_key)
+    assert module.main([str(legacy), "--url", live[0]]) == 1  # the broken row fails
+    output = capsys.readouterr().out
+    assert "created 2, failed 1" in output and "broken@example.com" in output
+    with AuthsvcClient(live[0], live_tenant.auth_key) as front_end:
+        for number, email in enumerate(["old-bcrypt@example.com", "old-pbkdf2@example.com"], 1):
+            session = front_end.user_session()
+            session.login(f"old secret {number}", email=email)
+            me = session.me()
+            assert me["external_user_id"] == str(number) and me["is_verified"] is True

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from authsvc.extensions import db
 from authsvc.mail.models import MailMessage
 from authsvc.tenancy import tenant_context
-from tests.browser.test_admin_panel import _fresh_database, browser, page  # noqa: F401
+from tests.browser.conftest import fresh_database
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def site(postgres_url, tmp_path_factory):
     from authsvc.apikeys.service import create_api_key
     from authsvc.tenants.service import create_tenant
 
-    app = make_app(_fresh_database(postgres_url), tmp_path_factory.mktemp("invitations"))
+    app = make_app(fresh_database(postgres_url), tmp_path_factory.mktemp("invitations"))
     with app.app_context():
         upgrade()
         tenant = create_tenant("acme-corp", "Acme Corp")

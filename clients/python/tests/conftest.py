@@ -16,8 +16,6 @@ from werkzeug.serving import make_server
 from authsvc import create_app
 from authsvc.tenancy import tenant_context
 
-PASSWORD = "client library test password"
-
 
 @dataclass
 class Tenant:

@@ -16,7 +16,7 @@ from authsvc_client import (
     TokenPair,
     Unauthorized,
 )
-from conftest import PASSWORD
+from client_testdata import PASSWORD
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from authsvc_client import (
 )
 from authsvc_client.fastapi_auth import RequireUser
 from authsvc_client.flask_auth import AuthsvcAuth, current_claims
-from conftest import PASSWORD
+from client_testdata import PASSWORD
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, FastAPI
 from flask import Flask

@@ -1,0 +1,3 @@
+"""Values the client tests share (a module of its own: ``conftest`` names collide)."""
+
+PASSWORD = "client library test password"

@@ -13,15 +13,16 @@ from authsvc.organizations import members
 from authsvc.organizations.models import ActiveOrganization, Membership, Organization
 from authsvc.organizations.service import get_organization
 from authsvc.sessions import service as sessions
-from authsvc.users.models import User
+from authsvc.users.emails import email_key
+from authsvc.users.reads import UserRow
 
 
-def _may_join_by_domain(org: Organization, user: User) -> bool:
-    domain = user.email_normalized.rpartition("@")[2]
+def _may_join_by_domain(org: Organization, user: UserRow) -> bool:
+    domain = email_key(user.email).rpartition("@")[2] if user.email else ""
     return user.is_verified and domain in (org.domains or [])
 
 
-def _membership_for(org: Organization, user: User) -> Membership:
+def _membership_for(org: Organization, user: UserRow) -> Membership:
     """The user's membership, created when their verified address is in the org's domains."""
     membership = members.find_membership(org.id, user.id)
     if membership is not None:
@@ -37,7 +38,7 @@ def _membership_for(org: Organization, user: User) -> Membership:
     return membership
 
 
-def switch(user: User, session_id: uuid.UUID, org_id: str | None) -> str:
+def switch(user: UserRow, session_id: uuid.UUID, org_id: str | None) -> str:
     """Make ``org_id`` (or none) the session's active organization; returns the session's
     next refresh token (its older ones are spent). The caller signs the access token."""
     session = sessions.get_session(session_id, user_id=user.id)

@@ -58,12 +58,13 @@ class MyActiveOrganization(Resource):
         session's earlier refresh tokens are spent: use the new pair.
         """
         claims = current_claims()
-        user = get_user(claims.sub)
+        # One read of the user serves the switch and the new token.
+        user = read_user_row(claims.sub)
         session_id = uuid.UUID(claims.sid)
         refresh = active.switch(user, session_id, body["organization_id"])
         tenant = current_tenant()
         access, ttl = tokens.issue_access_token(
-            user=read_user_row(claims.sub),
+            user=user,
             session_id=session_id,
             tenant_slug=tenant.slug,
             policy=policy_for(tenant),

@@ -159,7 +159,11 @@ my_organization_out = Model(
 )
 accept_in = Model(
     "InvitationAccept",
-    {"token": fields.String(required=True, min_length=1, max_length=200)},
+    {
+        "token": fields.String(
+            required=True, min_length=1, max_length=200, example="inv_3q2+7w-token-from-the-mail"
+        )
+    },
     strict=True,
 )
 accepted_out = Model("InvitationAccepted", {"organization_id": fields.String(example=ID)})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, g, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -158,9 +158,26 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
+def _error_template() -> str:
+    """The panel's layout in the panel, the tenant's theme on its pages, else a plain page."""
+    if request.path.startswith("/admin"):
+        return "admin/error.html"
+    if "tenant" in g and request.blueprint in ("hosted", "hosted_domain"):
+        return "hosted/error.html"
+    return "errors/error.html"
+
+
+def _error_page(error: AuthsvcError) -> str:
+    try:
+        return render_template(_error_template(), error=error)
+    except Exception:  # the layout itself failed (e.g. the database is down): stay plain
+        log.exception("error page layout failed on %s", request.path)
+        return render_template("errors/error.html", error=error)
+
+
 def render_error(error: AuthsvcError) -> Response:
     if wants_html():
-        html = render_template("errors/error.html", error=error)
+        html = _error_page(error)
         response = Response(html, status=error.status, mimetype="text/html")
     else:
         response = Response(

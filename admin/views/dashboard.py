@@ -11,6 +11,7 @@ from admin import bp
 from admin.access import permissions
 from admin.charts import line_chart
 from authsvc import analytics
+from authsvc.errors import NotFound
 from authsvc.plugins import registry
 from authsvc.plugins.service import enabled_slugs
 
@@ -57,3 +58,9 @@ def dashboard():
         webhooks=analytics.webhook_health(),
         widgets=_widgets(),
     )
+
+
+@bp.route("/<path:unknown>")
+def unknown_page(unknown: str):
+    """An unknown panel URL: after the sign-in guard, a 404 inside the panel's layout."""
+    raise NotFound("There is no such page in the admin panel.")

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import tinycss2
 from tinycss2 import ast
 
+from authsvc.themes.contrast import link_color, readable_on
+
 ALLOWED_AT_RULES = {
     "media",
     "supports",
@@ -132,5 +134,8 @@ def theme_properties_css(values: dict[str, str]) -> str:
             "text_color",
         )
     ]
+    primary, background = values["primary_color"], values["background_color"]
+    lines.append(f"  --authsvc-on-primary: {readable_on(primary)};")
+    lines.append(f"  --authsvc-link: {link_color(primary, background, values['text_color'])};")
     lines.append(f"  --authsvc-font: {values['font_stack']};")
     return ":root {\n" + "\n".join(lines) + "\n}\n"

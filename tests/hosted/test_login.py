@@ -227,10 +227,15 @@ def test_unknown_tenants_and_hosts_get_a_plain_404_page(client, path):
 
 
 def test_a_deactivated_tenant_has_no_hosted_pages(client, tenant, app):
+    """Its users are told the service is unavailable (503), not that the link is wrong."""
     from authsvc.extensions import db
     from authsvc.tenants.models import Tenant
     from authsvc.tenants.service import deactivate_tenant
 
     with app.app_context():
         deactivate_tenant(db.session.get(Tenant, tenant[0]))
-    assert client.get(f"/t/{tenant[1]}/login").status_code == 404
+    response = client.get(f"/t/{tenant[1]}/login", headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert "unavailable at the moment" in response.text and "No tenant" not in response.text
+    assert 'name="password"' not in response.text
+    assert client.get(f"/t/{tenant[1]}/theme.css").status_code == 404

@@ -309,14 +309,10 @@ class MyTotp(Resource):
     @document_errors(me_ns, 400, 404, 413, 415, 422)
     def delete(self, body):
         """Disable TOTP (needs a current code or the password)."""
-        from authsvc.passwords import verify_password
-
         user = me()
-        proof = (body.get("code") and mfa.verify(user, body["code"])) or (
-            body.get("password") and verify_password(user.password_hash, body["password"])
+        service.reauthenticate(
+            user, body.get("password"), body.get("code"), "Give a valid code or your password."
         )
-        if not proof:
-            raise AuthenticationFailed("Give a valid code or your password.", scheme="Bearer")
         mfa.disable(user, actor=f"user:{user.id}")
         return "", 204
 

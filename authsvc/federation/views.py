@@ -121,5 +121,5 @@ def _signed_in(user):
         return redirect(page_url("mfa"), code=303)
     device_session, _refresh = sessions.start_session(row, context.from_request(), rules)
     db.session.commit()
-    response = redirect(return_to or page_url("signed_in"), code=303)
+    response = redirect(return_to or page_url("account"), code=303)
     return hosted_session.start(response, device_session.id)

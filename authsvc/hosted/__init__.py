@@ -66,7 +66,7 @@ def _page_context() -> dict:
 
 def init_app(app: Flask) -> None:
     from authsvc.federation import views as _federation  # noqa: F401 - sign-in with providers
-    from authsvc.hosted import views  # noqa: F401 - registers the page routes on bp
+    from authsvc.hosted import account, views  # noqa: F401 - register the page routes on bp
 
     app.register_blueprint(bp)
     app.register_blueprint(bp, name=DOMAIN_NAME, url_prefix="")

@@ -26,7 +26,7 @@ def _end_user_key() -> str:
     return f"hosted:{g.tenant.id}:{request.remote_addr}"
 
 
-def _flow_limit(setting: str):
+def flow_limit(setting: str):
     """The same per-flow limits as the REST API (``RATELIMIT_<setting>``), on form posts,
     per tenant and browser address."""
     return limiter.limit(
@@ -59,7 +59,7 @@ def _return_to() -> str | None:
 
 
 def _signed_in(result, return_to: str | None):
-    response = redirect(return_to or page_url("signed_in"), code=303)
+    response = redirect(return_to or page_url("account"), code=303)
     return hosted_session.start(response, result.session_id)
 
 
@@ -70,7 +70,7 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_flow_limit("LOGIN")
+@flow_limit("LOGIN")
 def login():
     """Sign in with email or username and password; MFA users continue on /mfa."""
     return_to = _return_to()
@@ -93,7 +93,7 @@ def login():
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-@_flow_limit("LOGIN")
+@flow_limit("LOGIN")
 def mfa():
     """Second step of a sign-in: a TOTP or recovery code."""
     pending = cookie_session.get(MFA_KEY)
@@ -114,7 +114,7 @@ def mfa():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@_flow_limit("REGISTER")
+@flow_limit("REGISTER")
 def register():
     """Create an account; a verification link is emailed."""
     form = forms.RegisterForm(return_to=_return_to())
@@ -136,7 +136,7 @@ def register():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@_flow_limit("FORGOT_PASSWORD")
+@flow_limit("FORGOT_PASSWORD")
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = forms.ForgotPasswordForm()
@@ -181,11 +181,10 @@ def verify():
 
 @bp.get("/signed-in")
 def signed_in():
-    """Where a sign-in without ``return_to`` ends: who is signed in, and a sign-out button."""
-    current = hosted_session.current()
-    if current is None:
+    """Where sign-ins used to end; bookmarks of it now lead to the account page."""
+    if hosted_session.current() is None:
         return redirect(page_url("login"), code=303)
-    return _page("signed_in", user=current[1], form=forms.LogoutForm())
+    return redirect(page_url("account"), code=303)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

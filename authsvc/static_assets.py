@@ -63,14 +63,15 @@ def _add_fingerprint(endpoint: str, values: dict) -> None:
 
 
 def _static_response(response: Response) -> Response:
-    """Cache headers for a fingerprinted file; text files buffered for compression."""
-    if request.endpoint not in STATIC_ENDPOINTS or response.status_code not in (200, 304):
-        return response
+    """Text files buffered for compression; cache headers for a fingerprinted file."""
     if response.direct_passthrough and response.mimetype in COMPRESSED_TYPES:
-        # Read the (small) file now: Flask-Compress then compresses a body, not a stream
-        # it would wrap in a generator that never closes the file.
+        # Any extension's static file (restx's Swagger UI too). Read the file now:
+        # Flask-Compress then compresses a body, not a stream it would wrap in a
+        # generator that never closes the file.
         response.direct_passthrough = False
         response.make_sequence()
+    if request.endpoint not in STATIC_ENDPOINTS or response.status_code not in (200, 304):
+        return response
     wanted = request.args.get("v")
     filename = (request.view_args or {}).get("filename", "")
     if wanted and wanted == fingerprint(request.endpoint, filename):
@@ -88,6 +89,8 @@ def init_app(app: Flask) -> None:
 
     app.extensions[EXTENSION] = {}
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    # Streams stay as they are (files are buffered above): no generator to leak a file.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)
     app.url_defaults(_add_fingerprint)
     app.after_request(_static_response)

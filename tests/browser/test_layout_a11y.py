@@ -41,7 +41,16 @@ PANEL_PAGES = [
     "/admin/no-such-page",
     "/admin/users?cursor=not-a-cursor",
 ]
-HOSTED_PAGES = ["/", "/login", "/register", "/forgot-password", "/reset?token=x", "/nope"]
+HOSTED_PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/forgot-password",
+    "/reset?token=x",
+    "/nope",
+    "/account",
+    "/account/delete",
+]
 
 
 # Names the element that sticks out furthest to the right, for the failure message.
@@ -206,3 +215,26 @@ def test_a_deactivated_tenants_pages_say_the_service_is_unavailable(
     assert "unavailable at the moment" in page.inner_text("main")
     check(page, axe_source, f"hosted-unavailable-{size}")
     context.close()
+
+
+def test_an_end_user_turns_on_two_factor_from_the_account_page(
+    signed_in, axe_source, live_url, size
+):
+    """The populated user is signed in on the hosted pages of this context."""
+    import pyotp
+
+    page = signed_in
+    page.goto(f"{live_url}/t/a11y-{size}/account")
+    page.get_by_role("button", name="Set up two-factor authentication").click()
+    check(page, axe_source, f"hosted-account-totp-{size}")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("6-digit code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on").click()
+    assert page.get_by_test_id("recovery-codes").locator("li").count() == 10
+    check(page, axe_source, f"hosted-account-recovery-codes-{size}")
+    page.get_by_role("link", name="I have saved them").click()
+    assert "On:" in page.get_by_test_id("mfa-state").inner_text()
+    check(page, axe_source, f"hosted-account-mfa-on-{size}")
+    page.get_by_label("Your password").fill(USER_PASSWORD)
+    page.get_by_role("button", name="Turn off two-factor authentication").click()
+    assert "two-factor authentication is off" in page.inner_text("main").lower()

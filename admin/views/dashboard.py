@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, render_template
+from flask import current_app, g, render_template, request
 from markupsafe import Markup
+from werkzeug.exceptions import MethodNotAllowed
 
 from admin import bp
 from admin.access import permissions
@@ -62,5 +63,12 @@ def dashboard():
 
 @bp.route("/<path:unknown>")
 def unknown_page(unknown: str):
-    """An unknown panel URL: after the sign-in guard, a 404 inside the panel's layout."""
+    """An unknown panel URL: after the sign-in guard, a 404 inside the panel's layout.
+
+    A GET of a POST-only page (``/admin/logout``) also lands here: that stays a 405.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    others = set(adapter.allowed_methods(request.path)) - {"GET", "HEAD", "OPTIONS"}
+    if others:
+        raise MethodNotAllowed(valid_methods=sorted(others))
     raise NotFound("There is no such page in the admin panel.")

@@ -116,7 +116,10 @@ def test_admin_sees_and_revokes_a_users_sessions(app, admin_client, tenant, make
     revoke = re.findall(r'action="([^"]+/sessions/[0-9a-f-]+/revoke)"', page)[0]
     assert client.post(revoke).status_code == 302
     assert "Sessions (1)" in client.get(f"/admin/users/{user['id']}").text
-    client.post(f"/admin/users/{user['id']}/sessions/revoke-all")
+    unconfirmed = client.post(f"/admin/users/{user['id']}/sessions/revoke-all")
+    assert unconfirmed.status_code == 400 and "Revoke every session" in unconfirmed.text
+    assert "Sessions (1)" in client.get(f"/admin/users/{user['id']}").text, "nothing revoked"
+    client.post(f"/admin/users/{user['id']}/sessions/revoke-all", {"confirm": "y"})
     assert "no active sessions" in client.get(f"/admin/users/{user['id']}/sessions").text
     assert len(_events(app, tenant, "session.revoked")) == 2
 

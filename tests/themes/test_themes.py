@@ -99,11 +99,12 @@ def test_theme_css_is_cacheable_by_version_and_etag(app, tenant, client):
         assert service.theme_css_url(_tenant_row(tenant)).endswith(f"?v={newer.version}")
 
 
-def test_custom_css_is_served_sanitised_as_its_own_stylesheet(app, tenant, other_tenant, client):
-    _update(app, tenant, custom_css="/* hi */ .card { border: 2px solid var(--authsvc-accent); }")
+def test_custom_css_is_served_as_written_as_its_own_stylesheet(app, tenant, other_tenant, client):
+    css = "/* hi */\n.card {\n  border: 2px solid var(--authsvc-accent);\n}"
+    _update(app, tenant, custom_css=css)
     response = client.get(f"/t/{tenant[1]}/custom.css")
     assert response.mimetype == "text/css"
-    assert response.get_data(as_text=True) == ".card { border: 2px solid var(--authsvc-accent); }\n"
+    assert response.get_data(as_text=True) == css + "\n", "comments and line breaks kept"
     assert client.get(f"/t/{other_tenant[1]}/custom.css").status_code == 404
 
 

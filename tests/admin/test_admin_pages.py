@@ -188,3 +188,45 @@ def test_audit_log_filters_and_exports_csv(admin_client, tenant, make_user):
     rows = list(csv.reader(io.StringIO(export.text)))
     assert rows[0] == ["time", "actor", "action", "target", "ip", "changes"]
     assert len(rows) == 3 and {row[1] for row in rows[1:]} == {f"admin:{client.email}"}
+
+
+def test_token_lifetimes_are_typed_with_units_and_all_errors_come_at_once(admin_client):
+    client = admin_client(platform=True)
+    slug = unique("units")
+    created = client.post(
+        "/admin/tenants/new",
+        {
+            "slug": slug,
+            "name": "Units",
+            "access_token_ttl_seconds": "15m",
+            "refresh_token_ttl_seconds": "30d",
+        },
+    )
+    assert created.status_code == 302
+    edit_url = created.headers["Location"]
+    page = client.get(edit_url).text
+    assert 'value="15m"' in page and 'value="30d"' in page
+    from authsvc.extensions import db
+    from authsvc.tenants.models import Tenant
+
+    with client.client.application.app_context():
+        tenant = db.session.execute(db.select(Tenant).where(Tenant.slug == slug)).scalar_one()
+        assert tenant.settings["auth"]["access_token_ttl_seconds"] == 900
+        assert tenant.settings["auth"]["refresh_token_ttl_seconds"] == 30 * 86400
+    bad = client.post(
+        edit_url,
+        {
+            "name": "Units",
+            "password_min_length": "4",
+            "access_token_ttl_seconds": "2 weeks",
+            "refresh_token_ttl_seconds": "10s",
+        },
+    )
+    assert bad.status_code == 422
+    for message in (
+        "Number must be between 8 and 128.",
+        "Give a number with a unit: 90s, 15m, 12h or 30d.",
+        "At least 5 minutes (5m).",
+    ):
+        assert message in bad.text
+    assert 'value="2 weeks"' in bad.text, "what was typed stays in the field"

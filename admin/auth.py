@@ -10,7 +10,7 @@ audited by the admins service.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -49,12 +49,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.dashboard")
 
 
+def _requiring_tenants(admin: Admin) -> list[Tenant]:
+    """The tenants whose policy makes this admin use TOTP (for a platform admin: the
+    current tenant, if it does; they may switch away)."""
+    if admin.is_platform_admin:
+        current = g.get("admin_tenant")
+        return [current] if mfa_required(current) else []
+    tenants = [db.session.get(Tenant, m.tenant_id) for m in admin.memberships]
+    return [t for t in tenants if mfa_required(t)]
+
+
 def _needs_second_factor(admin: Admin) -> bool:
-    if admin.has_totp:
-        return True
-    tenant_ids = [m.tenant_id for m in admin.memberships]
-    tenants = [db.session.get(Tenant, tenant_id) for tenant_id in tenant_ids]
-    return not admin.is_platform_admin and any(mfa_required(t) for t in tenants)
+    return admin.has_totp or (not admin.is_platform_admin and bool(_requiring_tenants(admin)))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -142,7 +148,10 @@ def _render_totp(admin: Admin, form: TotpForm):
     # segno draws the SVG from our own URI (no user markup), so it may be inlined.
     qr = Markup(qr_svg(uri)) if uri else None  # noqa: S704
     status = 401 if form.is_submitted() else 200
-    page = render_template("admin/mfa.html", form=form, secret=enrol_secret, uri=uri, qr=qr)
+    requiring = [t.name for t in _requiring_tenants(admin)] if enrol_secret else []
+    page = render_template(
+        "admin/mfa.html", form=form, secret=enrol_secret, uri=uri, qr=qr, requiring=requiring
+    )
     return page, status
 
 

@@ -7,6 +7,8 @@ by :func:`attach_errors`.
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -36,6 +38,38 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd]?)\s*$", re.IGNORECASE)
+UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def format_duration(seconds: int) -> str:
+    """``seconds`` in the largest unit that divides it exactly: 900 -> "15m"."""
+    for unit, size in UNIT_SECONDS.items():
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return "0s"
+
+
+class DurationField(StringField):
+    """A duration typed with a unit ("15m", "12h", "30d"; a bare number is seconds);
+    ``data`` is the number of seconds."""
+
+    def process_formdata(self, valuelist) -> None:
+        text = valuelist[0] if valuelist else ""
+        self.data = None
+        if not text.strip():
+            return
+        match = DURATION.match(text)
+        if match is None:
+            raise ValueError("Give a number with a unit: 90s, 15m, 12h or 30d.")
+        self.data = int(match[1]) * UNIT_SECONDS[(match[2] or "s").lower()]
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_duration(self.data) if isinstance(self.data, int) else ""
 
 
 class LoginForm(StorableForm):
@@ -246,11 +280,15 @@ class TenantSettingsForm(StorableForm):
         ],
         default="409",
     )
-    access_token_ttl_seconds = IntegerField(
-        "Access token lifetime (seconds)", validators=[Optional(), NumberRange(min=60)]
+    access_token_ttl_seconds = DurationField(
+        "Access token lifetime",
+        validators=[Optional(), NumberRange(min=60, message="At least 1 minute (1m).")],
+        description="A number with a unit: 90s, 15m, 12h or 30d.",
     )
-    refresh_token_ttl_seconds = IntegerField(
-        "Refresh token lifetime (seconds)", validators=[Optional(), NumberRange(min=300)]
+    refresh_token_ttl_seconds = DurationField(
+        "Refresh token lifetime",
+        validators=[Optional(), NumberRange(min=300, message="At least 5 minutes (5m).")],
+        description="A number with a unit: 15m, 12h, 30d.",
     )
     rate_limit = StringField(
         "API rate limit", validators=[Optional(), Length(max=64)], description="e.g. 600/minute"

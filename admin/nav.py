@@ -79,9 +79,28 @@ def panel_context() -> dict[str, Any]:
         "theme_css_url": theme_css_url(g.admin_tenant) if g.admin_tenant else None,
         "switch_form": form,
         "switchable": len(tenants) > 1,
-        "nav": nav_items(),
+        "nav": _mark_active(nav_items()),
         "active_endpoint": request.endpoint,
     }
+
+
+def _mark_active(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark the entry of the current page, or of the section a sub-page belongs to.
+
+    The longest matching URL prefix wins, so ``/admin/users/<id>/sessions`` keeps
+    "Users" highlighted; the dashboard (``/admin/``) matches only itself.
+    """
+    dashboard = url_for("admin.dashboard")
+    best = None
+    for item in items:
+        exact = item["endpoint"] == request.endpoint
+        url = item["url"].rstrip("/")
+        inside = item["url"] != dashboard and request.path.startswith(url + "/")
+        if exact or (inside and (best is None or len(item["url"]) > len(best["url"]))):
+            best = item
+            if exact:
+                break
+    return [{**item, "active": item is best} for item in items]
 
 
 @bp.post("/switch")

@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         models,
         observability,
         security_headers,
+        static_assets,
         storable,
         tenancy,
         themes,
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     themes.init_app(app)
     security_headers.init_app(app)
+    static_assets.init_app(app)
     # After themes: CSRFProtect adds csrf_token() to the tenant-aware Jinja environment.
     csrf.init_app(app)
     errors.init_app(app)

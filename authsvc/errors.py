@@ -9,15 +9,17 @@ missing one.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, g, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_PREFIX = "urn:authsvc:problem:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+TENANT_PREFIX = re.compile(r"^/t/[a-z0-9][a-z0-9-]{0,62}/")
 
 
 class AuthsvcError(Exception):
@@ -158,9 +160,35 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
+def _error_template() -> str | None:
+    """The panel's layout in the panel, the tenant's theme on its pages, else None (plain)."""
+    if request.path.startswith("/admin"):
+        return "admin/error.html"
+    if "tenant" in g and request.blueprint in ("hosted", "hosted_domain"):
+        return "hosted/error.html"
+    return None
+
+
+def _way_back() -> str | None:
+    """The tenant's start page for a page under ``/t/<slug>/``; elsewhere there is none."""
+    match = TENANT_PREFIX.match(request.path)
+    return match.group(0) if match else None
+
+
+def _error_page(error: AuthsvcError) -> str:
+    template = _error_template()
+    try:
+        if template is not None:
+            return render_template(template, error=error)
+    except Exception:  # the layout itself failed (e.g. the database is down): stay plain
+        log.exception("error page layout failed on %s", request.path)
+    back = _way_back() if error.status != 503 else None
+    return render_template("errors/error.html", error=error, back_url=back)
+
+
 def render_error(error: AuthsvcError) -> Response:
     if wants_html():
-        html = render_template("errors/error.html", error=error)
+        html = _error_page(error)
         response = Response(html, status=error.status, mimetype="text/html")
     else:
         response = Response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask_bootstrap import Bootstrap5
+from flask_compress import Compress
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,6 +23,8 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
+# Static assets only (see authsvc/static_assets.py): never pages or JSON with secrets.
+compress = Compress()
 
 
 def _rate_limit_problem(limit: RequestLimit) -> Response:

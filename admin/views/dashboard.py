@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, render_template
+from flask import current_app, g, render_template, request
 from markupsafe import Markup
+from werkzeug.exceptions import MethodNotAllowed
 
 from admin import bp
 from admin.access import permissions
 from admin.charts import line_chart
 from authsvc import analytics
+from authsvc.errors import NotFound
 from authsvc.plugins import registry
 from authsvc.plugins.service import enabled_slugs
 
@@ -57,3 +59,16 @@ def dashboard():
         webhooks=analytics.webhook_health(),
         widgets=_widgets(),
     )
+
+
+@bp.route("/<path:unknown>")
+def unknown_page(unknown: str):
+    """An unknown panel URL: after the sign-in guard, a 404 inside the panel's layout.
+
+    A GET of a POST-only page (``/admin/logout``) also lands here: that stays a 405.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    others = set(adapter.allowed_methods(request.path)) - {"GET", "HEAD", "OPTIONS"}
+    if others:
+        raise MethodNotAllowed(valid_methods=sorted(others))
+    raise NotFound("There is no such page in the admin panel.")

@@ -71,14 +71,25 @@ def user_session_revoke(user_id: str, session_id: str):
     return redirect(url_for("admin.user_sessions", user_id=user.id))
 
 
-@bp.post("/users/<user_id>/sessions/revoke-all")
+@bp.route("/users/<user_id>/sessions/revoke-all", methods=["GET", "POST"])
 def user_sessions_revoke_all(user_id: str):
+    """Sign the user out everywhere, once confirmed."""
     user = users.get_user(user_id)
-    if ActionForm().validate_on_submit():
+    back = url_for("admin.user_sessions", user_id=user.id)
+
+    def revoke() -> str:
         count = sessions.revoke_all(user.id, "admin_revoked", policy_for(g.admin_tenant), actor())
         db.session.commit()
         flash_done(f"{count} session(s) revoked.")
-    return redirect(url_for("admin.user_sessions", user_id=user.id))
+        return back
+
+    return confirm_then(
+        f"Revoke every session of {user.email}?",
+        "They are signed out on every device and their refresh tokens stop working.",
+        "Revoke all sessions",
+        back,
+        revoke,
+    )
 
 
 @bp.route("/users/<user_id>/reset-mfa", methods=["GET", "POST"])

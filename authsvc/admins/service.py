@@ -21,7 +21,7 @@ from authsvc.admins import lockout
 from authsvc.admins.models import Admin, AdminMembership
 from authsvc.audit import service as audit
 from authsvc.db import utcnow
-from authsvc.errors import ValidationFailed
+from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.passwords import hash_password, verify_password
 from authsvc.tenancy import tenant_context
@@ -31,11 +31,15 @@ from authsvc.users.emails import clean_email
 log = logging.getLogger(__name__)
 
 
-def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Admin:
+def create_admin(
+    email: str, password: str, tenant: Tenant | None = None, existing_ok: bool = True
+) -> Admin:
     """Create (or extend) an admin: platform-wide, or of ``tenant`` when given.
 
     An existing admin with this email gains the tenant membership; the
-    password is only set when the account is new.
+    password is only set when the account is new. With ``existing_ok=False``
+    an existing email is refused (Conflict) instead, so a password given for
+    it is never silently ignored.
     """
     import re
 
@@ -46,7 +50,12 @@ def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Adm
     if not re.match(EMAIL_PATTERN, email.strip()):
         raise ValidationFailed(errors={"email": ["Not an email address."]})
     _shown, email = clean_email(email)
-    admin = db.session.execute(sa.select(Admin).where(Admin.email == email)).scalar_one_or_none()
+    admin = _find(email)
+    if admin is not None and not existing_ok:
+        raise Conflict(
+            f"An administrator {email} already exists; "
+            "change its password with `authsvc admins set-password`."
+        )
     if admin is None:
         if len(password) < 8:
             raise ValidationFailed(errors={"password": ["Use at least 8 characters."]})
@@ -61,6 +70,47 @@ def create_admin(email: str, password: str, tenant: Tenant | None = None) -> Adm
 
 
 TOTP_PURPOSE = "admin-totp"
+
+
+def _find(email: str) -> Admin | None:
+    return db.session.execute(sa.select(Admin).where(Admin.email == email)).scalar_one_or_none()
+
+
+def get_admin(email: str) -> Admin:
+    admin = _find(clean_email(email)[1])
+    if admin is None:
+        raise NotFound(f"No administrator {email}.")
+    return admin
+
+
+def list_admins() -> list[Admin]:
+    """Every administrator, platform admins first, then by email."""
+    statement = sa.select(Admin).order_by(Admin.is_platform_admin.desc(), Admin.email)
+    return list(db.session.execute(statement).scalars())
+
+
+def set_password(admin: Admin, password: str, actor: str) -> None:
+    """A new password; the admin's panel sessions end (their cookies carry the old epoch)."""
+    if len(password) < 8:
+        raise ValidationFailed(errors={"password": ["Use at least 8 characters."]})
+    admin.password_hash = hash_password(password)
+    admin.session_epoch += 1
+    _audit(admin, "admin.password_set", actor, {"email": admin.email})
+    db.session.commit()
+
+
+def remove_admin(admin: Admin, actor: str) -> None:
+    """Delete an administrator; the last active platform admin cannot be removed."""
+    if admin.is_platform_admin and admin.is_active:
+        platform = Admin.is_platform_admin.is_(True) & Admin.is_active.is_(True)
+        others = db.session.execute(
+            sa.select(sa.func.count()).select_from(Admin).where(platform, Admin.id != admin.id)
+        ).scalar_one()
+        if others == 0:
+            raise Conflict("This is the last platform administrator; create another one first.")
+    _audit(admin, "admin.removed", actor, {"email": admin.email})
+    db.session.delete(admin)
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> Admin | None:

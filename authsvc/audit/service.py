@@ -46,6 +46,8 @@ AUDIT_ONLY_ACTIONS = (
     "admin.login",
     "admin.logout",
     "admin.login_failed",
+    "admin.password_set",
+    "admin.removed",
     "webhook.created",
     "webhook.updated",
     "webhook.secret_rotated",

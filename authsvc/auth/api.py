@@ -323,7 +323,9 @@ class MyTotp(Resource):
     def delete(self, body):
         """Disable TOTP (needs a current code or the password)."""
         user = me()
-        service.reauthenticate(user, body.get("code"), body.get("password"))
+        service.reauthenticate(
+            user, body.get("password"), body.get("code"), "Give a valid code or your password."
+        )
         mfa.disable(user, actor=f"user:{user.id}")
         return "", 204
 

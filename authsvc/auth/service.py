@@ -290,29 +290,33 @@ def reset_password(raw: str, new_password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new_password: str, keep_session) -> None:
-    """Change a password knowing the current one; the user's other sessions end."""
+def reauthenticate(
+    user: User,
+    password: str | None = None,
+    code: str | None = None,
+    failure: str = "Give your current password or a valid code.",
+) -> None:
+    """Prove it is still the user before a sensitive change: the password, or a current
+    TOTP or recovery code. Failures count towards the same lockout as sign-in failures."""
     rules = policy_for(current_tenant())
     counters = throttle.subjects(user.email, user, None)
     _refuse_if_locked(counters)
-    if not verify_password(user.password_hash, current):
+    by_code = bool(code) and mfa.verify(user, code)
+    by_password = bool(password) and bool(user.password_hash)
+    if not by_code and not (by_password and verify_password(user.password_hash, password)):
         throttle.record_failure(counters, rules)
         db.session.commit()
-        raise AuthenticationFailed("The current password is not correct.", scheme="Bearer")
+        raise AuthenticationFailed(failure, scheme="Bearer")
+
+
+def change_password(user: User, current: str, new_password: str, keep_session) -> None:
+    """Change a password knowing the current one; the user's other sessions end."""
+    rules = policy_for(current_tenant())
+    reauthenticate(user, password=current, failure="The current password is not correct.")
     set_password(user, new_password, field="new_password")
     sessions.revoke_all(user.id, "password_changed", rules, f"user:{user.id}", keep=keep_session)
     events.emit("user.password_changed", {"user_id": str(user.id)}, actor=f"user:{user.id}")
     db.session.commit()
-
-
-def reauthenticate(user: User, code: str | None, password: str | None) -> None:
-    """A signed-in user proves presence again (a current TOTP code or the password)
-    before a grave change; AuthenticationFailed when neither proves it."""
-    proof = (code and mfa.verify(user, code)) or (
-        password and verify_password(user.password_hash, password)
-    )
-    if not proof:
-        raise AuthenticationFailed("Give a valid code or your password.", scheme="Bearer")
 
 
 def unlock(user: User, actor: str) -> None:

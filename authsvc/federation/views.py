@@ -29,6 +29,7 @@ from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
 from authsvc.hosted.views import MFA_KEY
 from authsvc.metrics import instruments
+from authsvc.organizations.views import pending_invitation_page
 from authsvc.sessions import service as sessions
 from authsvc.tokens import jwt as tokens
 from authsvc.users.reads import read_user_row
@@ -154,5 +155,5 @@ def _signed_in(user, provider):
     device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind)
     db.session.commit()
     instruments.sign_in(g.tenant.slug, FEDERATION, "success")
-    response = redirect(page_url("signed_in"), code=303)
+    response = redirect(pending_invitation_page() or page_url("account"), code=303)
     return hosted_session.start(response, device_session.id)

@@ -57,3 +57,44 @@ class ConsentForm(StorableForm):
     remember = BooleanField("Remember this decision", default=True)
     allow = SubmitField("Allow")
     deny = SubmitField("Deny")
+
+
+class ProfileForm(StorableForm):
+    display_name = StringField("Your name", validators=[Optional(), Length(max=200)])
+
+
+class ChangePasswordForm(StorableForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1024)]
+    )
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+
+
+class TotpConfirmForm(StorableForm):
+    code = StringField(
+        "6-digit code from your authenticator app", validators=[DataRequired(), Length(max=32)]
+    )
+
+
+class ReauthenticateForm(StorableForm):
+    """Proof before a sensitive change: the password, or a current code when MFA is on."""
+
+    password = PasswordField("Your password", validators=[Optional(), Length(max=1024)])
+    code = StringField(
+        "Or a code from your authenticator app", validators=[Optional(), Length(max=32)]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.password.data or self.code.data):
+            self.password.errors = [*self.password.errors, "Give your password."]
+            return False
+        return valid
+
+
+class ActionForm(StorableForm):
+    """A button that changes something: only its CSRF token."""

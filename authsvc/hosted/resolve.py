@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import g
 
-from authsvc.errors import NotFound
+from authsvc.errors import NotFound, ServiceUnavailable
 from authsvc.extensions import db
 from authsvc.security_headers import allow_framing_by
 from authsvc.tenancy import bind_request_tenant, platform_scope
@@ -29,6 +29,19 @@ def tenant_for_slug(slug: str) -> Tenant:
     if tenant is None:
         raise NotFound(f"No tenant {slug!r}.")
     return tenant
+
+
+def _refuse_inactive(slug: str) -> None:
+    """A deactivated tenant's pages say the service is down, not that it never existed.
+
+    Its users followed a real link; "No tenant" would read as a broken or forged one.
+    """
+    tenant = db.session.execute(sa.select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    if tenant is not None and not tenant.is_active:
+        raise ServiceUnavailable(
+            f"{tenant.name} is unavailable at the moment. Please try again later.",
+            service_name=tenant.name,
+        )
 
 
 def _host_name(host: str) -> str | None:
@@ -63,7 +76,11 @@ def tenant_for_prefix(slug: str, host: str) -> Tenant:
     Otherwise ``login.acme.com/t/other/login`` would show another tenant's sign-in
     page under Acme's name in the address bar.
     """
-    tenant = tenant_for_slug(slug)
+    try:
+        tenant = tenant_for_slug(slug)
+    except NotFound:
+        _refuse_inactive(slug)
+        raise
     owner = _owner(host)
     if owner is not None and owner.id != tenant.id:
         raise NotFound(f"No tenant {slug!r}.")

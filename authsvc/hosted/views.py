@@ -27,7 +27,7 @@ def _end_user_key() -> str:
     return f"hosted:{g.tenant.id}:{request.remote_addr}"
 
 
-def _flow_limit(setting: str):
+def flow_limit(setting: str):
     """The same per-flow limits as the REST API (``RATELIMIT_<setting>``), on form posts,
     per tenant and browser address."""
     return limiter.limit(
@@ -60,7 +60,9 @@ def _return_to() -> str | None:
 
 
 def _signed_in(result, return_to: str | None):
-    response = redirect(return_to or page_url("signed_in"), code=303)
+    # A sign-in that interrupted an invitation goes back to it; else the account page.
+    landing = return_to or pending_invitation_page() or page_url("account")
+    response = redirect(landing, code=303)
     return hosted_session.start(response, result.session_id)
 
 
@@ -71,7 +73,7 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_flow_limit("LOGIN")
+@flow_limit("LOGIN")
 def login():
     """Sign in with email or username and password; MFA users continue on /mfa."""
     return_to = _return_to()
@@ -94,7 +96,7 @@ def login():
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-@_flow_limit("LOGIN")
+@flow_limit("LOGIN")
 def mfa():
     """Second step of a sign-in: a TOTP or recovery code."""
     pending = cookie_session.get(MFA_KEY)
@@ -115,7 +117,7 @@ def mfa():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@_flow_limit("REGISTER")
+@flow_limit("REGISTER")
 def register():
     """Create an account; a verification link is emailed."""
     form = forms.RegisterForm(return_to=_return_to())
@@ -137,7 +139,7 @@ def register():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@_flow_limit("FORGOT_PASSWORD")
+@flow_limit("FORGOT_PASSWORD")
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = forms.ForgotPasswordForm()
@@ -182,15 +184,14 @@ def verify():
 
 @bp.get("/signed-in")
 def signed_in():
-    """Where a sign-in without ``return_to`` ends: who is signed in, and a sign-out button."""
-    current = hosted_session.current()
-    if current is None:
+    """Where sign-ins used to end; bookmarks of it now lead to the account page."""
+    if hosted_session.current() is None:
         return redirect(page_url("login"), code=303)
     # A sign-in that interrupted an invitation goes back to it.
     invitation = pending_invitation_page()
     if invitation:
         return redirect(invitation, code=303)
-    return _page("signed_in", user=current[1], form=forms.LogoutForm())
+    return redirect(page_url("account"), code=303)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -6,8 +6,11 @@ parser, so escapes such as ``\\65xpression`` are decoded before we look) and
 *refused* as a whole when it contains a construct that can load foreign
 content or run script: ``@import`` and any at-rule outside a small list,
 ``expression()``, ``behavior``/``-moz-binding``, and ``url()`` (or an
-``image-set()`` string) pointing anywhere but this platform. What is kept is
-re-serialised from the parse tree, so comments and unparsable tails are gone.
+``image-set()`` string) pointing anywhere but this platform, and any parse
+error. Accepted CSS is stored as the tenant wrote it (comments, line breaks
+and all): the parser follows CSS Syntax Level 3 as browsers do, so what was
+checked is what browsers read, and re-serialising would only lose the
+tenant's formatting.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from urllib.parse import urlsplit
 
 import tinycss2
 from tinycss2 import ast
+
+from authsvc.themes.contrast import link_color, readable_on
 
 ALLOWED_AT_RULES = {
     "media",
@@ -110,14 +115,14 @@ class _Checker:
 
 
 def sanitize_custom_css(css: str, own_host: str) -> str:
-    """The CSS re-serialised from its parse tree; raises :class:`CssRefused` if forbidden."""
+    """The CSS as written (line endings made ``\\n``); raises :class:`CssRefused` if forbidden."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     checker = _Checker(own_host)
     for rule in rules:
         checker.rule(rule)
     if checker.problems:
         raise CssRefused(checker.problems)
-    return tinycss2.serialize(rules).strip() + "\n"
+    return css.replace("\r\n", "\n").strip() + "\n"
 
 
 def theme_properties_css(values: dict[str, str]) -> str:
@@ -132,5 +137,8 @@ def theme_properties_css(values: dict[str, str]) -> str:
             "text_color",
         )
     ]
+    primary, background = values["primary_color"], values["background_color"]
+    lines.append(f"  --authsvc-on-primary: {readable_on(primary)};")
+    lines.append(f"  --authsvc-link: {link_color(primary, background, values['text_color'])};")
     lines.append(f"  --authsvc-font: {values['font_stack']};")
     return ":root {\n" + "\n".join(lines) + "\n}\n"

@@ -23,6 +23,8 @@ from authsvc.errors import ValidationFailed
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
 from authsvc.themes.assets import AssetRefused, check_upload
+from authsvc.themes.contrast import MINIMUM as MINIMUM_CONTRAST
+from authsvc.themes.contrast import contrast_ratio, readable_on
 from authsvc.themes.css import CssRefused, sanitize_custom_css
 from authsvc.themes.models import ASSET_KINDS, COLOR_FIELDS, DEFAULTS, Theme, ThemeAsset
 
@@ -74,6 +76,7 @@ def resolve_theme(tenant, external: bool = False) -> dict[str, Any]:
         version=theme.version,
         css_url=f"{prefix}/theme.css?v={theme.version}",
         custom_css_url=f"{prefix}/custom.css?v={theme.version}" if theme.custom_css else None,
+        on_primary_color=readable_on(theme.primary_color),
     )
     for kind in ASSET_KINDS:
         sha = versions.get(kind)
@@ -89,7 +92,9 @@ def _stored_theme() -> Theme:
     return theme
 
 
-def check_theme(data: dict[str, Any]) -> dict[str, Any]:
+def check_theme(data: dict[str, Any], stored: Theme | None = None) -> dict[str, Any]:
+    """Every field checked in one pass, then the text's contrast on the background
+    (fields not in ``data`` taken from ``stored``, the theme being changed)."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for name, value in data.items():
@@ -106,9 +111,24 @@ def check_theme(data: dict[str, Any]) -> dict[str, Any]:
             clean[name] = _check_custom_css(value, errors)
         else:
             errors[name] = ["Unknown theme field."]
+    _check_contrast(clean, stored or Theme(), errors)
     if errors:
         raise ValidationFailed("The theme has invalid fields.", errors=errors)
     return clean
+
+
+def _check_contrast(clean: dict[str, Any], stored: Theme, errors: dict[str, list[str]]) -> None:
+    text = clean.get("text_color", stored.text_color)
+    background = clean.get("background_color", stored.background_color)
+    if not text or not background or {"text_color", "background_color"} & errors.keys():
+        return
+    ratio = contrast_ratio(text, background)
+    if ratio < MINIMUM_CONTRAST:
+        field = "text_color" if "text_color" in clean else "background_color"
+        errors[field] = [
+            f"Text on the background has a contrast of {ratio:.2f}:1; "
+            f"choose colours with at least {MINIMUM_CONTRAST}:1 so everyone can read it."
+        ]
 
 
 def _check_custom_css(value: Any, errors: dict[str, list[str]]) -> str | None:
@@ -165,7 +185,7 @@ def _commit_change(
 
 def update_theme(tenant, data: dict[str, Any], actor: str | None = None) -> Theme:
     """Change colours, font stack or custom CSS; raises ValidationFailed (``errors`` by field)."""
-    clean = check_theme(dict(data))
+    clean = check_theme(dict(data), get_theme(tenant))
     with tenant_context(tenant.id):
         theme = _stored_theme()
         before = _audited(theme, clean)

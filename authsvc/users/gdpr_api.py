@@ -73,6 +73,8 @@ class MyDeletion(Resource):
     def post(self, body):
         """Erase your account and data (needs a current code or the password)."""
         user = me()
-        auth_service.reauthenticate(user, body.get("code"), body.get("password"))
+        auth_service.reauthenticate(
+            user, body.get("password"), body.get("code"), "Give a valid code or your password."
+        )
         service.erase_user(user, actor=f"user:{current_claims().sub}")
         return "", 204

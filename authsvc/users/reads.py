@@ -138,11 +138,18 @@ FILTER_CLAUSES: dict[str, sa.ColumnElement[bool]] = {
         User.username_normalized.like(sa.bindparam("f_q"), escape="\\"),
         sa.func.lower(User.display_name).like(sa.bindparam("f_q"), escape="\\"),
     ),
+    # The panel's search: anywhere in email, username or name ("hopper" finds Grace Hopper).
+    "contains": sa.or_(
+        User.email_normalized.like(sa.bindparam("f_contains"), escape="\\"),
+        User.username_normalized.like(sa.bindparam("f_contains"), escape="\\"),
+        sa.func.lower(User.display_name).like(sa.bindparam("f_contains"), escape="\\"),
+    ),
 }
 
 
 def user_filters(filters: dict[str, Any]) -> dict[str, Any]:
-    """The list filters in use (email, username, flags, prefix search ``q``) and
+    """The list filters in use (email, username, flags, prefix search ``q``, substring
+    search ``contains``) and
     their parameter values, keyed ``f_<name>``; see ``FILTER_CLAUSES``."""
     values: dict[str, Any] = {}
     if filters.get("email"):
@@ -154,6 +161,8 @@ def user_filters(filters: dict[str, Any]) -> dict[str, Any]:
             values[f"f_{flag}"] = bool(filters[flag])
     if filters.get("q"):
         values["f_q"] = _escape_like(filters["q"].strip().lower()) + "%"
+    if filters.get("contains"):
+        values["f_contains"] = "%" + _escape_like(filters["contains"].strip().lower()) + "%"
     return values
 
 

@@ -97,6 +97,13 @@ def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
     return paginate(db.session, statement, User.id, cursor, limit)
 
 
+def count_users(filters: dict[str, Any]) -> int:
+    """How many users of the bound tenant match ``filters`` (as :func:`list_users`)."""
+    values = user_filters(filters)
+    statement = sa.select(sa.func.count()).select_from(User).where(*filter_clauses(values))
+    return db.session.execute(statement.params(values)).scalar_one()
+
+
 def create_user(data: dict[str, Any], actor: str | None = None) -> User:
     """Create a user; ``data`` is a validated ``UserCreate`` body."""
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyotp
 import pytest
 
@@ -123,6 +125,7 @@ def test_tenant_requiring_admin_mfa_enrols_then_asks_for_totp(app, make_tenant, 
     page = client.get("/admin/login/mfa")
     secret = page.text.split('data-testid="totp-secret">')[1].split("<")[0]
     assert "<svg" in page.text and "QR code" in page.text  # scannable enrolment
+    assert re.search(r'data-testid="mfa-reason">[^<]+ requires an authenticator app', page.text)
     token = csrf_token(page.text)
     wrong = client.client.post("/admin/login/mfa", data={"code": "000000", "csrf_token": token})
     assert wrong.status_code == 401 and "not valid" in wrong.text
@@ -147,8 +150,10 @@ def test_platform_admin_switching_into_an_mfa_tenant_must_pass_totp(admin_client
     client.switch(strict)
     response = client.get("/admin/users")
     assert response.status_code == 302 and response.headers["Location"] == "/admin/mfa"
-    # The TOTP page lets them switch back instead.
-    assert "Or work in another tenant" in client.get("/admin/mfa").text
+    # The TOTP page names the tenant that asks for it, and lets them switch back instead.
+    page = client.get("/admin/mfa").text
+    assert "Or work in another tenant" in page
+    assert re.search(r'data-testid="mfa-reason">[^<]+ requires an authenticator app', page)
     client.switch(plain)
     assert client.get("/admin/users").status_code == 200
 

@@ -70,7 +70,7 @@ def test_tenant_admin_cannot_switch_to_another_tenant(admin_client, tenant, othe
     client = admin_client(tenant)
     assert client.post("/admin/switch", {"tenant": str(other_tenant[0])}).status_code == 404
     page = client.get("/admin/users")
-    assert f'<code class="text-light">{tenant[1]}</code>' in page.text
+    assert f'd-md-inline">{tenant[1]}</code>' in page.text
 
 
 def test_tenant_admin_gets_404_on_platform_pages(admin_client, tenant, other_tenant):

@@ -40,6 +40,39 @@ def test_search_filter_and_pagination(admin_client, tenant, make_user, api_clien
     assert "No user matches these filters." in client.get("/admin/users?q=nobody").text
 
 
+def _link(page: str, rel: str) -> str:
+    href = re.search(rf'href="(/admin/users\?[^"]+)" rel="{rel}"', page).group(1)
+    return href.replace("&amp;", "&")
+
+
+def test_search_finds_any_part_of_a_name_with_a_count_and_pages_both_ways(
+    admin_client, tenant, other_tenant, make_user
+):
+    make_user(tenant, email="grace@example.com", display_name="Grace Brewster Hopper")
+    make_user(other_tenant, email="hopper@example.com", display_name="Other Tenant Hopper")
+    for i in range(11):
+        make_user(tenant, email=f"row{i:02d}@example.com", username=f"row_{i:02d}")
+    client = admin_client(tenant)
+    found = client.get("/admin/users?q=hopper").text
+    assert "grace@example.com" in found and "hopper@example.com" not in found
+    assert re.search(r'data-testid="user-count"[^>]*>1 user<', found)
+    # "%" and "_" are searched for literally, not as wildcards.
+    assert "No user matches" in client.get("/admin/users?q=%25").text
+    assert client.get("/admin/users?q=w_0").text.count("@example.com</a>") == 10
+
+    first = client.get("/admin/users?q=row&size=10").text
+    assert first.count("@example.com</a>") == 10 and 'rel="prev"' not in first
+    assert "11 users · page 1 of 2" in first
+    second = client.get(_link(first, "next")).text
+    assert second.count("@example.com</a>") == 1 and "page 2 of 2" in second
+    assert 'rel="next"' not in second
+    back = client.get(_link(second, "prev")).text
+    assert back.count("@example.com</a>") == 10 and "page 1 of 2" in back
+    assert "row00@example.com" in back
+    # An unknown page size falls back to the default (25), never an unbounded list.
+    assert client.get("/admin/users?q=row&size=100000").text.count("@example.com</a>") == 11
+
+
 def test_create_user_keeps_input_and_shows_errors_next_to_fields(admin_client, tenant, make_user):
     make_user(tenant, email="taken@example.com")
     client = admin_client(tenant)
@@ -116,7 +149,10 @@ def test_admin_sees_and_revokes_a_users_sessions(app, admin_client, tenant, make
     revoke = re.findall(r'action="([^"]+/sessions/[0-9a-f-]+/revoke)"', page)[0]
     assert client.post(revoke).status_code == 302
     assert "Sessions (1)" in client.get(f"/admin/users/{user['id']}").text
-    client.post(f"/admin/users/{user['id']}/sessions/revoke-all")
+    unconfirmed = client.post(f"/admin/users/{user['id']}/sessions/revoke-all")
+    assert unconfirmed.status_code == 400 and "Revoke every session" in unconfirmed.text
+    assert "Sessions (1)" in client.get(f"/admin/users/{user['id']}").text, "nothing revoked"
+    client.post(f"/admin/users/{user['id']}/sessions/revoke-all", {"confirm": "y"})
     assert "no active sessions" in client.get(f"/admin/users/{user['id']}/sessions").text
     assert len(_events(app, tenant, "session.revoked")) == 2
 

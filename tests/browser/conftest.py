@@ -1,14 +1,19 @@
-"""Shared pieces of the browser tests: a fresh database, Chromium, a CSP-checked page."""
+"""Shared pieces of the browser tests: a fresh database, a live panel server, Chromium, a
+CSP-checked page."""
 
 from __future__ import annotations
 
 import os
 import re
 import secrets
+import threading
 
 import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app
 
 CHROMIUM = os.environ.get("AUTHSVC_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -78,3 +83,22 @@ def ensure_tenant(page, live_url: str, slug: str) -> None:
     page.get_by_label("Name").fill(slug.replace("-", " ").title())
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector("text=is now the current tenant")
+
+
+@pytest.fixture(scope="module")
+def live_url(postgres_url, tmp_path_factory):
+    """authsvc on a fresh database with a platform admin, served from a thread."""
+    from flask_migrate import upgrade
+
+    from authsvc.admins.service import create_admin
+
+    app = make_app(fresh_database(postgres_url), tmp_path_factory.mktemp("panel-browser"))
+    with app.app_context():
+        upgrade()
+        create_admin(EMAIL, PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

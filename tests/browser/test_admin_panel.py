@@ -8,36 +8,15 @@ browser for the module. Screenshots of the main pages go to
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import EMAIL, PASSWORD, ensure_tenant, fresh_database, sign_in
-from tests.conftest import make_app
+from tests.browser.conftest import EMAIL, PASSWORD, ensure_tenant, sign_in
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def live_url(postgres_url, tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from authsvc.admins.service import create_admin
-
-    app = make_app(fresh_database(postgres_url), tmp_path_factory.mktemp("panel-browser"))
-    with app.app_context():
-        upgrade()
-        create_admin(EMAIL, PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def shoot(page, name: str) -> None:

@@ -34,8 +34,8 @@ def test_does_a_first_sign_in_create_the_user_and_sign_them_in(
     callback = start_sign_in(client, tenant[1], oidc_provider["id"], login)
     done = client.get(callback)
     assert done.status_code == 303, done.text
-    assert done.headers["Location"].endswith(f"/t/{tenant[1]}/signed-in")
-    page = client.get(f"/t/{tenant[1]}/signed-in")
+    assert done.headers["Location"].endswith(f"/t/{tenant[1]}/account")
+    page = client.get(f"/t/{tenant[1]}/account")
     assert page.status_code == 200
     assert f"{login}@idp.example" in page.text
     (user,) = users_with_email(admin, f"{login}@idp.example")
@@ -192,7 +192,7 @@ def test_does_mfa_still_apply_after_a_federated_sign_in(
         headers={"Referer": f"http://localhost/t/{tenant[1]}/mfa"},
     )
     assert done.status_code == 303, done.text
-    assert done.headers["Location"] == f"/t/{tenant[1]}/signed-in"
+    assert done.headers["Location"] == f"/t/{tenant[1]}/account"
     assert "authsvc_hosted=" in done.headers["Set-Cookie"]
     logins = admin.get("/events", query_string={"type": "user.login"}).json["items"]
     assert sorted(e["data"]["via"] for e in logins) == ["oidc", "password"]

@@ -119,9 +119,9 @@ def test_sign_in_with_mfa_continues_on_the_code_page(client, tenant, member, api
     wrong = submit(client, f"/t/{tenant[1]}/mfa", {"code": "000000"})
     assert wrong.status_code == 401 and 'id="code-error"' in text(wrong)
     right = submit(client, f"/t/{tenant[1]}/mfa", {"code": totp.now()})
-    assert right.status_code == 303 and right.headers["Location"] == f"/t/{tenant[1]}/signed-in"
+    assert right.status_code == 303 and right.headers["Location"] == f"/t/{tenant[1]}/account"
     assert "authsvc_hosted=" in right.headers["Set-Cookie"]
-    assert member["email"] in text(client.get(f"/t/{tenant[1]}/signed-in"))
+    assert member["email"] in text(client.get(f"/t/{tenant[1]}/account"))
 
 
 def test_mfa_page_without_a_pending_sign_in_goes_back_to_login(client, tenant):

@@ -46,11 +46,11 @@ def test_sign_in_sets_a_tenant_scoped_httponly_cookie_and_shows_who_is_signed_in
         client, f"/t/{tenant[1]}/login", {"identifier": member["email"], "password": PASSWORD}
     )
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/t/{tenant[1]}/signed-in"
+    assert response.headers["Location"] == f"/t/{tenant[1]}/account"
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("authsvc_hosted=")
     assert f"Path=/t/{tenant[1]}/" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    page = client.get(f"/t/{tenant[1]}/signed-in")
+    page = client.get(f"/t/{tenant[1]}/account")
     assert page.status_code == 200 and member["email"] in text(page)
 
 
@@ -70,7 +70,7 @@ def test_the_session_cookie_does_not_work_for_another_tenant(client, tenant, oth
     )
     value = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     client.set_cookie("authsvc_hosted", value, path=f"/t/{other_tenant[1]}/")
-    assert client.get(f"/t/{other_tenant[1]}/signed-in").status_code == 303
+    assert client.get(f"/t/{other_tenant[1]}/account").status_code == 303
 
 
 def test_wrong_password_shows_an_error_and_sets_no_cookie(client, tenant, member):
@@ -153,7 +153,7 @@ def test_sign_in_never_redirects_to_a_url_the_tenant_did_not_allow(
         url,
         data={"csrf_token": csrf_token(page), "identifier": user["email"], "password": PASSWORD},
     )
-    assert response.headers["Location"] == f"/t/{redirecting_tenant[1]}/signed-in"
+    assert response.headers["Location"] == f"/t/{redirecting_tenant[1]}/account"
 
 
 def test_hosted_forms_may_redirect_to_the_tenant_app_under_the_csp(client, redirecting_tenant):
@@ -183,14 +183,14 @@ def test_sign_out_ends_the_device_session_and_clears_the_cookie(client, tenant, 
     assert response.status_code == 303 and response.headers["Location"] == f"/t/{tenant[1]}/login"
     assert "authsvc_hosted=;" in response.headers["Set-Cookie"]
     client.set_cookie("authsvc_hosted", stolen, path=f"/t/{tenant[1]}/")
-    assert client.get(f"/t/{tenant[1]}/signed-in").status_code == 303, "the session is revoked"
+    assert client.get(f"/t/{tenant[1]}/account").status_code == 303, "the session is revoked"
 
 
 def test_sign_out_by_get_only_asks_for_confirmation(client, tenant, member):
     submit(client, f"/t/{tenant[1]}/login", {"identifier": member["email"], "password": PASSWORD})
     page = client.get(f"/t/{tenant[1]}/logout")
     assert page.status_code == 200 and member["email"] in text(page)
-    assert client.get(f"/t/{tenant[1]}/signed-in").status_code == 200, "still signed in"
+    assert client.get(f"/t/{tenant[1]}/account").status_code == 200, "still signed in"
 
 
 def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user, verified_domain):
@@ -204,7 +204,7 @@ def test_hosted_pages_answer_on_the_tenant_domain(client, make_tenant, make_user
     response = submit(
         client, "/login", {"identifier": user["email"], "password": PASSWORD}, base_url=base
     )
-    assert response.headers["Location"] == "/signed-in"
+    assert response.headers["Location"] == "/account"
     assert "Path=/;" in response.headers["Set-Cookie"]
     assert client.get("/login", base_url="http://unknown-host.test").status_code == 404
 
@@ -227,10 +227,15 @@ def test_unknown_tenants_and_hosts_get_a_plain_404_page(client, path):
 
 
 def test_a_deactivated_tenant_has_no_hosted_pages(client, tenant, app):
+    """Its users are told the service is unavailable (503), not that the link is wrong."""
     from authsvc.extensions import db
     from authsvc.tenants.models import Tenant
     from authsvc.tenants.service import deactivate_tenant
 
     with app.app_context():
         deactivate_tenant(db.session.get(Tenant, tenant[0]))
-    assert client.get(f"/t/{tenant[1]}/login").status_code == 404
+    response = client.get(f"/t/{tenant[1]}/login", headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert "unavailable at the moment" in response.text and "No tenant" not in response.text
+    assert 'name="password"' not in response.text
+    assert client.get(f"/t/{tenant[1]}/theme.css").status_code == 404

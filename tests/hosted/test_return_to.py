@@ -78,4 +78,4 @@ def test_does_hosted_sign_in_refuse_a_return_to_with_dot_segments_out_of_the_pat
     url = f"/t/{tenant[1]}/login?return_to={quote(candidate, safe='')}"
     response = submit(client, url, {"identifier": user["email"], "password": PASSWORD})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/t/{tenant[1]}/signed-in"
+    assert response.headers["Location"] == f"/t/{tenant[1]}/account"

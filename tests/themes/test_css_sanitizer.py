@@ -37,7 +37,7 @@ def test_forbidden_construct_is_refused(css):
     assert refused.value.messages and refused.value.messages[0].startswith("line 1:")
 
 
-def test_safe_rules_are_kept_and_comments_dropped():
+def test_safe_css_is_kept_as_written_with_comments_and_line_breaks():
     css = """
     /* brand */
     .login-card { border-radius: 12px; box-shadow: 0 1px 2px rgba(0,0,0,.2); }
@@ -57,7 +57,20 @@ def test_safe_rules_are_kept_and_comments_dropped():
         "@keyframes pulse",
     ):
         assert kept in out
-    assert "brand */" not in out
+    assert out == css.strip() + "\n", "stored as written, not re-serialised"
+    assert sanitize_custom_css("/* a */\r\n.a { color: red; }\r\n", HOST) == (
+        "/* a */\n.a { color: red; }\n"
+    )
+
+
+def test_a_comment_cannot_hide_a_forbidden_construct_from_the_check():
+    """Browsers end a comment at the first */, as the parser does: the @import is seen."""
+    with pytest.raises(CssRefused):
+        sanitize_custom_css('/* x */ @import "a.css"; /* y */', HOST)
+    with pytest.raises(CssRefused):
+        sanitize_custom_css(
+            ".a { color: red; /* } */ background: url(https://evil.example/x) }", HOST
+        )
 
 
 def test_every_problem_is_reported_with_its_line():

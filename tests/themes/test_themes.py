@@ -47,7 +47,8 @@ def test_colours_must_be_hex_and_are_normalised(app, tenant):
     with pytest.raises(ValidationFailed) as failed:
         _update(app, tenant, primary_color="red", accent_color="#12345", text_color="#FFF")
     errors = failed.value.extra["errors"]
-    assert set(errors) == {"primary_color", "accent_color"}
+    # All reported at once: white text is valid hex but unreadable on the white background.
+    assert set(errors) == {"primary_color", "accent_color", "text_color"}
     theme = _update(app, tenant, primary_color="#AbC", text_color="#0A0B0C")
     assert (theme.primary_color, theme.text_color) == ("#aabbcc", "#0a0b0c")
 
@@ -98,11 +99,12 @@ def test_theme_css_is_cacheable_by_version_and_etag(app, tenant, client):
         assert service.theme_css_url(_tenant_row(tenant)).endswith(f"?v={newer.version}")
 
 
-def test_custom_css_is_served_sanitised_as_its_own_stylesheet(app, tenant, other_tenant, client):
-    _update(app, tenant, custom_css="/* hi */ .card { border: 2px solid var(--authsvc-accent); }")
+def test_custom_css_is_served_as_written_as_its_own_stylesheet(app, tenant, other_tenant, client):
+    css = "/* hi */\n.card {\n  border: 2px solid var(--authsvc-accent);\n}"
+    _update(app, tenant, custom_css=css)
     response = client.get(f"/t/{tenant[1]}/custom.css")
     assert response.mimetype == "text/css"
-    assert response.get_data(as_text=True) == ".card { border: 2px solid var(--authsvc-accent); }\n"
+    assert response.get_data(as_text=True) == css + "\n", "comments and line breaks kept"
     assert client.get(f"/t/{other_tenant[1]}/custom.css").status_code == 404
 
 
@@ -203,3 +205,33 @@ def test_security_critical_templates_cannot_be_overridden(
     (folder / "error.html").write_text("hijacked")
     response = client.get(f"/t/{tenant[1]}/no-such-page", headers={"Accept": "text/html"})
     assert response.status_code == 404 and "hijacked" not in response.get_data(as_text=True)
+
+
+def test_text_that_cannot_be_read_on_the_background_is_refused_at_save(app, tenant):
+    """#777777 on white is 4.48:1, just under WCAG AA; nothing is stored."""
+    with pytest.raises(ValidationFailed) as failed:
+        _update(app, tenant, text_color="#777777", background_color="#ffffff")
+    assert "4.48:1" in failed.value.extra["errors"]["text_color"][0]
+    # A background change alone is checked against the stored text colour.
+    with pytest.raises(ValidationFailed) as failed:
+        _update(app, tenant, background_color="#222222")
+    assert set(failed.value.extra["errors"]) == {"background_color"}
+    assert _update(app, tenant, text_color="#767676").text_color == "#767676"
+
+
+@pytest.mark.parametrize(
+    ("primary", "on_primary", "link"),
+    [("#28a745", "#000000", "#111827"), ("#1e3a8a", "#ffffff", "#1e3a8a")],
+)
+def test_text_on_the_brand_colour_is_computed_to_stay_readable(
+    app, tenant, client, primary, on_primary, link
+):
+    """A green brand colour gets black text (white on it is 3.1:1); links fall back to text."""
+    from authsvc.themes.contrast import contrast_ratio
+
+    _update(app, tenant, primary_color=primary)
+    css = client.get(f"/t/{tenant[1]}/theme.css").text
+    assert f"--authsvc-on-primary: {on_primary};" in css
+    assert f"--authsvc-link: {link};" in css
+    assert contrast_ratio(on_primary, primary) >= 4.5
+    assert contrast_ratio(link, "#ffffff") >= 4.5

@@ -92,6 +92,6 @@ def test_does_an_end_user_sign_in_through_a_provider_the_admin_added(
     visitor.click("button[type=submit]")
     visitor.wait_for_selector("text=Continue")  # the provider's consent page
     visitor.click("button[type=submit]")
-    visitor.wait_for_url(f"{app_url}/t/{SLUG}/signed-in")
+    visitor.wait_for_url(f"{app_url}/t/{SLUG}/account")
     assert "walt@idp.example" in visitor.inner_text("main")
     visitor.context.close()

@@ -40,7 +40,7 @@ def test_does_a_github_sign_in_create_the_user_from_the_primary_verified_email(
     login = unique("octo")
     done = client.get(github_callback(client, tenant[1], github_provider["id"], login))
     assert done.status_code == 303, done.text
-    assert done.headers["Location"].endswith(f"/t/{tenant[1]}/signed-in")
+    assert done.headers["Location"].endswith(f"/t/{tenant[1]}/account")
     users = admin.get("/users", query_string={"email": f"{login}@users.example"}).json["items"]
     (user,) = users
     assert user["is_verified"] is True and user["display_name"] == f"GitHub {login}"

@@ -159,7 +159,7 @@ def _render_totp(admin: Admin, form: TotpForm):
 def logout():
     """Sign out everywhere (a POST with a CSRF token: no other site can sign an admin out)."""
     if ActionForm().validate_on_submit():
-        service.sign_out(current_user._get_current_object())
+        service.sign_out(current_user)
         sessions.end()
         flash("You are signed out (in every browser).", "info")
     return redirect(url_for("admin.login"))

@@ -73,6 +73,6 @@ def end(everywhere: bool = False) -> None:
     bumping the admin's epoch makes every cookie issued before it worthless.
     """
     if everywhere and current_user.is_authenticated:
-        end_all_sessions(current_user._get_current_object())
+        end_all_sessions(current_user)
     logout_user()
     session.clear()

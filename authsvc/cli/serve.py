@@ -8,7 +8,8 @@ import sys
 import tempfile
 
 import click
-from flask import current_app
+from flask import Flask, current_app
+from flask.cli import ScriptInfo
 
 from authsvc.cli.base import command, emit, root
 from authsvc.cli.setup import ensure_demo, print_init, upgrade_schema
@@ -40,6 +41,12 @@ def _metrics_directory() -> str:
     return path
 
 
+def _loaded_app() -> Flask:
+    """The app object itself (not the ``current_app`` proxy), for worker threads that
+    outlive the command's context: Flask's CLI loaded it once and hands it back."""
+    return click.get_current_context().ensure_object(ScriptInfo).load_app()
+
+
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     """Replace this process with gunicorn, or with ``dev`` run Flask's reloading server."""
     _default_base_url(host, port)
@@ -48,7 +55,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
             from authsvc.worker import start_embedded
 
-            start_embedded(current_app._get_current_object())
+            start_embedded(_loaded_app())
         current_app.run(host=host, port=port, debug=True, use_reloader=True)
         return
     args = [
@@ -110,7 +117,7 @@ def worker_command(as_json: bool) -> None:
     from authsvc.jobs import registry
     from authsvc.worker import Worker
 
-    app = current_app._get_current_object()
+    app = _loaded_app()
     running = Worker(app)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: running.stop())

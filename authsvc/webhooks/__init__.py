@@ -34,7 +34,7 @@ def _after_commit(session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: the transaction has not committed yet
     if session.info.pop(EMITTED, None):
-        worker.wake(current_app._get_current_object())
+        worker.wake(current_app)  # reads the app's running workers, in this thread
 
 
 def _after_rollback(session, previous_transaction) -> None:

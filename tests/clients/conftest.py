@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from werkzeug.serving import make_server
 
 from authsvc.tenancy import tenant_context
 from tests.conftest import make_app, unique
+from tests.fixtures.mailbox import free_port
 
 
 @dataclass
@@ -19,12 +19,6 @@ class LiveTenant:
     slug: str
     admin_key: str
     auth_key: str
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,8 @@ def theme_css():
     theme = service.get_theme(g.tenant)
     values = {name: getattr(theme, name) for name in service.DEFAULTS}
     response = Response(theme_properties_css(values), mimetype="text/css")
+    # Public, and read by the npm package's sign-in elements from the tenant's own site.
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return _cached(response, str(theme.version))
 
 
@@ -61,8 +63,9 @@ def widget_js():
     # Inside a shadow root the properties belong on :host, not :root.
     css = theme_properties_css(values).replace(":root", ":host", 1)
     source = (Path(current_app.static_folder) / "widget" / "widget.js").read_text()
-    arguments = f"{json.dumps(css)}, {json.dumps(g.tenant.slug)}"
-    body = f"(function (THEME_CSS, SLUG) {{\n{source}}})({arguments});\n"
+    origin = "new URL(document.currentScript.src).origin"
+    arguments = f"{json.dumps(css)}, {json.dumps(g.tenant.slug)}, {origin}"
+    body = f"(function (THEME_CSS, SLUG, SCRIPT_ORIGIN) {{\n{source}}})({arguments});\n"
     response = Response(body, mimetype="text/javascript")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return _cached(response, str(theme.version))

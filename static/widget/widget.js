@@ -1,11 +1,12 @@
 // Framework-free elements for a tenant's own pages: <authsvc-sign-in>, <authsvc-sign-up>
 // and <authsvc-user-button>, each with an api-key="ak_..." attribute (a key with the
-// `auth` scope only: it is public). Served by authsvc as /t/<slug>/widget.js, which wraps
-// this file in a function given THEME_CSS (the tenant's colours as custom properties on
-// :host) and SLUG. Styles are adopted stylesheets, which a page's CSP style-src does not
-// block. Results are DOM events: authsvc:signed-in (the token pair), authsvc:signed-up,
-// authsvc:signed-out and authsvc:error.
-const SCRIPT_ORIGIN = new URL(document.currentScript.src).origin;
+// `auth` scope only: it is public). This file is a function body given THEME_CSS (the
+// tenant's colours as custom properties on :host), SLUG and SCRIPT_ORIGIN (authsvc's
+// address). authsvc serves it as /t/<slug>/widget.js, a classic script that finds its
+// origin from its own src; clients/js/scripts/widget.mjs wraps the same file as the npm
+// package's ES module (@authsvc/client/widget). Styles are adopted stylesheets, which a
+// page's CSP style-src does not block. Results are DOM events: authsvc:signed-in (the
+// token pair), authsvc:signed-up, authsvc:signed-out and authsvc:error.
 
 const STYLE = `
 :host { display: block; font-family: var(--authsvc-font); color: var(--authsvc-text); }

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -20,16 +22,26 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("AUTHSVC_TEST_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "widget sign-in password"
+PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "js"
 
 
 class Embedder:
     """A tenant's site on its own origin, with one page embedding the widget."""
 
-    def __init__(self, authsvc: str, slug: str, api_key: str) -> None:
+    def __init__(self, authsvc: str, slug: str, api_key: str, module: bytes = b"") -> None:
+        """``module``: the npm package's widget.js, imported from this site, instead of
+        the script authsvc serves."""
         nonce = secrets.token_urlsafe(12)
         self.policy = (
-            f"default-src 'none'; script-src 'nonce-{nonce}' {authsvc}; "
+            f"default-src 'none'; script-src 'nonce-{nonce}' 'self' {authsvc}; "
             f"connect-src {authsvc}; style-src 'self'"
+        )
+        loader = (
+            f'<script nonce="{nonce}" type="module">import {{ loadAuthsvcElements }} from '
+            f'"/widget.js"; await loadAuthsvcElements({{ baseUrl: "{authsvc}", '
+            f'tenant: "{slug}" }});</script>'
+            if module
+            else f'<script nonce="{nonce}" src="{authsvc}/t/{slug}/widget.js"></script>'
         )
         self.html = f"""<!doctype html><html><head><title>Acme app</title></head><body>
 <authsvc-sign-up api-key="{api_key}"></authsvc-sign-up>
@@ -43,18 +55,21 @@ class Embedder:
     document.querySelector("authsvc-user-button").accessToken = event.detail.accessToken;
   }});
 </script>
-<script nonce="{nonce}" src="{authsvc}/t/{slug}/widget.js"></script>
+{loader}
 </body></html>""".encode()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's naming
+                script = self.path == "/widget.js" and module
+                body = module if script else site.html
                 self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                kind = "text/javascript" if script else "text/html; charset=utf-8"
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Security-Policy", site.policy)
-                self.send_header("Content-Length", str(len(site.html)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(site.html)
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass
@@ -85,18 +100,31 @@ def browser():
 
 @pytest.fixture(scope="module")
 def site(live, make_live_tenant):
-    """(embedding site, admin client, tenant); the tenant allows the site's origin (CORS).
+    """(embedding site, admin client, tenant, npm package's site); the tenant allows both
+    sites' origins (CORS).
 
-    One site for the module: a preflight carries no key, so it is answered from the
-    union of all tenants' origins, which authsvc refreshes every 30 seconds.
+    One pair of sites for the module: a preflight carries no key, so it is answered from
+    the union of all tenants' origins, which authsvc refreshes every 30 seconds.
     """
     tenant = make_live_tenant()
     site = Embedder(live[0], tenant.slug, tenant.auth_key)
+    packaged = Embedder(live[0], tenant.slug, tenant.auth_key, module=built_module())
     admin = AuthsvcClient(live[0], tenant.admin_key)
-    admin.call("patch_tenant_item", json={"settings": {"cors_origins": [site.origin]}})
-    yield site, admin, tenant
+    origins = [site.origin, packaged.origin]
+    admin.call("patch_tenant_item", json={"settings": {"cors_origins": origins}})
+    yield site, admin, tenant, packaged
     admin.close()
     site.close()
+    packaged.close()
+
+
+def built_module() -> bytes:
+    """@authsvc/client/widget as ``npm pack`` builds it (scripts/widget.mjs)."""
+    built = subprocess.run(
+        ["node", "scripts/widget.mjs"], cwd=PACKAGE, capture_output=True, text=True, check=False
+    )
+    assert built.returncode == 0, built.stderr
+    return (PACKAGE / "src" / "widget.js").read_bytes()
 
 
 @pytest.fixture
@@ -122,7 +150,7 @@ def sign_in(page, email: str, password: str) -> None:
 
 
 def test_widget_signs_a_user_in_from_another_origin(page, site, live):
-    embedder, admin, tenant = site
+    embedder, admin, tenant, _packaged = site
     admin.call("post_user_list", json={"email": "w@example.com", "password": PASSWORD})
     page.goto(embedder.origin)
     sign_in(page, "w@example.com", "wrong password")
@@ -140,7 +168,7 @@ def test_widget_signs_a_user_in_from_another_origin(page, site, live):
 
 
 def test_widget_asks_for_the_code_of_an_mfa_account(page, site):
-    embedder, admin, _tenant = site
+    embedder, admin, _tenant, _packaged = site
     admin.call("post_user_list", json={"email": "mfa@example.com", "password": PASSWORD})
     session = admin.user_session()
     session.login(PASSWORD, email="mfa@example.com")
@@ -159,7 +187,7 @@ def test_widget_asks_for_the_code_of_an_mfa_account(page, site):
 
 def test_a_site_the_tenant_does_not_list_gets_no_sign_in(page, site, live):
     """Same key, same page, but an origin missing from cors_origins: the browser refuses."""
-    _embedder, admin, tenant = site
+    _embedder, admin, tenant, _packaged = site
     admin.call("post_user_list", json={"email": "s@example.com", "password": PASSWORD})
     stranger = Embedder(live[0], tenant.slug, tenant.auth_key)
     try:
@@ -172,7 +200,7 @@ def test_a_site_the_tenant_does_not_list_gets_no_sign_in(page, site, live):
 
 
 def test_widget_signs_up_shows_the_user_and_signs_out(page, site, live):
-    _embedder, _admin, tenant = site
+    _embedder, _admin, tenant, _packaged = site
     page.goto(site[0].origin)
     page.fill("authsvc-sign-up input[name=email]", "new@example.com")
     page.fill("authsvc-sign-up input[name=password]", PASSWORD)
@@ -189,3 +217,19 @@ def test_widget_signs_up_shows_the_user_and_signs_out(page, site, live):
     assert page.is_hidden("authsvc-user-button div")
     with pytest.raises(InvalidToken):
         TokenVerifier(live[0], tenant.slug, check_revocation=True).verify(token)
+
+
+def test_the_npm_package_widget_signs_in_from_the_tenant_site(page, site, live):
+    """@authsvc/client/widget, built from the served script's source and imported by the
+    site itself, reads the tenant's theme and signs in the same way."""
+    _embedder, admin, tenant, packaged = site
+    admin.call("post_user_list", json={"email": "npm@example.com", "password": PASSWORD})
+    page.goto(packaged.origin)
+    sign_in(page, "npm@example.com", PASSWORD)
+    tokens = page.wait_for_function("() => window.signedIn").json_value()
+    claims = TokenVerifier(live[0], tenant.slug).verify(tokens["accessToken"])
+    assert claims["email"] == "npm@example.com"
+    colour = page.eval_on_selector(
+        "authsvc-sign-in button", "b => getComputedStyle(b).backgroundColor"
+    )
+    assert colour == "rgb(37, 99, 235)"

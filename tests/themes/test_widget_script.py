@@ -16,7 +16,8 @@ def test_widget_script_carries_its_own_tenants_colours_only(app, tenant, other_t
     body_a, body_b = script_a.get_data(as_text=True), script_b.get_data(as_text=True)
     # The properties sit on :host (inside the shadow root), not :root.
     assert ":host {\\n  --authsvc-primary: #a1b2c3;" in body_a
-    assert f'"{tenant[1]}");' in body_a and "#a1b2c3" not in body_b
+    assert f'"{tenant[1]}", new URL(document.currentScript.src).origin);' in body_a
+    assert "#a1b2c3" not in body_b
     assert "customElements.define" in body_a
     assert script_a.headers["Access-Control-Allow-Origin"] == "*"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from typing import Any
@@ -158,6 +159,40 @@ def create_application(
     events.emit("application.created", payload(application), actor=actor)
     db.session.commit()
     return application, raw
+
+
+def stage_imported(row: dict[str, Any], actor: str | None = None) -> Application:
+    """An application moved from another instance: its id, client id and secret hash are
+    kept (so the app's configuration keeps working), every other field checked as usual."""
+    client_type = row.get("client_type")
+    secret_hash = row.get("client_secret_hash")
+    client_id = str(row.get("client_id") or "")
+    errors = {}
+    if client_type not in CLIENT_TYPES:
+        errors["client_type"] = ["Use confidential or public."]
+    if not re.fullmatch(r"[A-Za-z0-9._~-]{1,64}", client_id):
+        errors["client_id"] = ["Use 1-64 letters, digits, '.', '_', '~' or '-'."]
+    if (client_type == PUBLIC) != (secret_hash is None) or (
+        secret_hash is not None and not re.fullmatch(r"[0-9a-f]{64}", str(secret_hash))
+    ):
+        errors["client_secret_hash"] = ["A confidential client needs its SHA-256 secret hash."]
+    if errors:
+        raise ValidationFailed(f"Application {row.get('name')!r} is not valid.", errors=errors)
+    application = Application(
+        id=parse_id(str(row.get("id") or ""), "application"),
+        client_id=client_id,
+        client_type=client_type,
+        client_secret_hash=secret_hash,
+        redirect_uris=[],
+        post_logout_redirect_uris=[],
+        grant_types=["authorization_code"],
+        scopes=["openid", "profile", "email"],
+        first_party=False,
+    )
+    _apply(application, {name: row[name] for name in EDITABLE if name in row})
+    db.session.add(application)
+    events.emit("application.created", payload(application), actor=actor)
+    return application
 
 
 def list_applications() -> list[Application]:

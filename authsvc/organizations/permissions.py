@@ -68,6 +68,13 @@ def permission_payload(permission: Permission) -> dict[str, Any]:
 
 
 def create_permission(data: dict[str, Any]) -> Permission:
+    permission = stage_permission(data)
+    db.session.commit()
+    return permission
+
+
+def stage_permission(data: dict[str, Any]) -> Permission:
+    """Declare a permission without committing (a tenant import commits it with the rest)."""
     name = (data.get("name") or "").strip()
     if name == "*" or "*" in name or not PERMISSION_PATTERN.match(name):
         raise ValidationFailed(
@@ -77,7 +84,7 @@ def create_permission(data: dict[str, Any]) -> Permission:
         raise Conflict("This permission exists.", errors={"name": ["Already declared."]})
     permission = Permission(name=name, description=(data.get("description") or None))
     db.session.add(permission)
-    db.session.commit()
+    db.session.flush()
     return permission
 
 

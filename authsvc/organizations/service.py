@@ -93,11 +93,19 @@ def _check(data: dict[str, Any], org: Organization | None) -> dict[str, Any]:
     return values
 
 
-def create_organization(data: dict[str, Any], actor: str | None = None) -> Organization:
+def stage_organization(data: dict[str, Any], actor: str | None = None) -> Organization:
+    """Stage a new organization and its event, for callers that commit more with it."""
     org = Organization(**_check(data, None))
+    if data.get("id"):
+        org.id = parse_id(str(data["id"]), "organization")
     db.session.add(org)
     db.session.flush()
     events.emit("organization.created", {"organization": organization_payload(org)}, actor)
+    return org
+
+
+def create_organization(data: dict[str, Any], actor: str | None = None) -> Organization:
+    org = stage_organization({k: v for k, v in data.items() if k != "id"}, actor)
     db.session.commit()
     return org
 

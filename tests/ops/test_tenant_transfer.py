@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import uuid
 
+import httpx
 import pyotp
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from authsvc.apikeys.service import create_api_key
+from authsvc.applications.models import Consent
+from authsvc.errors import NotFound
 from authsvc.extensions import db
 from authsvc.federation.models import IdentityProvider, UserIdentity
 from authsvc.federation.service import client_secret
@@ -19,6 +22,7 @@ from authsvc.tenants.service import get_tenant_by_slug
 from authsvc.webhooks import signing
 from authsvc.webhooks.models import WebhookEndpoint
 from tests.conftest import make_app, unique
+from tests.provider.conftest import APP_HOST, OAuth2Client
 
 PASSWORD = "transfer test password"
 KEY = {"AUTHSVC_TRANSFER_KEY": "a passphrase for the move"}
@@ -155,3 +159,77 @@ def test_an_import_under_another_slug_copies_the_tenant_beside_itself(app, popul
     assert _import(app, path, "--as", copy).exit_code == 0
     again = _import(app, path, "--as", copy)
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_organizations_permissions_and_applications_move_with_the_tenant(
+    app, fresh_app, populated, api_client, tenant, tmp_path
+):
+    """Ids, members and their roles, the permission catalogue, an application's client id
+    and secret (a client_credentials token with the old secret), and a user's grant."""
+    admin = api_client(tenant, ["admin"])
+    assert admin.post("/permissions", json={"name": "documents:read"}).status_code == 201
+    role = {"name": "editor", "permissions": ["documents:read"]}
+    assert admin.post("/roles", json=role).status_code == 201
+    org = admin.post("/organizations", json={"name": "Acme Labs", "slug": "labs"}).json
+    member = {"user_id": populated["user"]["id"], "roles": ["editor"]}
+    assert admin.post(f"/organizations/{org['id']}/members", json=member).status_code == 201
+    registered = {
+        "name": "Reports",
+        "redirect_uris": ["https://reports.example.com/cb"],
+        "grant_types": ["authorization_code", "client_credentials"],
+    }
+    application = admin.post("/applications", json=registered).json
+    with app.app_context(), tenant_context(tenant[0]):
+        ids = {"user_id": uuid.UUID(populated["user"]["id"])}
+        db.session.add(
+            Consent(**ids, application_id=uuid.UUID(application["id"]), scopes=["openid"])
+        )
+        db.session.commit()
+    exported = _export(app, populated["slug"])
+    assert exported.exit_code == 0, exported.output
+    assert application["client_secret"] not in exported.stdout
+    path = tmp_path / "tenant.json"
+    path.write_text(exported.stdout)
+    assert _import(fresh_app, path).exit_code == 0
+    with fresh_app.app_context():
+        moved = get_tenant_by_slug(populated["slug"])
+        with tenant_context(moved.id):
+            _key, plaintext = create_api_key("after-move", ["admin"])
+    moved_admin = fresh_app.test_client()
+    headers = {"X-API-Key": plaintext}
+    members = moved_admin.get(f"/api/v1/organizations/{org['id']}/members", headers=headers)
+    assert [(m["user_id"], m["roles"]) for m in members.json["items"]] == [
+        (populated["user"]["id"], ["editor"])
+    ]
+    permissions = moved_admin.get("/api/v1/permissions", headers=headers).json
+    assert [p["name"] for p in permissions] == ["documents:read"]
+    found = moved_admin.get(f"/api/v1/applications/{application['id']}", headers=headers).json
+    assert found["client_id"] == application["client_id"]
+    relying_party = OAuth2Client(
+        client_id=application["client_id"],
+        client_secret=application["client_secret"],
+        transport=httpx.WSGITransport(app=fresh_app),
+        base_url=APP_HOST,
+    )
+    token = relying_party.fetch_token(
+        f"/t/{populated['slug']}/oauth2/token", grant_type="client_credentials"
+    )
+    assert token["access_token"]
+    with fresh_app.app_context(), tenant_context(moved.id):
+        grant = db.session.execute(sa.select(Consent)).scalar_one()
+        assert str(grant.user_id) == populated["user"]["id"] and grant.scopes == ["openid"]
+
+
+def test_an_application_with_a_forged_secret_hash_imports_nothing(
+    app, fresh_app, populated, api_client, tenant, tmp_path
+):
+    registered = {"name": "Reports", "redirect_uris": ["https://reports.example.com/cb"]}
+    api_client(tenant, ["admin"]).post("/applications", json=registered)
+    document = json.loads(_export(app, populated["slug"]).stdout)
+    document["applications"][0]["client_secret_hash"] = "not a hash"
+    path = tmp_path / "tenant.json"
+    path.write_text(json.dumps(document))
+    refused = _import(fresh_app, path)
+    assert refused.exit_code != 0 and "client_secret_hash" in refused.output
+    with fresh_app.app_context(), pytest.raises(NotFound):
+        get_tenant_by_slug(populated["slug"])

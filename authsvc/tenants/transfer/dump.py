@@ -22,7 +22,7 @@ from authsvc.federation.models import IdentityProvider, UserIdentity
 from authsvc.federation.service import SECRET_PURPOSE as CLIENT_SECRET_PURPOSE
 from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant
-from authsvc.tenants.transfer import FORMAT
+from authsvc.tenants.transfer import FORMAT, directory
 from authsvc.tenants.transfer.sealing import TransferKey
 from authsvc.themes.models import COLOR_FIELDS, Theme, ThemeAsset
 from authsvc.users.models import Role, User
@@ -175,6 +175,9 @@ def export_chunks(
             "roles": _roles(),
             "identity_providers": _providers(key),
             "webhooks": _webhooks(key),
+            "permissions": directory.dump_permissions(),
+            "organizations": directory.dump_organizations(),
+            "applications": directory.dump_applications(),
         }
         yield json.dumps(head, default=str)[:-1] + ', "users": ['
         for index, row in enumerate(_chain(first, users)):

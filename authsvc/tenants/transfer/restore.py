@@ -34,7 +34,7 @@ from authsvc.ids import parse_id
 from authsvc.tenancy import tenant_context
 from authsvc.tenants.models import Tenant
 from authsvc.tenants.service import stage_tenant
-from authsvc.tenants.transfer import FORMAT
+from authsvc.tenants.transfer import FORMAT, directory
 from authsvc.tenants.transfer.sealing import TransferKey
 from authsvc.themes.assets import AssetRefused, check_upload, sniff
 from authsvc.themes.models import ASSET_KINDS, Theme, ThemeAsset
@@ -67,6 +67,9 @@ DOCUMENT = Draft4Validator(
             "identity_providers": _OBJECTS,
             "identities": _OBJECTS,
             "webhooks": _OBJECTS,
+            "permissions": _OBJECTS,
+            "organizations": _OBJECTS,
+            "applications": _OBJECTS,
         },
     }
 )
@@ -224,6 +227,7 @@ def import_tenant(
     try:
         tenant = stage_tenant(slug or source["slug"], source["name"], [], source.get("settings"))
         with tenant_context(tenant.id):
+            directory.restore_permissions(document.get("permissions") or [])
             _roles(document["roles"])
             _theme(document.get("theme"))
             for index, row in enumerate(document["users"]):
@@ -232,6 +236,8 @@ def import_tenant(
             _providers(document["identity_providers"], key)
             _identities(document.get("identities") or [])
             _webhooks(document["webhooks"], key, app_secret)
+            directory.restore_organizations(document.get("organizations") or [], ACTOR)
+            directory.restore_applications(document.get("applications") or [], ACTOR)
             counts = {"users": len(document["users"]), "webhooks": len(document["webhooks"])}
             audit.stage("tenant.imported", ACTOR, ("tenant", tenant.id), counts)
             db.session.flush()

@@ -87,7 +87,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_tenant(app):
     """Create a tenant with a unique slug."""
     from authsvc.tenants.service import create_tenant
@@ -134,7 +134,7 @@ class ApiClient:
         return self._call("DELETE", path, **kw)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_key(app):
     """Create an API key for a tenant: (tenant_id, slug) -> plaintext key."""
     from authsvc.apikeys.service import create_api_key
@@ -147,7 +147,7 @@ def make_key(app):
     return factory
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api_client(app, make_key):
     """``api_client(tenant, scopes)``: a client authenticated with a fresh key of that tenant."""
 
@@ -157,7 +157,7 @@ def api_client(app, make_key):
     return factory
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_user(api_client):
     """Create a user through the API in a tenant; returns the JSON user."""
     clients: dict = {}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+# The documents are built from the code, not the database: one backend is enough.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 def test_openapi_document_describes_every_operation_with_errors_and_security(client):
     spec = client.get("/api/v1/swagger.json").json

@@ -135,6 +135,41 @@ class RoleForm(StorableForm):
     submit = SubmitField("Save")
 
 
+class OrganizationForm(StorableForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Slug",
+        validators=[DataRequired(), Length(max=63)],
+        description="Lower-case letters, digits and '-'; unique in the tenant.",
+    )
+    domains = TextAreaField(
+        "Email domains",
+        description="One per line. Verified users with an address there may join by themselves.",
+    )
+    submit = SubmitField("Save")
+
+
+class MemberForm(StorableForm):
+    """Add an existing user of the tenant to an organization, by email."""
+
+    email = EmailField("User's email", validators=[DataRequired(), EMAIL, Length(max=254)])
+    roles = MultiCheckboxField("Roles", choices=[])
+    submit = SubmitField("Add member")
+
+
+class MemberRolesForm(StorableForm):
+    roles = MultiCheckboxField("Roles", choices=[])
+    submit = SubmitField("Save roles")
+
+
+class InvitationForm(StorableForm):
+    email = EmailField("Email", validators=[DataRequired(), EMAIL, Length(max=254)])
+    roles = MultiCheckboxField(
+        "Roles", choices=[], description="Given when the invitation is accepted."
+    )
+    submit = SubmitField("Send invitation")
+
+
 class ApiKeyForm(StorableForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     scopes = MultiCheckboxField("Scopes", choices=[])

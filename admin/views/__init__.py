@@ -5,6 +5,7 @@ from admin.views import (  # noqa: F401
     applications,
     audit,
     dashboard,
+    organization_members,
     organizations,
     plugins,
     providers,

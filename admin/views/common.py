@@ -33,3 +33,8 @@ def confirm_then(title: str, message: str, button: str, cancel_url: str, action:
 
 def flash_done(message: str) -> None:
     flash(message, "success")
+
+
+def status_of(form) -> int:
+    """422 for a submitted form with errors (the page shows them), else 200."""
+    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200

@@ -32,6 +32,7 @@ _TARGETS = (
     "session",
     "api_key",
     "role",
+    "permission",
     "webhook",
     "tenant",
     "organization",

@@ -229,16 +229,21 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
 def refresh(raw: str) -> LoginResult:
     """Rotate a refresh token; a spent token revokes its whole session."""
     tenant = tenant_auth()
-    session_id, user, new_raw = sessions.rotate(raw)
+    rotated = sessions.rotate(raw)
+    user, session_id = rotated.user, rotated.session_id
     if not user.is_active:
         sessions.revoke(sessions.get_session(session_id), "user_disabled", tenant.policy, "system")
         db.session.commit()
         raise AuthenticationFailed("The account is disabled.", scheme="Bearer")
     db.session.commit()
     access, ttl = tokens.issue_access_token(
-        user=user, session_id=session_id, tenant_slug=tenant.slug, policy=tenant.policy
+        user=user,
+        session_id=session_id,
+        tenant_slug=tenant.slug,
+        policy=tenant.policy,
+        organization=rotated.organization,
     )
-    return LoginResult(user, access, new_raw, ttl, session_id)
+    return LoginResult(user, access, rotated.refresh_token, ttl, session_id)
 
 
 def logout(claims: tokens.AccessClaims) -> None:

@@ -44,6 +44,8 @@ EVENT_TYPES = (
     "role.created",
     "role.updated",
     "role.deleted",
+    "permission.created",
+    "permission.deleted",
     "organization.created",
     "organization.updated",
     "organization.deleted",

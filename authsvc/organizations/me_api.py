@@ -9,12 +9,10 @@ from flask_restx import Namespace, Resource
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.auth import schemas as auth_schemas
-from authsvc.auth.service import current_tenant
-from authsvc.auth.tenant_policy import policy_for
+from authsvc.auth.tenant_policy import tenant_auth
 from authsvc.organizations import active, invitations, schemas
 from authsvc.tokens import jwt as tokens
 from authsvc.tokens.bearer import current_claims, require_token
-from authsvc.users.reads import read_user_row
 from authsvc.users.service import get_user
 
 my_orgs_ns = Namespace("me-organizations", description="The signed-in user's organizations")
@@ -58,16 +56,16 @@ class MyActiveOrganization(Resource):
         session's earlier refresh tokens are spent: use the new pair.
         """
         claims = current_claims()
-        # One read of the user serves the switch and the new token.
-        user = read_user_row(claims.sub)
         session_id = uuid.UUID(claims.sid)
-        refresh = active.switch(user, session_id, body["organization_id"])
-        tenant = current_tenant()
+        user, organization, refresh = active.switch(claims.sub, session_id, body["organization_id"])
+        # The tenant's cached facts, as a refresh signs with: no read of the tenant row.
+        tenant = tenant_auth()
         access, ttl = tokens.issue_access_token(
             user=user,
             session_id=session_id,
             tenant_slug=tenant.slug,
-            policy=policy_for(tenant),
+            policy=tenant.policy,
+            organization=organization,
         )
         return {
             "access_token": access,

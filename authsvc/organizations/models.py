@@ -93,16 +93,3 @@ class Permission(TenantScoped, Timestamps, Base):
 
     name: Mapped[str] = mapped_column(sa.String(100))
     description: Mapped[str | None] = mapped_column(sa.String(500))
-
-
-class ActiveOrganization(TenantOwned, Base):
-    """The organization a session chose; tokens refreshed in the session keep it."""
-
-    __tablename__ = "active_organizations"
-    __table_args__ = (
-        tenant_fk("session_id", "sessions", ondelete="CASCADE"),
-        tenant_fk("organization_id", "organizations", ondelete="CASCADE"),
-    )
-
-    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    organization_id: Mapped[uuid.UUID]

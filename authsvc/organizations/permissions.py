@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from authsvc import events
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.ids import parse_id
@@ -67,14 +68,15 @@ def permission_payload(permission: Permission) -> dict[str, Any]:
     }
 
 
-def create_permission(data: dict[str, Any]) -> Permission:
-    permission = stage_permission(data)
+def create_permission(data: dict[str, Any], actor: str | None = None) -> Permission:
+    permission = stage_permission(data, actor)
     db.session.commit()
     return permission
 
 
-def stage_permission(data: dict[str, Any]) -> Permission:
-    """Declare a permission without committing (a tenant import commits it with the rest)."""
+def stage_permission(data: dict[str, Any], actor: str | None = None) -> Permission:
+    """Declare a permission and stage its event without committing (a tenant import
+    commits it with the rest)."""
     name = (data.get("name") or "").strip()
     if name == "*" or "*" in name or not PERMISSION_PATTERN.match(name):
         raise ValidationFailed(
@@ -85,10 +87,11 @@ def stage_permission(data: dict[str, Any]) -> Permission:
     permission = Permission(name=name, description=(data.get("description") or None))
     db.session.add(permission)
     db.session.flush()
+    events.emit("permission.created", {"permission": permission_payload(permission)}, actor)
     return permission
 
 
-def delete_permission(permission: Permission) -> None:
+def delete_permission(permission: Permission, actor: str | None = None) -> None:
     """Remove a declared permission no role names (a role naming it is a 409)."""
     users = [
         role.name
@@ -100,5 +103,7 @@ def delete_permission(permission: Permission) -> None:
             "Roles still grant this permission.",
             errors={"roles": [f"Remove it from {name!r} first." for name in sorted(users)]},
         )
+    payload = permission_payload(permission)
     db.session.delete(permission)
+    events.emit("permission.deleted", {"permission": payload}, actor)
     db.session.commit()

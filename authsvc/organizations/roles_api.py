@@ -98,7 +98,9 @@ class PermissionList(Resource):
     @document_errors(permissions_ns, 400, 403, 409, 413, 415, 422)
     def post(self, body):
         """Declare a permission (from then on, roles may name only declared ones)."""
-        return permissions.permission_payload(permissions.create_permission(body)), 201
+        return permissions.permission_payload(
+            permissions.create_permission(body, actor=actor())
+        ), 201
 
 
 @permissions_ns.route("/<string:permission_id>")
@@ -109,5 +111,5 @@ class PermissionItem(Resource):
     @document_errors(permissions_ns, 403, 404, 409)
     def delete(self, permission_id):
         """Remove a declared permission that no role grants."""
-        permissions.delete_permission(permissions.get_permission(permission_id))
+        permissions.delete_permission(permissions.get_permission(permission_id), actor=actor())
         return "", 204

@@ -193,10 +193,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token):
         session = refresh_token.session
         try:
-            session_id, user, next_raw = sessions.rotate(refresh_token.raw, session.application_id)
+            rotated = sessions.rotate(refresh_token.raw, session.application_id)
         except AuthenticationFailed:
             raise InvalidGrantError("The refresh token is not valid.") from None
-        return tokens.Grantee(user, session_id, next_raw)
+        return tokens.Grantee(
+            rotated.user, rotated.session_id, rotated.refresh_token, rotated.organization
+        )
 
     def revoke_old_credential(self, refresh_token):
         """Nothing left to do: rotating spent the presented token before the next was made."""

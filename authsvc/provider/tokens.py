@@ -41,6 +41,8 @@ class Grantee:
     user: UserRow
     session_id: uuid.UUID
     refresh_token: str | None = None
+    #: The claims of the session's active organization (a refreshed session's choice).
+    organization: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,10 @@ def generate(
     if user is None:  # client_credentials: only scopes the application was allowed
         scope = client.get_allowed_scope(scope)
         subject, session_id = ClientSubject(client.client_id, g.tenant.id), None
+        organization = None
     else:
         subject, session_id = user.user, user.session_id
+        organization = user.organization
     access, ttl = jwt.issue_access_token(
         user=subject,
         session_id=session_id,
@@ -77,6 +81,7 @@ def generate(
         client_id=client.client_id,
         scope=scope or "",
         ttl=application.access_token_ttl_seconds,
+        organization=organization,
     )
     token = {"token_type": "Bearer", "access_token": access, "expires_in": ttl}
     if scope:

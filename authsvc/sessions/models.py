@@ -40,6 +40,11 @@ class Session(TenantScoped, Base):
     #: the scope the user granted it; None for the tenant's own sign-ins.
     application_id: Mapped[uuid.UUID | None]
     scope: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: The organization the session chose (``POST /me/organization``); its tokens carry
+    #: that organization's claims while the user is still a member. No foreign key: an
+    #: id left behind by a deleted organization joins nothing, so it grants nothing, and
+    #: deleting an organization need not find and rewrite every session that chose it.
+    active_organization_id: Mapped[uuid.UUID | None]
 
     @property
     def active(self) -> bool:

@@ -14,7 +14,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from functools import lru_cache
-from typing import NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import sqlalchemy as sa
 from user_agents import parse as parse_user_agent
@@ -27,10 +27,11 @@ from authsvc.errors import AuthenticationFailed, NotFound
 from authsvc.extensions import db
 from authsvc.ids import parse_id
 from authsvc.metrics import instruments
+from authsvc.organizations.claims import read_user_in
 from authsvc.sessions.models import RefreshToken, Session
 from authsvc.tokens import denylist
 from authsvc.users.models import User
-from authsvc.users.reads import UserRow, read_user_row
+from authsvc.users.reads import UserRow
 
 REFRESH_PREFIX = "rt_"
 
@@ -141,14 +142,25 @@ def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
         revoke(old, "evicted", policy, actor="system")
 
 
-def rotate(raw: str, application_id: uuid.UUID | None = None) -> tuple[uuid.UUID, UserRow, str]:
+class Rotated(NamedTuple):
+    """A spent refresh token's successor, with what the next access token needs."""
+
+    session_id: uuid.UUID
+    user: UserRow
+    refresh_token: str
+    #: The claims of the session's active organization (empty without one).
+    organization: dict[str, Any]
+
+
+def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
     """Spend a refresh token and issue the next one; the caller commits.
 
     ``application_id`` names the OAuth application whose session the token must
     belong to; None (the API's ``/auth/refresh``) accepts only the tenant's own
     sessions, so an application's token never turns into an unscoped one.
 
-    Returns the session id, the session's user and the next token. The token is
+    Returns the session id, the session's user, the next token and the session's
+    organization claims (read with the user, in one statement). The token is
     spent only if it was unused and the session touched only if it is still
     active, by conditional UPDATEs: of two requests racing with one token, one
     spends it and the other finds it spent. A token that exists but was
@@ -175,13 +187,15 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> tuple[uuid.UUID
             Session.expires_at > now,
         )
         .values(last_seen_at=now)
-        .returning(Session.user_id)
+        .returning(Session.user_id, Session.active_organization_id)
     ).first()
     if touched is None:
         _refuse(digest)
     next_raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
     db.session.add(RefreshToken(session_id=spent.session_id, token_hash=token_hash(next_raw)))
-    return spent.session_id, read_user_row(touched.user_id), next_raw
+    user, access = read_user_in(touched.user_id, touched.active_organization_id)
+    claims = access.claims() if access is not None else {}
+    return Rotated(spent.session_id, user, next_raw, claims)
 
 
 def _refuse(digest: str) -> NoReturn:
@@ -271,21 +285,35 @@ def session_payload(session: Session) -> dict:
     }
 
 
-def replace_refresh_token(session: Session) -> str:
-    """Spend the session's live refresh tokens and issue the next one; the caller commits.
+def choose_organization(
+    session_id: uuid.UUID, user_id: uuid.UUID, organization_id: uuid.UUID | None
+) -> str:
+    """Make ``organization_id`` the active organization of the user's session, spend
+    the session's live refresh tokens and issue the next one; the caller commits.
 
-    For a session whose tokens change meaning (a switch of organization): the
-    family keeps one live token, and a client presenting an older one is a reuse.
+    The session is checked (the user's, still active), touched and changed by one
+    conditional UPDATE. Its tokens change meaning, so the family keeps one live
+    token: a client presenting an older one is a reuse.
     """
-    if not session.active:
-        raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
     now = utcnow()
+    touched = db.session.execute(
+        sa.update(Session)
+        .where(
+            Session.id == session_id,
+            Session.user_id == user_id,
+            Session.revoked_at.is_(None),
+            Session.expires_at > now,
+        )
+        .values(last_seen_at=now, active_organization_id=organization_id)
+        .returning(Session.id)
+    ).first()
+    if touched is None:
+        raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
     db.session.execute(
         sa.update(RefreshToken)
-        .where(RefreshToken.session_id == session.id, RefreshToken.used_at.is_(None))
+        .where(RefreshToken.session_id == session_id, RefreshToken.used_at.is_(None))
         .values(used_at=now)
     )
-    session.last_seen_at = now
     raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(RefreshToken(session_id=session.id, token_hash=token_hash(raw)))
+    db.session.add(RefreshToken(session_id=session_id, token_hash=token_hash(raw)))
     return raw

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
@@ -20,7 +22,6 @@ from authsvc import cache, signals
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, audience, issuer, tenant_auth_of
 from authsvc.cache import caches
 from authsvc.errors import AuthenticationFailed
-from authsvc.organizations.claims import token_claims as organization_claims
 from authsvc.tokens import keys
 
 ACCESS_TYPE = "at+jwt"
@@ -67,12 +68,15 @@ def issue_access_token(
     client_id: str | None = None,
     scope: str | None = None,
     ttl: int | None = None,
+    organization: Mapping[str, Any] | None = None,
 ) -> tuple[str, int]:
     """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl).
 
     An OAuth application's token also names the application (``client_id``) and the
     granted ``scope``, and may live ``ttl`` seconds instead of the policy's lifetime;
-    a client-credentials token has no session.
+    a client-credentials token has no session. ``organization`` holds the claims of the
+    session's active organization, which the caller read with the user
+    (:mod:`authsvc.organizations.claims`): issuing a token runs no query for them.
     """
     now = int(time.time())
     ttl = ttl or policy.access_token_ttl_seconds
@@ -88,8 +92,7 @@ def issue_access_token(
         "email": user.email,
         "roles": user.roles,
     }
-    if session_id is not None:  # an application's client-credentials token has no session
-        claims.update(organization_claims(user.id, session_id))
+    claims.update(organization or {})
     extra = {"client_id": client_id, "scope": scope}
     claims.update({name: value for name, value in extra.items() if value is not None})
     if session_id is None:

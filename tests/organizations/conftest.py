@@ -71,3 +71,20 @@ def org_app(app, api_client, tenant, make_user) -> Org:
 @pytest.fixture
 def other_org_app(app, api_client, other_tenant, make_user) -> Org:
     return Org(app, api_client(other_tenant, ["admin"]), other_tenant, make_user)
+
+
+@pytest.fixture
+def two_orgs(org_app):
+    """Ada is an editor of Acme and a member of Globex; Bob is in neither."""
+    org_app.client.post("/permissions", json={"name": "documents:read"})
+    org_app.client.post("/permissions", json={"name": "documents:write"})
+    editor = {"name": "editor", "permissions": ["documents:read", "documents:write"]}
+    assert org_app.client.post("/roles", json=editor).status_code == 201
+    acme, globex = org_app.organization("acme"), org_app.organization("globex")
+    ada, bob = org_app.user("ada@example.com"), org_app.user("bob@example.com")
+    for org, roles in ((acme, ["editor"]), (globex, ["member"])):
+        body = {"user_id": ada["id"], "roles": roles}
+        assert (
+            org_app.client.post(f"/organizations/{org['id']}/members", json=body).status_code == 201
+        )
+    return {"acme": acme, "globex": globex, "ada": ada, "bob": bob}

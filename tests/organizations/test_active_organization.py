@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import jwt as pyjwt
-import pytest
 
 
 def claims_of(token: str) -> dict:
     # Reading only: /auth/validate and tests/auth prove the signature checks.
     return pyjwt.decode(token, options={"verify_signature": False})
-
-
-@pytest.fixture
-def two_orgs(org_app):
-    """Ada is an editor of Acme and a member of Globex; Bob is in neither."""
-    org_app.client.post("/permissions", json={"name": "documents:read"})
-    org_app.client.post("/permissions", json={"name": "documents:write"})
-    editor = {"name": "editor", "permissions": ["documents:read", "documents:write"]}
-    assert org_app.client.post("/roles", json=editor).status_code == 201
-    acme, globex = org_app.organization("acme"), org_app.organization("globex")
-    ada, bob = org_app.user("ada@example.com"), org_app.user("bob@example.com")
-    for org, roles in ((acme, ["editor"]), (globex, ["member"])):
-        body = {"user_id": ada["id"], "roles": roles}
-        assert (
-            org_app.client.post(f"/organizations/{org['id']}/members", json=body).status_code == 201
-        )
-    return {"acme": acme, "globex": globex, "ada": ada, "bob": bob}
 
 
 def switch(org_app, access: str, org_id):

@@ -148,3 +148,24 @@ def test_webhooks_subscribe_to_organization_events_like_user_events(org_app):
     created = org_app.client.post("/webhooks", json=body)
     assert created.status_code == 201 and created.json["event_types"] == sorted(patterns)
     org_app.client.patch(f"/webhooks/{created.json['id']}", json={"is_active": False})
+
+
+def test_declaring_and_removing_a_permission_are_events_staged_with_the_change(org_app):
+    """permission.created/deleted reach the outbox with the key as actor; a refused
+    removal (a role still grants it) leaves neither a change nor an event."""
+    client = org_app.client
+    created = client.post("/permissions", json={"name": "documents:read", "description": "Read"})
+    assert created.status_code == 201
+    role = client.post("/roles", json={"name": "reader", "permissions": ["documents:read"]})
+    assert role.status_code == 201
+    refused = client.delete(f"/permissions/{created.json['id']}")
+    assert refused.status_code == 409
+    assert event_types(client, "permission.") == ["permission.created"]
+    assert client.delete(f"/roles/{role.json['id']}").status_code == 204
+    assert client.delete(f"/permissions/{created.json['id']}").status_code == 204
+    rows = client.get("/events", query_string={"limit": 200}).json["items"]
+    mine = [row for row in rows if row["type"].startswith("permission.")]
+    assert sorted(row["type"] for row in mine) == ["permission.created", "permission.deleted"]
+    for row in mine:
+        assert row["data"]["permission"]["name"] == "documents:read"
+        assert row["actor"].startswith("apikey:")

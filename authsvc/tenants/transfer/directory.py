@@ -67,10 +67,10 @@ def dump_applications() -> list[dict[str, Any]]:
     ]
 
 
-def restore_permissions(rows: list[dict[str, Any]]) -> None:
+def restore_permissions(rows: list[dict[str, Any]], actor: str) -> None:
     """Before the roles: a role may name only declared permissions."""
     for row in rows:
-        stage_permission(row)
+        stage_permission(row, actor)
 
 
 def restore_organizations(rows: list[dict[str, Any]], actor: str) -> None:

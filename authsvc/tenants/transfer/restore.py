@@ -227,7 +227,7 @@ def import_tenant(
     try:
         tenant = stage_tenant(slug or source["slug"], source["name"], [], source.get("settings"))
         with tenant_context(tenant.id):
-            directory.restore_permissions(document.get("permissions") or [])
+            directory.restore_permissions(document.get("permissions") or [], ACTOR)
             _roles(document["roles"])
             _theme(document.get("theme"))
             for index, row in enumerate(document["users"]):

@@ -12,6 +12,7 @@ from admin.views import (  # noqa: F401
     tenants,
     theme,
     user_security,
+    user_tabs,
     users,
     webhooks,
 )

@@ -16,7 +16,6 @@ from admin.forms import ActionForm, UserForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
 from admin.views.user_security import security_summary
 from authsvc.errors import Conflict, ValidationFailed
-from authsvc.organizations.active import my_organizations
 from authsvc.users import roles, service
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -144,7 +143,6 @@ def user_edit(user_id: str):
         form=form,
         user=user,
         security=security,
-        organizations=my_organizations(user.id),
     ), _status(form)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
 
 from admin.forms import MultiCheckboxField
@@ -38,7 +38,7 @@ BULK_ACTIONS = {
 class BulkForm(StorableForm):
     """The list's bulk bar; ``ids`` are the ticked rows (read with ``getlist``)."""
 
-    action = SelectField("Action", choices=list(BULK_ACTIONS.items()))
+    action = SelectField("Action", choices=[SelectChoice(k, v) for k, v in BULK_ACTIONS.items()])
     role = SelectField("Role", choices=[], validate_choice=False)
     submit = SubmitField("Apply to selected")
 
@@ -52,7 +52,7 @@ class ImportForm(StorableForm):
     file = FileField(
         "CSV file",
         description="Columns: email, username, display_name, roles "
-        "(separated by ;), verified (yes/no). At most 1,000 rows and 1 MiB.",
+        "(separated by ;), verified (yes/no). At most 1,000 rows and 256 KiB.",
     )
     submit = SubmitField("Preview")
 
@@ -60,6 +60,6 @@ class ImportForm(StorableForm):
 class ImportConfirmForm(StorableForm):
     # The previewed CSV travels back in the confirmation form, so nothing is stored
     # before the admin confirms; it is parsed and checked again then.
-    data = HiddenField()
+    csv_text = HiddenField()
     send_reset = BooleanField("Email each new user a link to set their password")
     submit = SubmitField("Import")

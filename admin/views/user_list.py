@@ -8,6 +8,7 @@ action is a 404 and nothing changes.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
 
 from admin import bp
 from admin.access import require_tenant
@@ -56,7 +57,8 @@ def users():
     history = request.args.getlist("h")
     prev_url, next_url = _page_links(cursor, page.next_cursor, history)
     form = BulkForm()
-    form.role.choices = _role_choices()
+    names = [role.name for role in roles.list_roles()]
+    form.role.choices = _role_choices(names)
     return render_template(
         "admin/users/list.html",
         page=page,
@@ -72,6 +74,7 @@ def users():
         sort_labels=SORT_LABELS,
         sort_url=_sort_url,
         form=form,
+        role_names=names,
         export_url=url_for("admin.users_export", **_kept_args()),
     )
 
@@ -100,8 +103,9 @@ def _page_links(cursor: str | None, next_cursor: str | None, history: list[str])
     return prev_url, next_url
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(role.name, role.name) for role in roles.list_roles()]
+def _role_choices(names: list[str] | None = None) -> list[SelectChoice]:
+    names = [role.name for role in roles.list_roles()] if names is None else names
+    return [SelectChoice("", "—")] + [SelectChoice(name, name) for name in names]
 
 
 @bp.post("/users/bulk")

@@ -13,6 +13,7 @@ from admin import bp
 from admin.forms import attach_errors
 from admin.user_forms import MetadataForm, UserRolesForm
 from admin.views.common import actor, flash_done
+from authsvc.apikeys import service as apikeys
 from authsvc.audit import service as audit
 from authsvc.errors import ValidationFailed
 from authsvc.organizations.active import my_organizations
@@ -78,5 +79,18 @@ def user_activity(user_id: str):
         "admin.user_activity", user_id=user.id, cursor=page.next_cursor
     )
     return render_template(
-        "admin/users/activity.html", user=user, entries=page.items, more=more, paged=bool(cursor)
+        "admin/users/activity.html",
+        user=user,
+        entries=page.items,
+        more=more,
+        paged=bool(cursor),
+        key_names=_key_names(page.items),
     )
+
+
+def _key_names(entries) -> dict[str, str]:
+    """Names of the API keys that acted in ``entries`` (revoked ones too), by prefix."""
+    if not any(entry.actor_type == "api_key" for entry in entries):
+        return {}
+    # The audit trail names a key by its public prefix (``apikey:<prefix>``).
+    return {key.prefix: key.name for key in apikeys.list_api_keys(include_revoked=True)}

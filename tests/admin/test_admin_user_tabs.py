@@ -171,6 +171,14 @@ def test_activity_tab_lists_this_users_audit_entries_a_page_at_a_time(
     assert second.count("user.updated") == 2 and second.count("user.created") == 1
 
 
+def test_activity_names_the_api_key_that_acted(admin_client, tenant, api_client):
+    writer = api_client(tenant, ["users:write"])
+    created = writer.post("/users", json={"email": "keyed@example.com"}).json
+    page = admin_client(tenant).get(f"/admin/users/{created['id']}/activity").text
+    rows = page.split('data-testid="activity"')[1].split("</table>")[0]
+    assert re.search(r'API key <a href="/admin/api-keys">[^<(]+</a>', rows)
+
+
 def test_tenant_admin_cannot_reach_another_tenants_user_on_any_tab(
     admin_client, tenant, other_tenant, make_user, app
 ):

@@ -11,6 +11,7 @@ from flask import flash, g, redirect, render_template, url_for
 from admin import bp
 from admin.forms import ActionForm
 from admin.views.common import actor, confirm_then, flash_done
+from authsvc.applications.service import list_applications
 from authsvc.audit import service as audit
 from authsvc.auth import mfa, throttle
 from authsvc.auth import service as auth
@@ -89,8 +90,7 @@ def user_sessions(user_id: str):
 
 def application_names(ids) -> dict:
     """Names of the applications sessions belong to (by id), to show names, not ids."""
-    from authsvc.applications.service import list_applications
-
+    ids = {value for value in ids if value is not None}
     return {app.id: app.name for app in list_applications() if app.id in ids} if ids else {}
 
 

@@ -290,6 +290,18 @@ def test_import_previews_every_row_with_its_errors_and_writes_nothing(
     assert new.password_hash is None and new.is_verified and new.roles == ["admin", "member"]
     created = [e for e in _events(app, tenant, "user.created") if e.data["via"] == "import"]
     assert len(created) == 2
+    assert _reset_mails(app, tenant) == ["dup@example.com", "new@example.com"]
+
+
+def _reset_mails(app, tenant) -> list[str]:
+    """Recipients of the password-reset mails the import queued (composed by the worker)."""
+    from authsvc.mail.models import MailMessage
+    from authsvc.mail.requests import compose_requested
+
+    compose_requested(app)
+    with app.app_context(), tenant_context(tenant[0]):
+        statement = sa.select(MailMessage.recipient).where(MailMessage.template == "password_reset")
+        return sorted(db.session.execute(statement).scalars())
 
 
 def test_import_refuses_passwords_oversized_files_too_many_rows_and_bad_text(admin_client, tenant):

@@ -12,7 +12,10 @@ from admin.views import (  # noqa: F401
     roles,
     tenants,
     theme,
+    user_csv,
+    user_list,
     user_security,
+    user_tabs,
     users,
     webhooks,
 )

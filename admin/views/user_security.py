@@ -1,4 +1,4 @@
-"""A user's sign-in security, for admins: reset email, unlock, sessions, MFA reset.
+"""A user's Security and Sessions tabs: reset email, unlock, sessions, MFA reset, unlink.
 
 Each action calls the end-user authentication services (``authsvc.auth``), the
 same ones the REST API uses, under the tenant bound for the panel request.
@@ -6,18 +6,24 @@ same ones the REST API uses, under the tenant bound for the panel request.
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from admin import bp
 from admin.forms import ActionForm
 from admin.views.common import actor, confirm_then, flash_done
+from authsvc.applications.service import list_applications
 from authsvc.audit import service as audit
 from authsvc.auth import mfa, throttle
 from authsvc.auth import service as auth
 from authsvc.auth.tenant_policy import policy_for
+from authsvc.errors import Conflict, NotFound
 from authsvc.extensions import db
+from authsvc.federation import accounts
+from authsvc.federation.service import list_providers
 from authsvc.sessions import service as sessions
 from authsvc.users import service as users
+
+FAILURES_SHOWN = 10
 
 
 def security_summary(user) -> dict:
@@ -48,14 +54,72 @@ def user_unlock(user_id: str):
     if ActionForm().validate_on_submit():
         auth.unlock(user, actor())
         flash_done("The account is unlocked; failed attempts are forgotten.")
-    return redirect(url_for("admin.user_edit", user_id=user.id))
+    return redirect(url_for("admin.user_security", user_id=user.id))
+
+
+@bp.get("/users/<user_id>/security")
+def user_security(user_id: str):
+    """MFA, lockout and its recent failed sign-ins, linked identities."""
+    user = users.get_user(user_id)
+    failures = audit.search(
+        {"target_type": "user", "target_id": str(user.id), "action": "user.login_failed"},
+        None,
+        FAILURES_SHOWN,
+    ).items
+    return render_template(
+        "admin/users/security.html",
+        user=user,
+        security=security_summary(user),
+        failures=failures,
+        identities=accounts.list_identities(user.id),
+        providers={p.id: p for p in list_providers()},
+    )
 
 
 @bp.get("/users/<user_id>/sessions")
 def user_sessions(user_id: str):
     user = users.get_user(user_id)
+    listed = sessions.list_sessions(user.id)
     return render_template(
-        "admin/users/sessions.html", user=user, sessions=sessions.list_sessions(user.id)
+        "admin/users/sessions.html",
+        user=user,
+        sessions=listed,
+        app_names=application_names({s.application_id for s in listed}),
+    )
+
+
+def application_names(ids) -> dict:
+    """Names of the applications sessions belong to (by id), to show names, not ids."""
+    ids = {value for value in ids if value is not None}
+    return {app.id: app.name for app in list_applications() if app.id in ids} if ids else {}
+
+
+@bp.route("/users/<user_id>/identities/<identity_id>/unlink", methods=["GET", "POST"])
+def user_identity_unlink(user_id: str, identity_id: str):
+    """Remove a link to an outside provider, confirmed first; never the last way in."""
+    user = users.get_user(user_id)
+    identity = next(
+        (i for i in accounts.list_identities(user.id) if str(i.id) == identity_id), None
+    )
+    back = url_for("admin.user_security", user_id=user.id)
+    if identity is None:
+        raise NotFound(f"No identity with id {identity_id}.")
+
+    def unlink() -> str:
+        try:
+            accounts.unlink_identity(user.id, identity_id, actor=actor())
+        except Conflict as error:
+            flash(error.detail, "danger")
+        else:
+            flash_done("The identity is unlinked.")
+        return back
+
+    return confirm_then(
+        f"Unlink {identity.email or identity.subject} from {user.email}?",
+        "The user can no longer sign in with this provider account unless they link it again.",
+        "Unlink",
+        back,
+        unlink,
     )
 
 
@@ -100,13 +164,13 @@ def user_reset_mfa(user_id: str):
     def reset() -> str:
         mfa.disable(user, actor())
         flash_done("Two-factor authentication removed; the user can enrol again.")
-        return url_for("admin.user_edit", user_id=user.id)
+        return url_for("admin.user_security", user_id=user.id)
 
     return confirm_then(
         f"Reset two-factor authentication of {user.email}?",
         "Their authenticator app and recovery codes stop working. Do this only after "
         "checking who is asking.",
         "Reset MFA",
-        url_for("admin.user_edit", user_id=user.id),
+        url_for("admin.user_security", user_id=user.id),
         reset,
     )

@@ -1,4 +1,4 @@
-"""Users of the current tenant: search, filter, page, create, edit, disable, delete.
+"""A user of the current tenant: create, edit (the Profile tab), flags, delete.
 
 Every lookup goes through :mod:`authsvc.users.service` under the bound tenant,
 so another tenant's user id is a 404 here too.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 
 from admin import bp
 from admin.access import require_tenant
@@ -16,62 +16,7 @@ from admin.forms import ActionForm, UserForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
 from admin.views.user_security import security_summary
 from authsvc.errors import Conflict, ValidationFailed
-from authsvc.organizations.active import my_organizations
 from authsvc.users import roles, service
-
-PAGE_SIZES = (10, 25, 50, 100)
-
-
-def _filters() -> dict[str, Any]:
-    flags = {"yes": True, "no": False}
-    return {
-        "contains": request.args.get("q", "").strip() or None,
-        "is_active": flags.get(request.args.get("active", "")),
-        "is_verified": flags.get(request.args.get("verified", "")),
-    }
-
-
-def _page_size() -> int:
-    size = request.args.get("size", type=int)
-    return size if size in PAGE_SIZES else 25
-
-
-@bp.get("/users")
-def users():
-    """The user list: search anywhere in email, username or name; a count; pages both ways.
-
-    Pages go forward by cursor; ``h`` keeps the cursors of the pages before this one,
-    so "Previous" is a link like any other (and the browser's back button agrees).
-    """
-    require_tenant()
-    filters, size = _filters(), _page_size()
-    cursor = request.args.get("cursor") or None
-    page = service.list_users(filters, cursor, size)
-    history = request.args.getlist("h")
-    prev_url, next_url = _page_links(cursor, page.next_cursor, history)
-    return render_template(
-        "admin/users/list.html",
-        page=page,
-        total=service.count_users(filters),
-        number=len(history) + 1 if cursor else 1,
-        size=size,
-        sizes=PAGE_SIZES,
-        next_url=next_url,
-        prev_url=prev_url,
-        args=request.args,
-    )
-
-
-def _page_links(cursor: str | None, next_cursor: str | None, history: list[str]):
-    """URLs of the previous and next pages (None where there is none), filters kept."""
-    args = {k: v for k, v in request.args.items() if k not in ("cursor", "h")}
-    next_url = prev_url = None
-    if next_cursor:
-        next_url = url_for("admin.users", **args, cursor=next_cursor, h=[*history, cursor or ""])
-    if cursor:
-        back = {"cursor": history[-1]} if history and history[-1] else {}
-        prev_url = url_for("admin.users", **args, **back, h=history[:-1])
-    return prev_url, next_url
 
 
 def _form(user=None) -> UserForm:
@@ -144,7 +89,6 @@ def user_edit(user_id: str):
         form=form,
         user=user,
         security=security,
-        organizations=my_organizations(user.id),
     ), _status(form)
 
 

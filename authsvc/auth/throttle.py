@@ -238,3 +238,35 @@ def clear(names: list[str]) -> None:
         client.delete(*[_redis_key(name) for name in names])
         return
     db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.subject.in_(names)))
+
+
+def locked_accounts() -> set[str]:
+    """The login keys (email or username) of the bound tenant's accounts locked now.
+
+    Counters expire soon after their lock ends, so this set stays small; the
+    panel's user list filters and marks locked users with it.
+    """
+    now = time.time()
+    client = redis_client()
+    if client is not None:
+        prefix = _redis_key("acct:")
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        pipe = client.pipeline()
+        for key in keys:
+            pipe.hget(key, "locked_until")
+        untils = pipe.execute()
+        return {
+            _text(key).removeprefix(prefix)
+            for key, until in zip(keys, untils, strict=True)
+            if until and float(until) > now
+        }
+    rows = db.session.execute(
+        sa.select(LoginThrottle.subject).where(
+            LoginThrottle.subject.startswith("acct:"), LoginThrottle.locked_until > utcnow()
+        )
+    ).scalars()
+    return {subject.removeprefix("acct:") for subject in rows}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -98,8 +98,10 @@ def list_identities(user_id) -> list[UserIdentity]:
     return list(db.session.execute(statement).scalars())
 
 
-def unlink_identity(user_id, identity_id: str) -> None:
-    """Remove one of the user's links; refused when it is their last way to sign in."""
+def unlink_identity(user_id, identity_id: str, actor: str | None = None) -> None:
+    """Remove one of the user's links; refused when it is their last way to sign in.
+
+    ``actor`` defaults to the user themself (an admin's unlink names the admin)."""
     links = list_identities(user_id)
     identity = next((link for link in links if str(link.id) == identity_id), None)
     if identity is None:
@@ -108,5 +110,5 @@ def unlink_identity(user_id, identity_id: str) -> None:
         raise Conflict("This is your only way to sign in; set a password or link another first.")
     data = {"user_id": str(user_id), "identity": identity_payload(identity)}
     db.session.delete(identity)
-    events.emit("identity.unlinked", data, actor=f"user:{user_id}")
+    events.emit("identity.unlinked", data, actor=actor or f"user:{user_id}")
     db.session.commit()

@@ -20,14 +20,13 @@ from authsvc.auth.tenant_policy import AuthPolicy, policy_for
 from authsvc.errors import Conflict, NotFound, ValidationFailed
 from authsvc.extensions import db
 from authsvc.ids import parse_id
-from authsvc.pagination import Page, paginate
 from authsvc.passwords import hash_password
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
 from authsvc.users import gdpr
 from authsvc.users.emails import clean_email, email_key, login_key
 from authsvc.users.models import Role, User, UserRole
-from authsvc.users.reads import filter_clauses, read_user_row, user_filters
+from authsvc.users.reads import read_user_row
 
 SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
 
@@ -83,25 +82,6 @@ def set_password(user: User, password: str, field: str = "password") -> None:
     """Check ``password`` against the policy and store its hash (the caller commits)."""
     check_password(password, email=user.email, username=user.username, field=field)
     user.password_hash = hash_password(password)
-
-
-def list_users(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    """A page of user objects (the panel); the API reads :func:`reads.read_users_page`."""
-    values = user_filters(filters)
-    statement = (
-        sa.select(User)
-        .where(*filter_clauses(values))
-        .options(joinedload(User.role_links).joinedload(UserRole.role))
-        .params(values)
-    )
-    return paginate(db.session, statement, User.id, cursor, limit)
-
-
-def count_users(filters: dict[str, Any]) -> int:
-    """How many users of the bound tenant match ``filters`` (as :func:`list_users`)."""
-    values = user_filters(filters)
-    statement = sa.select(sa.func.count()).select_from(User).where(*filter_clauses(values))
-    return db.session.execute(statement.params(values)).scalar_one()
 
 
 def create_user(data: dict[str, Any], actor: str | None = None) -> User:

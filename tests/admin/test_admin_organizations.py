@@ -28,7 +28,7 @@ def test_organizations_list_detail_and_the_users_organizations(
     assert "ada@example.com" in members and ">admin<" in members
     invitations = detail.text.split('data-testid="invitations"')[1].split("</table>")[0]
     assert "bob@example.com" in invitations and "pending" in invitations
-    user_page = client.get(f"/admin/users/{user['id']}").text
+    user_page = client.get(f"/admin/users/{user['id']}/roles").text
     organizations = user_page.split('data-testid="organizations"')[1].split("</p>")[0]
     assert "Acme &lt;b&gt;" in organizations and ">admin<" in organizations
 

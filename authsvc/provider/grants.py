@@ -61,7 +61,7 @@ class StoredCode(AuthorizationCodeMixin):
         return int(self.row.auth_time.timestamp())
 
     def get_acr(self):
-        return None  # no authentication context classes are defined yet
+        return self.row.acr
 
     def get_amr(self):
         return list(self.row.amr) or None
@@ -84,6 +84,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 code_challenge_method=data.get("code_challenge_method"),
                 auth_time=datetime.fromtimestamp(signed_in.auth_time, UTC),
                 amr=signed_in.amr,
+                acr=tokens.acr_for(data.get("acr_values"), signed_in.amr),
                 expires_at=utcnow() + timedelta(seconds=CODE_SECONDS),
             )
         )

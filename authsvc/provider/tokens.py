@@ -22,6 +22,11 @@ from authsvc.tokens.keys import LoadedKey, active_key
 from authsvc.users.reads import UserRow
 
 ID_TOKEN_SECONDS = 3600
+#: The authentication context classes an application may ask for with ``acr_values``:
+#: one factor (a password or an identity provider), or two (a TOTP or recovery code too).
+ACR_ONE_FACTOR = "urn:authsvc:acr:1fa"
+ACR_MFA = "urn:authsvc:acr:mfa"
+ACR_VALUES = (ACR_ONE_FACTOR, ACR_MFA)
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +56,18 @@ class ClientSubject:
     tenant_id: uuid.UUID
     email: str = ""
     roles: tuple[str, ...] = ()
+
+
+def acr_for(requested: str | None, amr: list[str]) -> str | None:
+    """The ``acr`` claim for a request's ``acr_values`` (None when it named none): the
+    first value asked for that the sign-in meets, else the class it did achieve. The
+    request is voluntary (OpenID Connect Core 5.5.1.1): the application decides what a
+    weaker class means, so the claim never states more than happened."""
+    if not requested:
+        return None
+    achieved = ACR_MFA if "mfa" in amr else ACR_ONE_FACTOR
+    met = ACR_VALUES if achieved == ACR_MFA else (ACR_ONE_FACTOR,)
+    return next((value for value in requested.split() if value in met), achieved)
 
 
 def signing_key() -> LoadedKey:

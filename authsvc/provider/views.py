@@ -22,7 +22,6 @@ from werkzeug.exceptions import HTTPException
 
 from authsvc.applications import consents
 from authsvc.extensions import csrf
-from authsvc.federation.accounts import has_mfa
 from authsvc.hosted import bp, forms, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import redirect_origins
@@ -46,8 +45,8 @@ def _signed_in() -> Authenticated | None:
     if current is None:
         return None
     device_session, user = current
-    # Every hosted sign-in of a user with a confirmed TOTP factor passed it.
-    amr = ["pwd", "otp", "mfa"] if has_mfa(user) else ["pwd"]
+    # The methods the sign-in recorded; none for a session older than that record.
+    amr = (device_session.amr or "").split()
     auth_time = int(device_session.created_at.timestamp())
     return Authenticated(read_user_row(user.id), auth_time, amr)
 

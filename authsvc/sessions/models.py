@@ -40,6 +40,9 @@ class Session(TenantScoped, Base):
     #: the scope the user granted it; None for the tenant's own sign-ins.
     application_id: Mapped[uuid.UUID | None]
     scope: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: How the user signed in (RFC 8176 method names, space-separated: ``pwd``, ``fed``,
+    #: ``otp mfa``); None for sessions opened before it was recorded.
+    amr: Mapped[str | None] = mapped_column(sa.String(64))
 
     @property
     def active(self) -> bool:

@@ -8,10 +8,11 @@ from authsvc.applications.models import GRANT_TYPES, SCOPES
 from authsvc.auth.tenant_policy import issuer
 from authsvc.hosted.resolve import tenant_for_slug
 from authsvc.provider.clients import CONFIDENTIAL_METHODS
+from authsvc.provider.tokens import ACR_VALUES
 from authsvc.tokens.keys import published_jwks
 
 AUTH_METHODS = [*CONFIDENTIAL_METHODS, "none"]
-CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "name"]
+CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "name"]
 CLAIMS += ["preferred_username", "picture", "updated_at", "email", "email_verified"]
 bp = Blueprint("wellknown", __name__, url_prefix="/t/<slug>/.well-known")
 
@@ -54,6 +55,7 @@ def openid_configuration(slug: str):
             introspection_endpoint_auth_methods_supported=list(CONFIDENTIAL_METHODS),
             prompt_values_supported=["none", "login", "consent"],
             claims_supported=CLAIMS,
+            acr_values_supported=list(ACR_VALUES),
             id_token_signing_alg_values_supported=["ES256", "RS256"],
             subject_types_supported=["public"],
             claims_parameter_supported=False,

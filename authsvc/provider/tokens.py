@@ -17,6 +17,7 @@ from flask import g
 
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.extensions import db
+from authsvc.metrics import instruments
 from authsvc.tokens import jwt
 from authsvc.tokens.keys import LoadedKey, active_key
 from authsvc.users.reads import UserRow
@@ -106,11 +107,12 @@ def generate(
 def save_token(_token: dict, request) -> None:
     """Commit what issuing the token changed: the spent code or refresh token and the
     application's session. The tokens themselves are not stored (JWTs; hashed refresh
-    tokens are written by the session service). One log line per issuance, by client
-    and grant type, is what metrics count."""
+    tokens are written by the session service). Each issuance is counted in the metrics
+    and logged, by client and grant type."""
     db.session.commit()
-    grant_type = request.payload.grant_type
-    log.info("oauth2.token_issued client_id=%s grant_type=%s", request.client.client_id, grant_type)
+    grant_type, client_id = request.payload.grant_type, request.client.client_id
+    instruments.oauth2_token_issued(g.tenant.slug, client_id, grant_type)
+    log.info("oauth2.token_issued client_id=%s grant_type=%s", client_id, grant_type)
 
 
 def user_info(user: UserRow, scope: str) -> UserInfo:

@@ -22,7 +22,7 @@ from authlib.oidc.core import OpenIDCode as BaseOpenIDCode
 from flask import g
 
 from authsvc.applications.models import AuthorizationCode
-from authsvc.auth.tenant_policy import issuer, policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed
 from authsvc.extensions import db
@@ -228,7 +228,7 @@ class OpenIDCode(BaseOpenIDCode):
     def get_client_claims(self, client):
         now = int(time.time())
         return {
-            "iss": issuer(g.tenant.slug),
+            "iss": tokens.request_issuer(),
             "aud": client.client_id,
             "iat": now,
             "exp": now + tokens.ID_TOKEN_SECONDS,

@@ -13,10 +13,11 @@ import uuid
 from dataclasses import dataclass, field
 
 from authlib.oidc.core import UserInfo
-from flask import g
+from flask import g, request
 
-from authsvc.auth.tenant_policy import policy_for
+from authsvc.auth.tenant_policy import issuer, policy_for
 from authsvc.extensions import db
+from authsvc.hosted import DOMAIN_NAME
 from authsvc.metrics import instruments
 from authsvc.tokens import jwt
 from authsvc.tokens.keys import LoadedKey, active_key
@@ -69,6 +70,20 @@ def acr_for(requested: str | None, amr: list[str]) -> str | None:
     achieved = ACR_MFA if "mfa" in amr else ACR_ONE_FACTOR
     met = ACR_VALUES if achieved == ACR_MFA else (ACR_ONE_FACTOR,)
     return next((value for value in requested.split() if value in met), achieved)
+
+
+def domain_issuer() -> str:
+    """The issuer on a tenant's verified domain: the origin the request came by (the
+    domain's routes answer only on such a host, and werkzeug drops a default port)."""
+    return f"{request.scheme}://{request.host.lower()}"
+
+
+def request_issuer() -> str:
+    """The issuer this request addresses: the tenant's verified domain it came by, or
+    ``<BASE_URL>/t/<slug>``. Each is an issuer of its own, with its own discovery."""
+    if request.blueprint == DOMAIN_NAME:
+        return domain_issuer()
+    return issuer(g.tenant.slug)
 
 
 def signing_key() -> LoadedKey:

@@ -3,7 +3,12 @@ from ID tokens verified with PyJWT against the tenant's JWKS."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
+from urllib.parse import urlsplit
+
 import pytest
+import requests
 
 from tests.federation.conftest import github_fake, github_provider, loopback_issuers  # noqa: F401
 from tests.federation.test_github_sign_in import github_callback
@@ -96,6 +101,37 @@ def test_a_federated_sign_in_says_fed(client, tenant, github_provider, first_par
     assert done.status_code == 303, done.get_data(as_text=True)
     claims = id_token_claims(client, tenant, application, relying_party, acr_values=ONE)
     assert claims["amr"] == ["fed"] and claims["acr"] == ONE
+
+
+def test_a_federated_sign_in_in_the_middle_of_an_authorization_resumes_it(
+    client,
+    tenant,
+    github_provider,  # noqa: F811
+    first_party,
+):
+    """The sign-in page's provider button carries the pending request's resume page; the
+    provider's callback opens a hosted session and goes back there (no one-time code for
+    an application), and the code flow finishes with ``amr: ["fed"]``."""
+    application, relying_party = first_party
+    page, _state, verifier = authorize(client, relying_party, tenant[1])
+    login_page = client.get(page.headers["Location"]).get_data(as_text=True)
+    start = re.search(rf'href="(/t/{tenant[1]}/login/{github_provider["id"]}[^"]*)"', login_page)
+    started = client.get(unescape(start.group(1)))
+    answer = requests.get(
+        started.headers["Location"],
+        params={"login": "fed-resume"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    callback = urlsplit(answer.headers["Location"])
+    back = client.get(f"{callback.path}?{callback.query}")
+    assert back.headers["Location"] == f"/t/{tenant[1]}/oauth2/authorize/resume"
+    code = callback_params(follow(client, back.headers["Location"]))["code"]
+    token = relying_party.fetch_token(
+        f"/t/{tenant[1]}/oauth2/token", code=code, code_verifier=verifier
+    )
+    claims = verify_id_token(client, tenant[1], token["id_token"], application["client_id"])
+    assert claims["amr"] == ["fed"]
 
 
 def test_discovery_lists_the_acr_values_it_answers(client, tenant):

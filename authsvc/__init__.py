@@ -95,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hosted.init_app(app)
     provider.init_app(app)
     app.register_blueprint(wellknown.bp)
+    app.register_blueprint(wellknown.domain_bp)
     admin.init_app(app)
     cli.init_app(app)
     observability.trust_proxies(app)

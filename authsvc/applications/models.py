@@ -62,6 +62,9 @@ class AuthorizationCode(TenantScoped, Base):
     code_challenge_method: Mapped[str | None] = mapped_column(sa.String(16))
     auth_time: Mapped[datetime]
     amr: Mapped[list[str]] = mapped_column(default=list)
+    #: The authentication context class the ID token states (only when the request
+    #: named ``acr_values``).
+    acr: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

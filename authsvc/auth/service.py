@@ -196,10 +196,15 @@ def _failed(user: UserRow | None, identifier: str, counters, rules: AuthPolicy, 
 
 
 def _open_session(
-    tenant: TenantAuth, user: UserRow, ctx: ClientContext, rules: AuthPolicy, via: str
+    tenant: TenantAuth,
+    user: UserRow,
+    ctx: ClientContext,
+    rules: AuthPolicy,
+    via: str,
+    second_factor: bool = False,
 ) -> LoginResult:
     """Start a session for a user who proved who they are; its token pair, signed after commit."""
-    session, refresh = sessions.start_session(user, ctx, rules, via)
+    session, refresh = sessions.start_session(user, ctx, rules, via, second_factor)
     db.session.commit()
     access, ttl = tokens.issue_access_token(
         user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules
@@ -222,7 +227,8 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
         _failed(user, user.email, counters, rules, ctx)
     device = claims.get("dev") or {}
     ctx = ClientContext(ctx.ip, ctx.user_agent, device.get("name"), device.get("id"))
-    return _open_session(tenant, user, ctx, rules, claims.get("via") or "password")
+    via = claims.get("via") or "password"
+    return _open_session(tenant, user, ctx, rules, via, second_factor=True)
 
 
 @counting.counted_refresh

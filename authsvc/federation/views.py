@@ -26,7 +26,7 @@ from authsvc.extensions import db
 from authsvc.federation import accounts, codes, flow, service
 from authsvc.hosted import bp, page_url
 from authsvc.hosted import session as hosted_session
-from authsvc.hosted.redirects import safe_return_to
+from authsvc.hosted.redirects import is_own_page, safe_return_to
 from authsvc.hosted.views import MFA_KEY
 from authsvc.metrics import instruments
 from authsvc.organizations.views import pending_invitation_page
@@ -126,15 +126,16 @@ def federation_callback(provider_id: str):
 
 
 def _signed_in(user, provider):
-    """Back to the app with a one-time code when it sent ``return_to``; otherwise
-    continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
+    """Back to the app with a one-time code when it sent ``return_to``; otherwise (or
+    when ``return_to`` is our own page: a pending OAuth authorization) continue like a
+    password sign-in: MFA if the user has TOTP, else a hosted session."""
     rules = policy_for(g.tenant)
     # Checked again: the tenant may have removed the URL since the sign-in started.
     return_to = safe_return_to(g.tenant, cookie_session.pop(RETURN_KEY, None))
     if not user.is_verified and not rules.allow_unverified_login:
         message = "Verify your email address before signing in."
         return _refused(message, 403, reason=f"unverified user {user.id}")
-    if return_to:
+    if return_to and not is_own_page(return_to):
         # The app finishes the sign-in (MFA included) through POST /auth/exchange.
         raw = codes.issue_code(user, provider)
         db.session.commit()
@@ -147,7 +148,7 @@ def _signed_in(user, provider):
         token = tokens.issue_mfa_token(
             user=row, tenant_slug=g.tenant.slug, policy=rules, device=device, via=provider.kind
         )
-        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": None}
+        pending = {"tenant": str(g.tenant.id), "token": token, "return_to": return_to}
         cookie_session[MFA_KEY] = pending
         instruments.sign_in(g.tenant.slug, FEDERATION, "mfa_required")
         return redirect(page_url("mfa"), code=303)
@@ -155,5 +156,7 @@ def _signed_in(user, provider):
     device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind)
     db.session.commit()
     instruments.sign_in(g.tenant.slug, FEDERATION, "success")
-    response = redirect(pending_invitation_page() or page_url("account"), code=303)
+    # Back to our own page that sent the browser here (a pending OAuth authorization).
+    landing = return_to or pending_invitation_page() or page_url("account")
+    response = redirect(landing, code=303)
     return hosted_session.start(response, device_session.id)

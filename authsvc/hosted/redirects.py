@@ -94,6 +94,12 @@ def safe_return_to(tenant, value: str | None) -> str | None:
     return None
 
 
+def is_own_page(value: str | None) -> bool:
+    """Whether ``value`` is the page of our own that a sign-in may return to (it needs a
+    hosted session, where an application's URL gets a one-time code)."""
+    return bool(value) and value in _own_return_paths()
+
+
 def _own_return_paths() -> tuple[str, ...]:
     from flask import g, has_request_context
 

@@ -46,6 +46,12 @@ tokens_issued = Counter(
     ["tenant", "grant"],
     registry=None,
 )
+oauth2_tokens_issued = Counter(
+    PREFIX + "provider_tokens_issued",
+    "Tokens the OpenID Provider issued, by tenant, application (client id) and grant type.",
+    ["tenant", "client", "grant"],
+    registry=None,
+)
 refresh_reuse = Counter(
     PREFIX + "refresh_token_reuse_detections",
     "Spent refresh tokens presented again (their sessions are revoked), by tenant.",
@@ -88,6 +94,7 @@ INSTRUMENTS = (
     sign_ins,
     registrations,
     tokens_issued,
+    oauth2_tokens_issued,
     refresh_reuse,
     lockouts,
     rate_limited,
@@ -131,6 +138,14 @@ def registered(tenant: str | None) -> None:
 
 def token_issued(tenant: str | None, grant: str) -> None:
     tokens_issued.labels(_tenant(tenant), grant).inc()
+
+
+def oauth2_token_issued(tenant: str | None, client_id: str, grant: str) -> None:
+    """One token response of the provider. The client label is bounded by the tenant's
+    registered applications (only they are issued tokens); a client id names its tenant's
+    application, so without tenant labels it goes too."""
+    tenant = _tenant(tenant)
+    oauth2_tokens_issued.labels(tenant, client_id if tenant else "", grant).inc()
 
 
 def reuse_detected(tenant: str | None) -> None:

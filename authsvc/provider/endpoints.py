@@ -22,7 +22,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint as BaseEndSession
 from flask import g
 
 from authsvc.applications.models import Application
-from authsvc.auth.tenant_policy import issuer, policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed
 from authsvc.extensions import db
@@ -153,7 +153,7 @@ class IntrospectionEndpoint(BaseIntrospection):
             "scope": token.scope,
             "sub": token.sub,
             "exp": token.exp,
-            "iss": issuer(g.tenant.slug),
+            "iss": tokens.request_issuer(),
         }
 
 
@@ -164,7 +164,7 @@ class AccessTokenValidator(BearerTokenValidator):
 
 class UserInfoEndpoint(BaseUserInfo):
     def get_issuer(self):
-        return issuer(g.tenant.slug)
+        return tokens.request_issuer()
 
     def generate_user_info(self, user, scope):
         return tokens.user_info(user, scope)

@@ -22,7 +22,7 @@ from authlib.oidc.core import OpenIDCode as BaseOpenIDCode
 from flask import g
 
 from authsvc.applications.models import AuthorizationCode
-from authsvc.auth.tenant_policy import issuer, policy_for
+from authsvc.auth.tenant_policy import policy_for
 from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed
 from authsvc.extensions import db
@@ -61,7 +61,7 @@ class StoredCode(AuthorizationCodeMixin):
         return int(self.row.auth_time.timestamp())
 
     def get_acr(self):
-        return None  # no authentication context classes are defined yet
+        return self.row.acr
 
     def get_amr(self):
         return list(self.row.amr) or None
@@ -84,6 +84,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 code_challenge_method=data.get("code_challenge_method"),
                 auth_time=datetime.fromtimestamp(signed_in.auth_time, UTC),
                 amr=signed_in.amr,
+                acr=tokens.acr_for(data.get("acr_values"), signed_in.amr),
                 expires_at=utcnow() + timedelta(seconds=CODE_SECONDS),
             )
         )
@@ -229,7 +230,7 @@ class OpenIDCode(BaseOpenIDCode):
     def get_client_claims(self, client):
         now = int(time.time())
         return {
-            "iss": issuer(g.tenant.slug),
+            "iss": tokens.request_issuer(),
             "aud": client.client_id,
             "iat": now,
             "exp": now + tokens.ID_TOKEN_SECONDS,

@@ -13,15 +13,22 @@ import uuid
 from dataclasses import dataclass, field
 
 from authlib.oidc.core import UserInfo
-from flask import g
+from flask import g, request
 
-from authsvc.auth.tenant_policy import policy_for
+from authsvc.auth.tenant_policy import issuer, policy_for
 from authsvc.extensions import db
+from authsvc.hosted import DOMAIN_NAME
+from authsvc.metrics import instruments
 from authsvc.tokens import jwt
 from authsvc.tokens.keys import LoadedKey, active_key
 from authsvc.users.reads import UserRow
 
 ID_TOKEN_SECONDS = 3600
+#: The authentication context classes an application may ask for with ``acr_values``:
+#: one factor (a password or an identity provider), or two (a TOTP or recovery code too).
+ACR_ONE_FACTOR = "urn:authsvc:acr:1fa"
+ACR_MFA = "urn:authsvc:acr:mfa"
+ACR_VALUES = (ACR_ONE_FACTOR, ACR_MFA)
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +60,32 @@ class ClientSubject:
     tenant_id: uuid.UUID
     email: str = ""
     roles: tuple[str, ...] = ()
+
+
+def acr_for(requested: str | None, amr: list[str]) -> str | None:
+    """The ``acr`` claim for a request's ``acr_values`` (None when it named none): the
+    first value asked for that the sign-in meets, else the class it did achieve. The
+    request is voluntary (OpenID Connect Core 5.5.1.1): the application decides what a
+    weaker class means, so the claim never states more than happened."""
+    if not requested:
+        return None
+    achieved = ACR_MFA if "mfa" in amr else ACR_ONE_FACTOR
+    met = ACR_VALUES if achieved == ACR_MFA else (ACR_ONE_FACTOR,)
+    return next((value for value in requested.split() if value in met), achieved)
+
+
+def domain_issuer() -> str:
+    """The issuer on a tenant's verified domain: the origin the request came by (the
+    domain's routes answer only on such a host, and werkzeug drops a default port)."""
+    return f"{request.scheme}://{request.host.lower()}"
+
+
+def request_issuer() -> str:
+    """The issuer this request addresses: the tenant's verified domain it came by, or
+    ``<BASE_URL>/t/<slug>``. Each is an issuer of its own, with its own discovery."""
+    if request.blueprint == DOMAIN_NAME:
+        return domain_issuer()
+    return issuer(g.tenant.slug)
 
 
 def signing_key() -> LoadedKey:
@@ -94,11 +127,12 @@ def generate(
 def save_token(_token: dict, request) -> None:
     """Commit what issuing the token changed: the spent code or refresh token and the
     application's session. The tokens themselves are not stored (JWTs; hashed refresh
-    tokens are written by the session service). One log line per issuance, by client
-    and grant type, is what metrics count."""
+    tokens are written by the session service). Each issuance is counted in the metrics
+    and logged, by client and grant type."""
     db.session.commit()
-    grant_type = request.payload.grant_type
-    log.info("oauth2.token_issued client_id=%s grant_type=%s", request.client.client_id, grant_type)
+    grant_type, client_id = request.payload.grant_type, request.client.client_id
+    instruments.oauth2_token_issued(g.tenant.slug, client_id, grant_type)
+    log.info("oauth2.token_issued client_id=%s grant_type=%s", client_id, grant_type)
 
 
 def user_info(user: UserRow, scope: str) -> UserInfo:

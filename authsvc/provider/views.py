@@ -16,17 +16,17 @@ from urllib.parse import urlencode
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import scope_to_list
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import g, redirect, render_template, request
+from flask import g, make_response, redirect, render_template, request
 from flask import session as cookie_session
 from werkzeug.exceptions import HTTPException
 
 from authsvc.applications import consents
 from authsvc.extensions import csrf
-from authsvc.federation.accounts import has_mfa
 from authsvc.hosted import bp, forms, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import redirect_origins
 from authsvc.provider import authorization_server
+from authsvc.provider.cors import allow_spa_origin
 from authsvc.provider.tokens import Authenticated
 from authsvc.security_headers import allow_form_targets
 from authsvc.tenants.urls import origins_of
@@ -46,8 +46,8 @@ def _signed_in() -> Authenticated | None:
     if current is None:
         return None
     device_session, user = current
-    # Every hosted sign-in of a user with a confirmed TOTP factor passed it.
-    amr = ["pwd", "otp", "mfa"] if has_mfa(user) else ["pwd"]
+    # The methods the sign-in recorded; none for a session older than that record.
+    amr = (device_session.amr or "").split()
     auth_time = int(device_session.created_at.timestamp())
     return Authenticated(read_user_row(user.id), auth_time, amr)
 
@@ -174,11 +174,14 @@ def _protocol_errors(view):
     return wrapper
 
 
-@bp.post("/oauth2/token")
+@bp.route("/oauth2/token", methods=["POST", "OPTIONS"])
 @csrf.exempt
 @_protocol_errors
 def oauth2_token():
-    return authorization_server().create_token_response()
+    """The token endpoint; browsers' preflights get an empty answer with the CORS grant."""
+    if request.method == "OPTIONS":
+        return allow_spa_origin(make_response("", 204))
+    return allow_spa_origin(authorization_server().create_token_response())
 
 
 @bp.route("/oauth2/userinfo", methods=["GET", "POST"])

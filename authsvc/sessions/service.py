@@ -65,14 +65,27 @@ def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
     return (("device_type", kind), ("browser", browser[:100]), ("os", system[:100]))
 
 
+def sign_in_methods(via: str, second_factor: bool) -> str:
+    """The RFC 8176 names of a sign-in's methods: ``pwd`` for a password, ``fed`` for an
+    identity provider, then ``otp mfa`` when a TOTP or recovery code followed."""
+    first = "pwd" if via == "password" else "fed"
+    return f"{first} otp mfa" if second_factor else first
+
+
 def start_session(
-    user: UserRow, ctx: ClientContext, policy: AuthPolicy, via: str = "password"
+    user: UserRow,
+    ctx: ClientContext,
+    policy: AuthPolicy,
+    via: str = "password",
+    second_factor: bool = False,
 ) -> tuple[Session, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
-    (``last_login_at``, the ``session.created`` and ``user.login`` events, the latter
-    saying ``via`` which method: ``password`` or a provider kind); the caller commits."""
+    (``last_login_at``, the methods used, the ``session.created`` and ``user.login``
+    events, the latter saying ``via`` which first factor: ``password`` or a provider kind;
+    ``second_factor`` when a TOTP or recovery code followed); the caller commits."""
     now = utcnow()
     session = Session(
+        amr=sign_in_methods(via, second_factor),
         id=new_id(),
         user_id=user.id,
         device_id=(ctx.device_id or secrets.token_hex(16))[:64],

@@ -197,10 +197,14 @@ class PostgresServer(_Server):
 
 
 class RedisServer(_Server):
-    """A private redis-server without persistence; use as a context manager or ``start()``."""
+    """A private redis-server without persistence; use as a context manager or ``start()``.
 
-    def __init__(self) -> None:
+    ``stop()`` then ``start()`` again restarts it on the same port (an outage).
+    """
+
+    def __init__(self, *flags: str) -> None:
         self.port = 0
+        self._flags = flags
         self._tmp: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -216,9 +220,9 @@ class RedisServer(_Server):
             raise ServerStartError("redis-server not found")
         self._tmp = Path(tempfile.mkdtemp(prefix="authsvc-redis-"))
         atexit.register(self.stop)
-        self.port = _free_port()
+        self.port = self.port or _free_port()
         log = self._tmp / "redis.log"
-        flags = ["--port", str(self.port), "--dir", str(self._tmp), *_REDIS_FLAGS]
+        flags = ["--port", str(self.port), "--dir", str(self._tmp), *_REDIS_FLAGS, *self._flags]
         with log.open("wb") as out:
             self._process = subprocess.Popen(
                 [executable, *flags], stdout=out, stderr=subprocess.STDOUT

@@ -67,8 +67,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # and whether series carry a tenant label (off for very many tenants).
     "METRICS_TOKEN": (None, str),
     "METRICS_TENANT_LABELS": (True, _bool),
-    # `authsvc worker` serves its own metrics on this port, all interfaces (0: none).
+    # `authsvc worker` serves its own metrics on this port (0: none).
     "WORKER_METRICS_PORT": (0, int),
+    "WORKER_METRICS_ADDRESS": ("0.0.0.0", str),  # noqa: S104 - scraped from other pods
+    # `authsvc serve`: the web tier's /metrics on this port instead of the main one (0: main).
+    "METRICS_PORT": (0, int),
+    "METRICS_ADDRESS": ("0.0.0.0", str),  # noqa: S104 - scraped from other pods
     "MAX_CONTENT_LENGTH": (1024 * 1024, int),
     # Reverse proxies in front of us whose X-Forwarded-* headers are trusted
     # (client address, https, host); 0 trusts none.

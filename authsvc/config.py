@@ -16,6 +16,8 @@ from typing import Any
 
 from limits import parse_many
 
+from authsvc.kv import limiter_storage, sentinel_target
+
 PREFIX = "AUTHSVC_"
 DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known-bad default we refuse in production
 
@@ -67,8 +69,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # and whether series carry a tenant label (off for very many tenants).
     "METRICS_TOKEN": (None, str),
     "METRICS_TENANT_LABELS": (True, _bool),
-    # `authsvc worker` serves its own metrics on this port, all interfaces (0: none).
+    # `authsvc worker` serves its own metrics on this port (0: none).
     "WORKER_METRICS_PORT": (0, int),
+    "WORKER_METRICS_ADDRESS": ("0.0.0.0", str),  # noqa: S104 - scraped from other pods
+    # `authsvc serve`: the web tier's /metrics on this port instead of the main one (0: main).
+    "METRICS_PORT": (0, int),
+    "METRICS_ADDRESS": ("0.0.0.0", str),  # noqa: S104 - scraped from other pods
     "MAX_CONTENT_LENGTH": (1024 * 1024, int),
     # Reverse proxies in front of us whose X-Forwarded-* headers are trusted
     # (client address, https, host); 0 trusts none.
@@ -208,6 +214,11 @@ def validate(values: Mapping[str, Any]) -> None:
                 f"in production, e.g. {PREFIX}SECRET_KEY=$(python -c "
                 "'import secrets; print(secrets.token_urlsafe(48))')"
             )
+    if values["REDIS_URL"]:
+        try:
+            sentinel_target(values["REDIS_URL"])
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}REDIS_URL: {exc}") from exc
     if values["AUDIT_RETENTION_DAYS"] < 0:
         raise ConfigError(f"{PREFIX}AUDIT_RETENTION_DAYS must be 0 (keep forever) or more")
     if values["LOG_FORMAT"] not in {"json", "text"}:
@@ -258,12 +269,14 @@ def load(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, 
         values.update(overrides)
     _derived_defaults(values)
     validate(values)
+    limiter_uri, limiter_options = limiter_storage(values["REDIS_URL"])
     values.update(
         SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"],
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
         # Flask-Limiter's settings: counters in Redis (shared by every process) or
         # in this process; X-RateLimit-* headers; Retry-After in seconds.
-        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_STORAGE_URI=limiter_uri,
+        RATELIMIT_STORAGE_OPTIONS=limiter_options,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_HEADER_RETRY_AFTER_VALUE="delta-seconds",
         # If Redis goes away, keep limiting per process rather than failing requests.

@@ -8,7 +8,9 @@ retires the process.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (``authsvc serve`` sets it), a worker
 that exits is marked dead, so its live gauges stop counting, and the metric
-files are removed when gunicorn stops.
+files are removed when gunicorn stops. With ``AUTHSVC_METRICS_PORT`` set, the
+master starts the metrics exporter (:mod:`authsvc.metrics.exporter`) once it is
+ready and stops it at exit.
 """
 
 from __future__ import annotations
@@ -16,10 +18,22 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import subprocess
+import sys
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 _embedded = None
+_exporter = None
+
+
+def when_ready(server) -> None:
+    global _exporter
+    # Read from the environment, not the app: the master never loads the app, and
+    # importing the metrics would create files under the master's pid.
+    if int(os.environ.get("AUTHSVC_METRICS_PORT") or 0) > 0:
+        command = [sys.executable, "-m", "authsvc.metrics.exporter"]
+        _exporter = subprocess.Popen(command)  # noqa: S603 - our own module
 
 
 def post_worker_init(worker) -> None:
@@ -44,6 +58,9 @@ def child_exit(server, worker) -> None:
 
 
 def on_exit(server) -> None:
+    if _exporter is not None:
+        _exporter.terminate()
+        _exporter.wait(timeout=10)
     directory = os.environ.get(MULTIPROC_ENV)
     if not directory:
         return

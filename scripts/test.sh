@@ -90,6 +90,8 @@ echo "==> ruff check"
 echo "==> ruff format --check"
 .venv/bin/ruff format --check .
 
+# Everything runs, including the tests marked slow (two authsvc instances, a Redis
+# outage: tests/ops/test_two_instances.py); locally, -m 'not slow' leaves them out.
 echo "==> pytest $*"
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

@@ -197,10 +197,14 @@ class PostgresServer(_Server):
 
 
 class RedisServer(_Server):
-    """A private redis-server without persistence; use as a context manager or ``start()``."""
+    """A private redis-server without persistence; use as a context manager or ``start()``.
 
-    def __init__(self) -> None:
+    ``stop()`` then ``start()`` again restarts it on the same port (an outage).
+    """
+
+    def __init__(self, *flags: str) -> None:
         self.port = 0
+        self._flags = flags
         self._tmp: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -216,9 +220,9 @@ class RedisServer(_Server):
             raise ServerStartError("redis-server not found")
         self._tmp = Path(tempfile.mkdtemp(prefix="authsvc-redis-"))
         atexit.register(self.stop)
-        self.port = _free_port()
+        self.port = self.port or _free_port()
         log = self._tmp / "redis.log"
-        flags = ["--port", str(self.port), "--dir", str(self._tmp), *_REDIS_FLAGS]
+        flags = ["--port", str(self.port), "--dir", str(self._tmp), *_REDIS_FLAGS, *self._flags]
         with log.open("wb") as out:
             self._process = subprocess.Popen(
                 [executable, *flags], stdout=out, stderr=subprocess.STDOUT
@@ -239,6 +243,13 @@ class RedisServer(_Server):
                 raise ServerStartError(f"redis-server did not answer PING:\n{tail}")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would; ``stop()`` still cleans up."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
     def stop(self) -> None:
         """Terminate the server and delete its directory; idempotent."""
         atexit.unregister(self.stop)
@@ -249,6 +260,71 @@ class RedisServer(_Server):
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            self._process = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+class SentinelServer(_Server):
+    """A Redis Sentinel (``redis-server <conf> --sentinel``) that fails a primary over fast.
+
+    One sentinel and a quorum of one: enough to prove that clients follow a
+    failover, not a highly available deployment.
+    """
+
+    def __init__(self, service: str, primary_port: int) -> None:
+        self.service, self.primary_port = service, primary_port
+        self.port = 0
+        self._tmp: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> Self:
+        """Write the configuration (Sentinel rewrites it), start, wait for the primary's name."""
+        self._tmp = Path(tempfile.mkdtemp(prefix="authsvc-sentinel-"))
+        atexit.register(self.stop)
+        self.port = _free_port()
+        conf, log = self._tmp / "sentinel.conf", self._tmp / "sentinel.log"
+        conf.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self._tmp}\n"
+            f"sentinel monitor {self.service} 127.0.0.1 {self.primary_port} 1\n"
+            f"sentinel down-after-milliseconds {self.service} 500\n"
+            f"sentinel failover-timeout {self.service} 5000\n"
+        )
+        with log.open("wb") as out:
+            self._process = subprocess.Popen(
+                [shutil.which("redis-server") or "redis-server", str(conf), "--sentinel"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.primary() == self.primary_port:
+                    return self
+            except redis.exceptions.RedisError:
+                pass
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                tail = _log_tail(log)
+                self.stop()
+                raise ServerStartError(f"redis-server --sentinel did not start:\n{tail}")
+            time.sleep(0.1)
+
+    def primary(self) -> int | None:
+        """The port of the primary the Sentinel currently names."""
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        try:
+            address = client.sentinel_get_master_addr_by_name(self.service)
+        finally:
+            client.close()
+        return int(address[1]) if address else None
+
+    def stop(self) -> None:
+        """Terminate the Sentinel and delete its directory; idempotent."""
+        atexit.unregister(self.stop)
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
             self._process = None
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)

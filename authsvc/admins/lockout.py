@@ -27,7 +27,7 @@ from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.auth.throttle import next_counters
 from authsvc.db import utcnow
 from authsvc.extensions import db
-from authsvc.kv import redis_client
+from authsvc.kv import redis_or_database
 from authsvc.users.emails import login_key
 
 POLICY = AuthPolicy()
@@ -74,13 +74,12 @@ def _from_redis(values: dict[bytes, bytes]) -> _Counters:
 def locked_for(email: str) -> int:
     """Seconds until ``email`` may try to sign in again; 0 when it is not locked."""
     subject, now = _subject(email), utcnow()
-    client = redis_client()
-    if client is not None:
-        until = _from_redis(client.hgetall(_redis_key(subject))).locked_until
-    else:
-        until = db.session.execute(
+    until = redis_or_database(
+        lambda client: _from_redis(client.hgetall(_redis_key(subject))).locked_until,
+        lambda: db.session.execute(
             sa.select(AdminLoginThrottle.locked_until).where(AdminLoginThrottle.subject == subject)
-        ).scalar_one_or_none()
+        ).scalar_one_or_none(),
+    )
     if until is None or until <= now:
         return 0
     return int((until - now).total_seconds()) + 1
@@ -93,10 +92,7 @@ def count_failure(email: str) -> bool:
     (with the failure's audit rows).
     """
     subject = _subject(email)
-    client = redis_client()
-    if client is not None:
-        return _fail_redis(client, subject)
-    return _fail_db(subject)
+    return redis_or_database(lambda client: _fail_redis(client, subject), lambda: _fail_db(subject))
 
 
 def _fail_redis(client, subject: str) -> bool:
@@ -141,8 +137,9 @@ def _fail_db(subject: str) -> bool:
 def clear(email: str) -> None:
     """Forget the failures of ``email`` (a successful sign-in); the caller commits."""
     subject = _subject(email)
-    client = redis_client()
-    if client is not None:
-        client.delete(_redis_key(subject))
-        return
-    db.session.execute(sa.delete(AdminLoginThrottle).where(AdminLoginThrottle.subject == subject))
+    redis_or_database(
+        lambda client: client.delete(_redis_key(subject)),
+        lambda: db.session.execute(
+            sa.delete(AdminLoginThrottle).where(AdminLoginThrottle.subject == subject)
+        ),
+    )

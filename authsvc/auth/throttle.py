@@ -8,7 +8,7 @@ doubles with each lockout (``lockout_base_seconds`` up to
 after the first failure. Locked subjects are refused *before* any password
 hashing, so a lockout cannot be turned into a CPU denial of service.
 Counters live in Redis when configured (shared by every replica), otherwise in
-the ``login_throttles`` table.
+the ``login_throttles`` table, which also counts while Redis is unreachable.
 
 A lockout flood should cost next to nothing, so each process also remembers
 the locks it has seen in the ``auth.locks`` cache (:mod:`authsvc.cache`;
@@ -39,7 +39,7 @@ from authsvc.auth.models import LoginThrottle
 from authsvc.auth.tenant_policy import AuthPolicy
 from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
-from authsvc.kv import redis_client
+from authsvc.kv import redis_or_database
 from authsvc.tenancy import TenancyViolation, current_tenant_id
 
 IP_FACTOR = 5
@@ -102,27 +102,33 @@ def _remember(locks: dict[str, float]) -> None:
 def check(names: list[str]) -> Verdict:
     """Is any of these subjects locked now? Cheap: no hashing, one round trip."""
     now = time.time()
-    client = redis_client()
-    if client is not None:
-        pipe = client.pipeline()
-        for name in names:
-            pipe.hmget(_redis_key(name), "locked_until", "failures")
-        found = dict(zip(names, pipe.execute(), strict=True))
-        counted = frozenset(name for name, values in found.items() if any(values))
-        locks = {name: float(values[0]) for name, values in found.items() if values[0]}
-    else:
-        rows = db.session.execute(
-            sa.select(LoginThrottle.subject, LoginThrottle.locked_until).where(
-                LoginThrottle.subject.in_(names)
-            )
-        ).all()
-        counted = frozenset(row.subject for row in rows)
-        locks = {row.subject: row.locked_until.timestamp() for row in rows if row.locked_until}
+    counted, locks = redis_or_database(
+        lambda client: _read_redis(client, names), lambda: _read_db(names)
+    )
     locks = {name: until for name, until in locks.items() if until > now}
     if locks:
         _remember(locks)
         return Verdict(True, int(max(locks.values()) - now) + 1, counted)
     return Verdict(False, counted=counted)
+
+
+def _read_redis(client, names: list[str]) -> tuple[frozenset[str], dict[str, float]]:
+    pipe = client.pipeline()
+    for name in names:
+        pipe.hmget(_redis_key(name), "locked_until", "failures")
+    found = dict(zip(names, pipe.execute(), strict=True))
+    counted = frozenset(name for name, values in found.items() if any(values))
+    return counted, {name: float(values[0]) for name, values in found.items() if values[0]}
+
+
+def _read_db(names: list[str]) -> tuple[frozenset[str], dict[str, float]]:
+    rows = db.session.execute(
+        sa.select(LoginThrottle.subject, LoginThrottle.locked_until).where(
+            LoginThrottle.subject.in_(names)
+        )
+    ).all()
+    counted = frozenset(row.subject for row in rows)
+    return counted, {row.subject: row.locked_until.timestamp() for row in rows if row.locked_until}
 
 
 def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
@@ -132,10 +138,10 @@ def record_failure(names: list[str], policy: AuthPolicy) -> list[str]:
     new values staged in the session, for the caller to commit (with the
     failure's events).
     """
-    client = redis_client()
-    if client is not None:
-        return [name for name in names if _fail_redis(client, name, policy)]
-    return _fail_db(names, policy)
+    return redis_or_database(
+        lambda client: [name for name in names if _fail_redis(client, name, policy)],
+        lambda: _fail_db(names, policy),
+    )
 
 
 def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
@@ -233,11 +239,12 @@ def clear(names: list[str]) -> None:
     """Forget the counters (successful login of the account, or an admin unlock)."""
     for name in names:
         cache.caches.invalidate(LOCKS, _redis_key(name))
-    client = redis_client()
-    if client is not None:
-        client.delete(*[_redis_key(name) for name in names])
-        return
-    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.subject.in_(names)))
+    redis_or_database(
+        lambda client: client.delete(*[_redis_key(name) for name in names]),
+        lambda: db.session.execute(
+            sa.delete(LoginThrottle).where(LoginThrottle.subject.in_(names))
+        ),
+    )
 
 
 def locked_accounts() -> set[str]:
@@ -247,8 +254,8 @@ def locked_accounts() -> set[str]:
     panel's user list filters and marks locked users with it.
     """
     now = time.time()
-    client = redis_client()
-    if client is not None:
+
+    def through_redis(client) -> set[str]:
         prefix = _redis_key("acct:")
         keys = list(client.scan_iter(match=prefix + "*", count=500))
         pipe = client.pipeline()
@@ -260,12 +267,16 @@ def locked_accounts() -> set[str]:
             for key, until in zip(keys, untils, strict=True)
             if until and float(until) > now
         }
-    rows = db.session.execute(
-        sa.select(LoginThrottle.subject).where(
-            LoginThrottle.subject.startswith("acct:"), LoginThrottle.locked_until > utcnow()
-        )
-    ).scalars()
-    return {subject.removeprefix("acct:") for subject in rows}
+
+    def through_database() -> set[str]:
+        rows = db.session.execute(
+            sa.select(LoginThrottle.subject).where(
+                LoginThrottle.subject.startswith("acct:"), LoginThrottle.locked_until > utcnow()
+            )
+        ).scalars()
+        return {subject.removeprefix("acct:") for subject in rows}
+
+    return redis_or_database(through_redis, through_database)
 
 
 def _text(value: bytes | str) -> str:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from authsvc.db import utcnow
 from authsvc.extensions import db
-from authsvc.kv import redis_client
+from authsvc.kv import redis_or_database
 from authsvc.mail.models import MailMessage
 from authsvc.mail.service import recipient_address
 from authsvc.tenancy import current_tenant_id
@@ -32,16 +32,24 @@ WINDOW_SECONDS = 3600
 def allow(recipient: str, template: str) -> bool:
     """Count one ``template`` mail to ``recipient`` in the bound tenant; False past the cap."""
     recipient = recipient_address(recipient)
-    client = redis_client()
-    if client is not None:
-        # Hashed: the key names the recipient without storing the address in Redis.
-        digest = hashlib.sha256(recipient.encode()).hexdigest()
-        key = f"authsvc:mailcap:{current_tenant_id()}:{template}:{digest}"
-        pipe = client.pipeline()
-        pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)
-        pipe.incr(key)
-        _created, count = pipe.execute()
-        return count <= PER_HOUR
+    return redis_or_database(
+        lambda client: _allow_redis(client, recipient, template),
+        lambda: _allow_db(recipient, template),
+    )
+
+
+def _allow_redis(client, recipient: str, template: str) -> bool:
+    # Hashed: the key names the recipient without storing the address in Redis.
+    digest = hashlib.sha256(recipient.encode()).hexdigest()
+    key = f"authsvc:mailcap:{current_tenant_id()}:{template}:{digest}"
+    pipe = client.pipeline()
+    pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)
+    pipe.incr(key)
+    _created, count = pipe.execute()
+    return count <= PER_HOUR
+
+
+def _allow_db(recipient: str, template: str) -> bool:
     since = utcnow() - timedelta(seconds=WINDOW_SECONDS)
     sent = db.session.execute(
         sa.select(sa.func.count())

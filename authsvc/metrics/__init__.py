@@ -7,7 +7,8 @@ them with prometheus-client's ``MultiProcessCollector``. Without that variable
 (``authsvc serve --dev``, tests, one process) the registry holds the
 instruments themselves. Backlogs are read from the database at scrape time
 (:mod:`authsvc.metrics.backlog`). With ``METRICS_TOKEN`` set, a scrape must
-send it as a bearer token.
+send it as a bearer token; with ``METRICS_PORT`` set, the same registry is served
+on that port instead (:mod:`authsvc.metrics.exporter`).
 """
 
 from __future__ import annotations
@@ -82,4 +83,6 @@ def scrape():
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = build_registry(app)
     _count_pool_checkouts()
-    app.register_blueprint(bp)
+    # With a port of its own (authsvc.metrics.exporter), the main port has no /metrics.
+    if not app.config["METRICS_PORT"]:
+        app.register_blueprint(bp)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+# The panel's admin accounts, for the two-instance test.
+from tests.admin.conftest import make_admin  # noqa: F401
+
 # The webhook tests' worker fixtures, for the delivery metrics.
 from tests.conftest import make_app
 from tests.webhooks.conftest import drain, webhook_config  # noqa: F401

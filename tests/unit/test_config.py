@@ -74,3 +74,25 @@ def test_a_rate_limit_setting_that_is_not_a_limit_stops_the_start():
     with pytest.raises(ConfigError, match="AUTHSVC_RATELIMIT_LOGIN_PER_ACCOUNT"):
         load(environ={"AUTHSVC_RATELIMIT_LOGIN_PER_ACCOUNT": "lots"})
     assert load(environ={"AUTHSVC_RATELIMIT_MFA": "5/minute"})["RATELIMIT_MFA"] == "5/minute"
+
+
+def test_a_sentinel_url_gives_the_limiter_the_service_and_the_database_apart():
+    config = load(environ={"AUTHSVC_REDIS_URL": "redis+sentinel://:s3cret@a:26379,b:26380/main/2"})
+    assert config["RATELIMIT_STORAGE_URI"] == "redis+sentinel://a:26379,b:26380/main"
+    options = config["RATELIMIT_STORAGE_OPTIONS"]
+    assert (options["db"], options["password"], options["use_replicas"]) == (2, "s3cret", False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis+sentinel://a:26379",  # no service name
+        "redis+sentinel://a:26379//1",  # an empty one
+        "redis+sentinel://a:port/main",  # a port that is not a number
+        "redis+sentinel://a:26379/main/zero",  # nor a database
+        "redis+sentinel://:26379/main",  # no host
+    ],
+)
+def test_a_malformed_sentinel_url_stops_the_start(url):
+    with pytest.raises(ConfigError, match="AUTHSVC_REDIS_URL"):
+        load(environ={"AUTHSVC_REDIS_URL": url})

@@ -159,3 +159,66 @@ def test_dockerfile_healthcheck_probes_healthz():
     checks = arguments_of("HEALTHCHECK", dockerfile_instructions())
     assert checks
     assert "/healthz" in checks[-1]
+
+
+PORT_NAME = re.compile(r"^\s*-?\s*name:\s*(\w+)\s*\n\s*containerPort:", re.MULTILINE)
+REFERENCED_PORT = re.compile(r"^\s*-?\s*(?:port|targetPort):\s*([a-z]\w*)\s*$", re.MULTILINE)
+
+
+def container_port_names(template: str) -> set[str]:
+    return set(PORT_NAME.findall((TEMPLATES / template).read_text()))
+
+
+def referenced_port_names(template: str) -> set[str]:
+    return set(REFERENCED_PORT.findall((TEMPLATES / template).read_text()))
+
+
+def test_the_worker_deployment_is_on_by_default_so_the_web_pods_only_serve():
+    values = load_values()
+    assert values["worker"]["enabled"] is True and values["config"]["embeddedWorker"] is None
+    assert "{{- not .Values.worker.enabled }}" in (TEMPLATES / "_helpers.tpl").read_text()
+
+
+def test_each_tier_has_a_disruption_budget_selecting_its_own_pods():
+    values, pdb = load_values(), (TEMPLATES / "pdb.yaml").read_text()
+    for tier, deployment in (("web", "deployment.yaml"), ("worker", "worker-deployment.yaml")):
+        assert values[tier]["podDisruptionBudget"] == {"enabled": True, "maxUnavailable": 1}
+        assert f"app.kubernetes.io/component: {tier}" in (TEMPLATES / deployment).read_text()
+    assert 'list "web" "worker"' in pdb
+    assert "app.kubernetes.io/component: {{ $tier }}" in pdb
+    assert "kind: PodDisruptionBudget" in pdb and "apiVersion: policy/v1" in pdb
+
+
+def test_the_network_policy_and_monitors_name_ports_the_pods_declare():
+    """A port named in a policy or monitor that no container declares matches nothing."""
+    web, worker = (
+        container_port_names("deployment.yaml"),
+        container_port_names("worker-deployment.yaml"),
+    )
+    assert web == {"http", "metrics"} and worker == {"metrics"}
+    assert referenced_port_names("networkpolicy.yaml") == {"http", "metrics"}
+    assert referenced_port_names("service.yaml") <= web
+    service_ports = set(re.findall(r"- name: (\w+)", (TEMPLATES / "service.yaml").read_text()))
+    assert referenced_port_names("servicemonitor.yaml") <= service_ports & worker
+    assert load_values()["networkPolicy"]["enabled"] is True
+
+
+def test_the_metrics_ports_reach_the_processes_through_their_settings():
+    helpers = (TEMPLATES / "_helpers.tpl").read_text()
+    assert "AUTHSVC_METRICS_PORT: {{ .Values.metrics.port | quote }}" in helpers
+    assert "AUTHSVC_WORKER_METRICS_PORT: {{ .Values.metrics.workerPort | quote }}" in helpers
+    assert (
+        "containerPort: {{ .Values.metrics.port }}" in (TEMPLATES / "deployment.yaml").read_text()
+    )
+    worker = (TEMPLATES / "worker-deployment.yaml").read_text()
+    assert "containerPort: {{ .Values.metrics.workerPort }}" in worker
+
+
+def test_resources_request_a_core_per_busy_process():
+    """docs/sizing.md: each gunicorn worker, and the worker process, keeps a core busy."""
+    values = load_values()
+    web_cpu = float(values["web"]["resources"]["requests"]["cpu"])
+    assert web_cpu >= values["web"]["workers"]
+    assert float(values["worker"]["resources"]["requests"]["cpu"]) >= 1
+    for tier in ("web", "worker"):
+        assert "memory" in values[tier]["resources"]["limits"]

@@ -102,6 +102,8 @@ AUTHSVC_ENV: {{ .Values.config.env | quote }}
 AUTHSVC_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 AUTHSVC_LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 AUTHSVC_METRICS_TENANT_LABELS: {{ .Values.metrics.tenantLabels | quote }}
+AUTHSVC_METRICS_PORT: {{ .Values.metrics.port | quote }}
+AUTHSVC_WORKER_METRICS_PORT: {{ .Values.metrics.workerPort | quote }}
 AUTHSVC_EMBEDDED_WORKER: {{ include "authsvc.embeddedWorker" . | quote }}
 {{- with include "authsvc.baseUrl" . }}
 AUTHSVC_BASE_URL: {{ . | quote }}

@@ -30,11 +30,15 @@ def _mail_link(app, tenant, address: str, template: str) -> str:
     from authsvc.mail.models import MailMessage
 
     with app.app_context(), tenant_context(tenant[0]):
-        mail = db.session.execute(
-            sa.select(MailMessage)
-            .where(MailMessage.recipient == address, MailMessage.template == template)
-            .order_by(MailMessage.next_attempt_at.desc())
-        ).scalars().first()
+        mail = (
+            db.session.execute(
+                sa.select(MailMessage)
+                .where(MailMessage.recipient == address, MailMessage.template == template)
+                .order_by(MailMessage.next_attempt_at.desc())
+            )
+            .scalars()
+            .first()
+        )
     assert mail is not None, f"no {template} mail to {address}"
     assert mail.body_html and "<a" in mail.body_html  # themed HTML part, as other mail
     return re.search(r"http://localhost(/admin/\S+)", mail.body_text).group(1)
@@ -63,7 +67,9 @@ def test_does_a_tenant_admin_see_only_their_tenants_admins(
     assert client.get("/admin/admins/not-an-id").status_code == 404
     other = _admin_id(app, theirs)
     for action in ("role", "reset", "remove"):
-        response = client.post(f"/admin/admins/{other}/{action}", {"role": "viewer", "confirm": "y"})
+        response = client.post(
+            f"/admin/admins/{other}/{action}", {"role": "viewer", "confirm": "y"}
+        )
         assert response.status_code == 404, action
     platform = admin_client(platform=True)
     listing = platform.get("/admin/admins").text
@@ -134,9 +140,7 @@ def test_does_accepting_enrol_totp_when_the_tenant_requires_it(app, admin_client
         assert get_admin(email).has_totp
 
 
-def test_is_a_viewer_refused_every_change_but_sees_the_pages(
-    app, admin_client, make_admin, tenant
-):
+def test_is_a_viewer_refused_every_change_but_sees_the_pages(app, admin_client, make_admin, tenant):
     viewer_email = make_admin(tenant)
     boss = admin_client(tenant)
     target = _admin_id(app, viewer_email)

@@ -128,7 +128,7 @@ def my_account_totp_disable():
         valid = False
     if not valid:
         return _page(422, disable_form=form)
-    service.reset_totp(current_user)
+    service.reset_totp(current_user, f"admin:{current_user.email}")
     flash_done("Two-factor authentication is off.")
     return redirect(url_for("admin.my_account"))
 

@@ -228,12 +228,15 @@ def enable_totp(admin: Admin, secret: str, code: str) -> bool:
         return False
     admin.totp_secret_encrypted = secretbox.encrypt(secret.encode(), TOTP_PURPOSE)
     admin.totp_last_step = step
+    stage_audit(admin, "admin.mfa_enabled", f"admin:{admin.email}", {"email": admin.email})
     db.session.commit()
     return True
 
 
-def reset_totp(admin: Admin) -> None:
+def reset_totp(admin: Admin, actor: str) -> None:
+    """Forget the admin's TOTP secret (audited as ``admin.mfa_disabled`` by ``actor``)."""
     admin.totp_secret_encrypted = admin.totp_last_step = None
+    stage_audit(admin, "admin.mfa_disabled", actor, {"email": admin.email})
     db.session.commit()
 
 

@@ -54,6 +54,8 @@ AUDIT_ONLY_ACTIONS = (
     "admin.invitation_accepted",
     "admin.role_changed",
     "admin.password_reset_sent",
+    "admin.mfa_enabled",
+    "admin.mfa_disabled",
     "webhook.created",
     "webhook.updated",
     "webhook.secret_rotated",

@@ -47,6 +47,8 @@ def test_can_an_admin_enrol_and_disable_totp(app, admin_client, tenant):
     off = client.post("/admin/account/totp/disable", {"current_password": PASSWORD})
     assert off.status_code == 302
     assert 'data-testid="totp-secret"' in client.get("/admin/account").text
+    trail = client.get("/admin/audit?actor=admin:" + client.email).text
+    assert "<code>admin.mfa_enabled</code>" in trail and "<code>admin.mfa_disabled</code>" in trail
 
 
 def test_does_a_tenant_requiring_totp_keep_it_on(app, make_tenant, make_admin):

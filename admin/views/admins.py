@@ -35,7 +35,10 @@ def _list_page(form: InviteForm, status: int = 200):
     rows = [{"admin": a, "locked": locked_for(a.email) > 0} for a in admins]
     if not current_user.is_platform_admin:
         form.role.choices = [c for c in form.role.choices if c.value != "platform"]
-    page = render_template("admin/admins/list.html", rows=rows, form=form, roles=ROLES)
+    invitations = tokens.pending_invitations(current_user, _tenant_id())
+    page = render_template(
+        "admin/admins/list.html", rows=rows, form=form, roles=ROLES, invitations=invitations
+    )
     return page, status
 
 
@@ -134,5 +137,24 @@ def admin_remove(admin_id: str):
         f"{admin.email} can no longer sign in to manage it: {scope}.",
         "Remove administrator",
         url_for("admin.admin_detail", admin_id=admin.id),
+        act,
+    )
+
+
+@bp.route("/admins/invitations/<token_id>/revoke", methods=["GET", "POST"])
+def admin_invitation_revoke(token_id: str):
+    """Stop a pending invitation's link from working, after a confirmation."""
+    token = tokens.find_invitation(current_user, _tenant_id(), token_id)
+
+    def act() -> str:
+        tokens.revoke_invitation(token, actor())
+        flash_done(f"The invitation to {token.email} is revoked.")
+        return url_for("admin.admins_page")
+
+    return confirm_then(
+        f"Revoke the invitation to {token.email}?",
+        "The link in the invitation mail stops working.",
+        "Revoke invitation",
+        url_for("admin.admins_page"),
         act,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -25,8 +26,9 @@ from authsvc.admins.models import PLATFORM, ROLES, VIEWER, Admin, AdminMembershi
 from authsvc.audit import service as audit
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.db import utcnow
-from authsvc.errors import ValidationFailed
+from authsvc.errors import NotFound, ValidationFailed
 from authsvc.extensions import db
+from authsvc.ids import parse_id
 from authsvc.mail.service import queue_mail
 from authsvc.passwords import hash_password
 from authsvc.tenants.models import Tenant
@@ -170,3 +172,37 @@ def reset(token: AdminToken, password: str) -> Admin:
     _spend(token)
     service.set_password(admin, password, f"admin:{admin.email}")
     return admin
+
+
+def pending_invitations(viewer: Admin, tenant_id: uuid.UUID | None) -> list[AdminToken]:
+    """Unused, unexpired invitations ``viewer`` may see: all for a platform admin, else
+    those to the current tenant."""
+    statement = (
+        sa.select(AdminToken)
+        .where(
+            AdminToken.purpose == INVITE,
+            AdminToken.used_at.is_(None),
+            AdminToken.expires_at > utcnow(),
+        )
+        .order_by(AdminToken.created_at.desc())
+    )
+    if not viewer.is_platform_admin:
+        statement = statement.where(AdminToken.tenant_id == tenant_id)
+    return list(db.session.execute(statement).scalars())
+
+
+def find_invitation(viewer: Admin, tenant_id: uuid.UUID | None, token_id: str) -> AdminToken:
+    """A pending invitation ``viewer`` may see; any other id is not found."""
+    wanted = parse_id(token_id, "invitation")
+    for token in pending_invitations(viewer, tenant_id):
+        if token.id == wanted:
+            return token
+    raise NotFound("No such pending invitation.")
+
+
+def revoke_invitation(token: AdminToken, actor: str) -> None:
+    """Spend an invitation unused, so its link stops working."""
+    _spend(token)
+    changes = {"email": token.email, "role": token.role}
+    audit.stage("admin.invitation_revoked", actor, ("invitation", token.id), changes)
+    db.session.commit()

@@ -52,6 +52,7 @@ AUDIT_ONLY_ACTIONS = (
     "admin.removed",
     "admin.invited",
     "admin.invitation_accepted",
+    "admin.invitation_revoked",
     "admin.role_changed",
     "admin.password_reset_sent",
     "admin.mfa_enabled",

@@ -238,3 +238,29 @@ def test_are_admin_changes_audited_in_the_tenant(app, admin_client, make_admin, 
     client.post(f"/admin/admins/{_admin_id(app, email)}/role", {"role": "viewer"})
     page = client.get("/admin/audit?action=admin.role_changed").text
     assert email in page and "admin.role_changed" in page
+
+
+def test_does_revoking_an_invitation_kill_its_link_and_only_in_its_tenant(
+    app, admin_client, tenant, other_tenant
+):
+    from authsvc.admins.models import AdminToken
+
+    client = admin_client(tenant)
+    email = f"{unique('revoked')}@example.com"
+    _invite(client, email)
+    link = _mail_link(app, tenant, email, "admin_invitation")
+    assert email in client.get("/admin/admins").text, "listed as pending"
+    with app.app_context():
+        token_id = db.session.execute(
+            sa.select(AdminToken.id).where(AdminToken.email == email)
+        ).scalar_one()
+    # Tenant B's admin cannot see or revoke tenant A's invitation.
+    intruder = admin_client(other_tenant)
+    assert email not in intruder.get("/admin/admins").text
+    path = f"/admin/admins/invitations/{token_id}/revoke"
+    assert intruder.post(path, {"confirm": "y"}).status_code == 404
+    assert app.test_client().get(link).status_code == 200
+    assert client.get(path).status_code == 200
+    assert client.post(path, {"confirm": "y"}).status_code == 302
+    assert app.test_client().get(link).status_code == 410
+    assert client.post(path, {"confirm": "y"}).status_code == 404, "gone once revoked"

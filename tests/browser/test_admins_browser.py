@@ -46,7 +46,7 @@ def _context(browser, size: str):  # noqa: F811 - the size fixture's value
     return context
 
 
-def _invitation_link(app, slug: str, address: str) -> str:
+def _mail_link(app, slug: str, address: str, path: str) -> str:
     from authsvc.extensions import db
     from authsvc.mail.models import MailMessage
     from authsvc.tenancy import tenant_context
@@ -55,10 +55,11 @@ def _invitation_link(app, slug: str, address: str) -> str:
     with app.app_context():
         tenant_id = db.session.execute(sa.select(Tenant.id).where(Tenant.slug == slug)).scalar()
         with tenant_context(tenant_id):
-            text = db.session.execute(
+            texts = db.session.execute(
                 sa.select(MailMessage.body_text).where(MailMessage.recipient == address)
-            ).scalar_one()
-    return re.search(r"https?://\S+/admin/accept\?token=\S+", text).group(0)
+            ).scalars()
+            text = "\n".join(texts)
+    return re.search(rf"https?://\S+/admin/{path}\?token=\S+", text).group(0)
 
 
 def _shot(page, axe_source, name: str, size: str) -> None:  # noqa: F811
@@ -84,7 +85,7 @@ def test_an_admin_invites_a_viewer_who_is_refused_changes(browser, live, axe_sou
     assert f"Invitation sent to {invitee}" in root.inner_text("main")
 
     guest = _context(browser, size).pages[0]
-    link = _invitation_link(app, slug, invitee).replace("http://localhost", url)
+    link = _mail_link(app, slug, invitee, "accept").replace("http://localhost", url)
     guest.goto(link)
     _shot(guest, axe_source, "accept", size)
     guest.get_by_label("New password").fill(INVITEE_PASSWORD)
@@ -112,8 +113,26 @@ def test_an_admin_invites_a_viewer_who_is_refused_changes(browser, live, axe_sou
     root.get_by_role("combobox", name="Role").select_option("tenant")
     root.get_by_role("button", name="Change role").click()
     assert "Tenant admin" in root.get_by_test_id("role").inner_text()
+    root.get_by_role("button", name="Email a password reset link").click()
+    assert "password reset link was sent" in root.inner_text("main")
+    reset = _mail_link(app, slug, invitee, "reset-password").replace("http://localhost", url)
+    stranger = _context(browser, size).pages[0]
+    stranger.goto(reset)
+    _shot(stranger, axe_source, "reset-password", size)
+    stranger.context.close()
     root.get_by_role("link", name="Remove administrator…").click()
     _shot(root, axe_source, "remove-confirm", size)
+
+    root.goto(f"{url}/admin/admins")
+    root.get_by_label("Email").fill(f"second-{size}@example.com")
+    root.get_by_role("button", name="Send invitation").click()
+    assert f"second-{size}@example.com" in root.get_by_test_id("invitations").inner_text()
+    _shot(root, axe_source, "list-pending", size)
+    root.get_by_role("link", name=re.compile("^Revoke")).first.click()
+    _shot(root, axe_source, "revoke-confirm", size)
+    root.get_by_label("I understand this cannot be undone").check()
+    root.get_by_role("button", name="Revoke invitation").click()
+    assert "is revoked" in root.inner_text("main")
     root.context.close()
 
 

@@ -93,7 +93,9 @@ class AdminToken(Base):
     purpose: Mapped[str] = mapped_column(sa.String(16))
     email: Mapped[str] = mapped_column(sa.String(254))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    tenant_id: Mapped[uuid.UUID | None] = mapped_column(
+    # Not ``tenant_id``: that name marks tenant-owned rows, and tokens, like admins, are
+    # platform rows (a platform invitation has no tenant at all).
+    invited_tenant_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(sa.String(16), default=TENANT)

@@ -51,7 +51,7 @@ def _issue(
         purpose=purpose,
         email=email,
         token_hash=token_hash(raw),
-        tenant_id=None if role == PLATFORM else tenant.id,
+        invited_tenant_id=None if role == PLATFORM else tenant.id,
         role=role,
         invited_by=actor,
         expires_at=utcnow() + LIFETIMES[purpose],
@@ -125,7 +125,7 @@ def _spend(token: AdminToken) -> None:
 
 def totp_required(token: AdminToken) -> bool:
     """Whether the invited tenant's policy makes its administrators use TOTP."""
-    tenant = db.session.get(Tenant, token.tenant_id) if token.tenant_id else None
+    tenant = db.session.get(Tenant, token.invited_tenant_id) if token.invited_tenant_id else None
     return bool(tenant and policy_for(tenant).require_mfa_for_admins)
 
 
@@ -147,8 +147,8 @@ def accept(token: AdminToken, password: str, totp_secret: str | None, code: str 
     admin = Admin(email=token.email, password_hash=hash_password(password))
     admin.is_platform_admin = token.role == PLATFORM
     admin.read_only = token.role == VIEWER
-    if token.tenant_id is not None:
-        admin.memberships.append(AdminMembership(tenant_id=token.tenant_id))
+    if token.invited_tenant_id is not None:
+        admin.memberships.append(AdminMembership(tenant_id=token.invited_tenant_id))
     if step is not None:
         admin.totp_secret_encrypted = secretbox.encrypt(totp_secret.encode(), service.TOTP_PURPOSE)
         admin.totp_last_step = step
@@ -187,7 +187,7 @@ def pending_invitations(viewer: Admin, tenant_id: uuid.UUID | None) -> list[Admi
         .order_by(AdminToken.created_at.desc())
     )
     if not viewer.is_platform_admin:
-        statement = statement.where(AdminToken.tenant_id == tenant_id)
+        statement = statement.where(AdminToken.invited_tenant_id == tenant_id)
     return list(db.session.execute(statement).scalars())
 
 

@@ -25,21 +25,21 @@ def upgrade():
     sa.Column('purpose', sa.String(length=16), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('tenant_id', sa.Uuid(), nullable=True),
+    sa.Column('invited_tenant_id', sa.Uuid(), nullable=True),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('invited_by', sa.String(length=300), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_admin_tokens_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invited_tenant_id'], ['tenants.id'], name=op.f('fk_admin_tokens_invited_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_admin_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_admin_tokens_token_hash')),
     )
-    op.create_index(op.f('ix_admin_tokens_tenant_id'), 'admin_tokens', ['tenant_id'], unique=False)
+    op.create_index(op.f('ix_admin_tokens_invited_tenant_id'), 'admin_tokens', ['invited_tenant_id'], unique=False)
 
 
 def downgrade():
-    op.drop_index(op.f('ix_admin_tokens_tenant_id'), table_name='admin_tokens')
+    op.drop_index(op.f('ix_admin_tokens_invited_tenant_id'), table_name='admin_tokens')
     op.drop_table('admin_tokens')
     with op.batch_alter_table('admins') as batch:
         batch.drop_column('read_only')

@@ -16,15 +16,24 @@ from flask_login import current_user
 
 from admin import bp, sessions
 from authsvc.auth.tenant_policy import policy_for
-from authsvc.errors import NotFound
+from authsvc.errors import NotFound, PermissionDenied
 from authsvc.extensions import db
 from authsvc.plugins import AdminPlugin, registry
 from authsvc.plugins.service import is_enabled
 from authsvc.tenancy import bind_request_tenant
 from authsvc.tenants.models import Tenant
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: Panel endpoints reachable before sign-in is complete.
-OPEN_ENDPOINTS = {"admin.login", "admin.login_mfa"}
+OPEN_ENDPOINTS = {
+    "admin.login",
+    "admin.login_mfa",
+    "admin.accept_invitation",
+    "admin.reset_password",
+}
+#: What a read-only viewer may still post: its own sign-out, tenant switch, TOTP step
+#: and own account (its credentials are its own, not the tenant's data).
+VIEWER_POSTS = {"admin.logout", "admin.switch_tenant", "admin.mfa"}
 
 
 def allowed_tenants() -> list[Tenant]:
@@ -102,7 +111,16 @@ def guard():
         and not session.get(sessions.MFA_OK)
     ):
         return redirect(url_for("admin.mfa"))
+    refuse_viewer_changes()
     return None
+
+
+def refuse_viewer_changes() -> None:
+    """A viewer sees every page of its tenants; each change it posts is refused (403)."""
+    own = (request.endpoint or "").startswith("admin.my_account")
+    changing = request.method not in SAFE_METHODS and request.endpoint not in VIEWER_POSTS
+    if current_user.read_only and changing and not own:
+        raise PermissionDenied("Your role is read-only: you can look, but not change.")
 
 
 bp.before_request(guard)

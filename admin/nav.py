@@ -38,6 +38,7 @@ CORE_NAV = (
     NavItem("Theme", "admin.theme_editor", "palette"),
     NavItem("Plugins", "admin.plugins_page", "puzzle"),
     NavItem("Audit log", "admin.audit_log", "journal-text"),
+    NavItem("Administrators", "admin.admins_page", "person-gear"),
 )
 
 

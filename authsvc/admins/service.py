@@ -95,7 +95,7 @@ def set_password(admin: Admin, password: str, actor: str) -> None:
         raise ValidationFailed(errors={"password": ["Use at least 8 characters."]})
     admin.password_hash = hash_password(password)
     admin.session_epoch += 1
-    _audit(admin, "admin.password_set", actor, {"email": admin.email})
+    stage_audit(admin, "admin.password_set", actor, {"email": admin.email})
     db.session.commit()
 
 
@@ -108,7 +108,7 @@ def remove_admin(admin: Admin, actor: str) -> None:
         ).scalar_one()
         if others == 0:
             raise Conflict("This is the last platform administrator; create another one first.")
-    _audit(admin, "admin.removed", actor, {"email": admin.email})
+    stage_audit(admin, "admin.removed", actor, {"email": admin.email})
     db.session.delete(admin)
     db.session.commit()
 
@@ -139,7 +139,7 @@ def failed_sign_in(email: str, admin: Admin | None, step: str) -> None:
     locked = lockout.count_failure(email)
     if admin is not None:
         changes = {"email": admin.email, "step": step, "locked": locked}
-        _audit(admin, "admin.login_failed", "anonymous", changes)
+        stage_audit(admin, "admin.login_failed", "anonymous", changes)
     db.session.commit()
 
 
@@ -148,7 +148,7 @@ def is_locked(admin: Admin) -> bool:
     return lockout.locked_for(admin.email) > 0
 
 
-def _audit(admin: Admin, action: str, actor: str, changes: dict) -> None:
+def stage_audit(admin: Admin, action: str, actor: str, changes: dict) -> None:
     """Stage ``action`` in the audit log of each of the admin's tenants; the caller commits."""
     log.info("%s admin_id=%s", action, admin.id)
     for membership in admin.memberships:
@@ -168,13 +168,13 @@ def _dummy_hash() -> str:
 def record_login(admin: Admin) -> None:
     """A completed sign-in: stamped on the account and audited."""
     admin.last_login_at = utcnow()
-    _audit(admin, "admin.login", f"admin:{admin.email}", {"email": admin.email})
+    stage_audit(admin, "admin.login", f"admin:{admin.email}", {"email": admin.email})
     db.session.commit()
 
 
 def sign_out(admin: Admin) -> None:
     """Audit a sign-out and end every panel session of ``admin``."""
-    _audit(admin, "admin.logout", f"admin:{admin.email}", {"email": admin.email})
+    stage_audit(admin, "admin.logout", f"admin:{admin.email}", {"email": admin.email})
     end_all_sessions(admin)
 
 
@@ -184,10 +184,15 @@ def new_totp_secret() -> str:
 
 def totp_uri(admin: Admin, secret: str) -> str:
     """The otpauth:// URI an authenticator app enrols from."""
-    return pyotp.TOTP(secret).provisioning_uri(name=admin.email, issuer_name="authsvc admin")
+    return totp_uri_for(admin.email, secret)
 
 
-def _accepted_step(secret: str, code: str, last_step: int | None) -> int | None:
+def totp_uri_for(email: str, secret: str) -> str:
+    """The otpauth:// URI of ``email``'s account (also before the account exists)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="authsvc admin")
+
+
+def accepted_step(secret: str, code: str, last_step: int | None) -> int | None:
     """The time step ``code`` matches (one step of clock drift allowed), unless replayed."""
     code = (code or "").strip().replace(" ", "")
     if not code.isdigit() or len(code) != 6:
@@ -208,7 +213,7 @@ def verify_totp(admin: Admin, code: str) -> bool:
     """Check a code against the admin's enrolled secret; each code works once."""
     if not admin.has_totp:
         return False
-    step = _accepted_step(_secret(admin), code, admin.totp_last_step)
+    step = accepted_step(_secret(admin), code, admin.totp_last_step)
     if step is None:
         return False
     admin.totp_last_step = step
@@ -218,17 +223,20 @@ def verify_totp(admin: Admin, code: str) -> bool:
 
 def enable_totp(admin: Admin, secret: str, code: str) -> bool:
     """Enrol ``secret`` once the admin proves their app produces its codes."""
-    step = _accepted_step(secret, code, None)
+    step = accepted_step(secret, code, None)
     if step is None:
         return False
     admin.totp_secret_encrypted = secretbox.encrypt(secret.encode(), TOTP_PURPOSE)
     admin.totp_last_step = step
+    stage_audit(admin, "admin.mfa_enabled", f"admin:{admin.email}", {"email": admin.email})
     db.session.commit()
     return True
 
 
-def reset_totp(admin: Admin) -> None:
+def reset_totp(admin: Admin, actor: str) -> None:
+    """Forget the admin's TOTP secret (audited as ``admin.mfa_disabled`` by ``actor``)."""
     admin.totp_secret_encrypted = admin.totp_last_step = None
+    stage_audit(admin, "admin.mfa_disabled", actor, {"email": admin.email})
     db.session.commit()
 
 

@@ -23,11 +23,12 @@ def snapshot(obj: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: copy.deepcopy(getattr(obj, name)) for name in names}
 
 
-def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level under dotted names (``settings.auth.x``)."""
     flat: dict[str, Any] = {}
     for name, value in values.items():
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{prefix}{name}."))
+            flat.update(flatten(value, f"{prefix}{name}."))
         else:
             flat[f"{prefix}{name}"] = value
     return flat
@@ -35,7 +36,7 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """``{name: {"before": old, "after": new}}`` for every value that differs (absent: None)."""
-    old, new = _flatten(before), _flatten(after)
+    old, new = flatten(before), flatten(after)
     return {
         name: {"before": old.get(name), "after": new.get(name)}
         for name in sorted(old.keys() | new.keys())

@@ -22,8 +22,10 @@ from flask import g, has_request_context
 from authsvc.audit.changes import SECRET_MARKERS
 from authsvc.audit.models import AuditEntry
 from authsvc.db import new_id, utcnow
+from authsvc.errors import NotFound
 from authsvc.events import EVENT_TYPES, Event
 from authsvc.extensions import db
+from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate_newest_first
 
 _SECRET_KEY = re.compile(r"password|secret|token|hash|key$|code", re.IGNORECASE)
@@ -49,6 +51,13 @@ AUDIT_ONLY_ACTIONS = (
     "admin.login_failed",
     "admin.password_set",
     "admin.removed",
+    "admin.invited",
+    "admin.invitation_accepted",
+    "admin.invitation_revoked",
+    "admin.role_changed",
+    "admin.password_reset_sent",
+    "admin.mfa_enabled",
+    "admin.mfa_disabled",
     "webhook.created",
     "webhook.updated",
     "webhook.secret_rotated",
@@ -177,6 +186,8 @@ def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
     for name in ("actor_type", "actor_id", "action", "target_type", "target_id"):
         if filters.get(name):
             statement = statement.where(getattr(AuditEntry, name) == filters[name])
+    if filters.get("actions"):
+        statement = statement.where(AuditEntry.action.in_(filters["actions"]))
     if filters.get("since"):
         statement = statement.where(AuditEntry.created_at >= filters["since"])
     if filters.get("until"):
@@ -184,6 +195,16 @@ def search(filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
     return paginate_newest_first(
         db.session, statement, AuditEntry.id, cursor, limit, time_column=AuditEntry.created_at
     )
+
+
+def get_entry(entry_id: str) -> AuditEntry:
+    """One entry of the bound tenant; another tenant's (or a malformed) id is not found."""
+    entry = db.session.execute(
+        sa.select(AuditEntry).where(AuditEntry.id == parse_id(entry_id, "audit entry"))
+    ).scalar_one_or_none()
+    if entry is None:
+        raise NotFound("No such audit entry.")
+    return entry
 
 
 def parse_time(value: str) -> datetime:

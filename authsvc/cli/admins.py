@@ -19,6 +19,7 @@ def _row(admin) -> dict:
         "id": str(admin.id),
         "email": admin.email,
         "platform": admin.is_platform_admin,
+        "role": admin.role,
         "tenants": sorted(t.slug for t in tenants if t is not None),
         "active": admin.is_active,
         "totp": admin.has_totp,
@@ -44,6 +45,7 @@ def admins_create(as_json: bool, email: str, password: str, slug: str | None) ->
 def _print_table(rows: list[dict]) -> None:
     for r in rows:
         role = "platform" if r["platform"] else ",".join(r["tenants"]) or "-"
+        role += " (viewer)" if r["role"] == "viewer" else ""
         totp = "totp" if r["totp"] else "no-totp"
         click.echo(f"{r['email']}\t{role}\t{totp}\tlast sign-in {r['last_login_at'] or 'never'}")
 

@@ -44,7 +44,7 @@ def test_list_shows_role_tenants_totp_and_last_sign_in(app):
     email = f"{unique('tadmin')}@example.com"
     _create(app, email, "--tenant", slug)
     row = _listed(app, email)
-    assert row["platform"] is False and row["tenants"] == [slug]
+    assert row["platform"] is False and row["tenants"] == [slug] and row["role"] == "tenant"
     assert row["totp"] is False and row["last_login_at"] is None and row["active"] is True
     human = run(app, "admins", "list").output
     assert f"{email}\t{slug}\tno-totp\tlast sign-in never" in human

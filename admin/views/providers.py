@@ -14,7 +14,7 @@ from admin.access import require_tenant
 from admin.forms import ProviderForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
 from authsvc.errors import ValidationFailed
-from authsvc.federation import service
+from authsvc.federation import service, status
 from authsvc.federation.flow import callback_url
 from authsvc.federation.models import IdentityProvider
 
@@ -50,7 +50,11 @@ def _code(form) -> int:
 @bp.get("/sign-in-providers")
 def sign_in_providers():
     require_tenant()
-    providers = [(provider, callback_url(provider)) for provider in service.list_providers()]
+    reach = {row.provider_id: row for row in status.reachability()}
+    providers = [
+        (provider, callback_url(provider), reach[provider.id])
+        for provider in service.list_providers()
+    ]
     return render_template("admin/providers/list.html", providers=providers)
 
 

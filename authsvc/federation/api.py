@@ -12,7 +12,7 @@ from authsvc.apikeys.authentication import current_principal, require_scope
 from authsvc.auth import context
 from authsvc.auth.api import login_response
 from authsvc.auth.schemas import mfa_challenge_out, tokens_out
-from authsvc.federation import accounts, codes, service
+from authsvc.federation import accounts, codes, service, status
 from authsvc.federation.flow import callback_url
 from authsvc.federation.schemas import (
     PROVIDER_MODELS,
@@ -22,6 +22,7 @@ from authsvc.federation.schemas import (
     provider_in,
     provider_out,
     provider_patch,
+    provider_status_out,
 )
 from authsvc.ids import parse_id
 from authsvc.tokens.bearer import current_claims, require_token
@@ -63,6 +64,17 @@ class IdentityProviderList(Resource):
         """Add a provider; register its `redirect_uri` at the provider."""
         provider = service.create_provider(body, actor=current_principal().actor)
         return _shown(provider), 201
+
+
+@ns.route("/status")
+class IdentityProviderStatusList(Resource):
+    @require_scope("admin")
+    @ns.marshal_list_with(provider_status_out)
+    @document_errors(ns, 403)
+    def get(self):
+        """Whether each provider answered lately (its last discovery fetch, success and
+        failure), oldest provider first: the tenant's sign-in health."""
+        return status.reachability()
 
 
 @ns.route("/<string:provider_id>")

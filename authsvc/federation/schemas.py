@@ -125,7 +125,32 @@ exchange_in = Model(
     strict=True,
 )
 
+provider_status_out = Model(
+    "IdentityProviderStatus",
+    {
+        "provider_id": fields.String(example=EXAMPLE_ID),
+        "state": fields.String(
+            enum=["ok", "failing", "unknown"],
+            description="`ok`: the provider's last answer was usable; `failing`: its last "
+            "contact failed; `unknown`: not contacted yet",
+            example="ok",
+        ),
+        "discovery_fetched_at": fields.DateTime(
+            dt_format="iso8601",
+            description="When the discovery document or JWKS was last fetched (not cached)",
+            example=EXAMPLE_TIME,
+        ),
+        "last_success_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "last_failure_at": fields.DateTime(dt_format="iso8601", example=None),
+        "last_error": fields.String(
+            description="What failed last, in words (never the provider's answer)", example=None
+        ),
+        "consecutive_failures": fields.Integer(example=0),
+    },
+)
+
 PROVIDER_MODELS = (
+    provider_status_out,
     provider_out,
     provider_in,
     provider_patch,

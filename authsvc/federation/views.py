@@ -23,7 +23,7 @@ from authsvc.auth import context
 from authsvc.auth.tenant_policy import policy_for
 from authsvc.errors import NotFound
 from authsvc.extensions import db
-from authsvc.federation import accounts, codes, flow, service
+from authsvc.federation import accounts, codes, flow, service, status
 from authsvc.hosted import bp, page_url
 from authsvc.hosted import session as hosted_session
 from authsvc.hosted.redirects import safe_return_to
@@ -61,17 +61,22 @@ def _enabled(provider_id: str):
     return provider if provider.enabled else None
 
 
-def _refused(message: str, status: int, provider=None, reason: str = ""):
-    """The themed error page; the detail is logged and audited, never shown."""
+def _refused(message: str, code: int, provider=None, reason: str = "", failure=None, reached=False):
+    """The themed error page; the detail is logged and audited, never shown. The
+    provider's ``failure`` (or, ``reached``, its verified answer) goes to its status."""
     db.session.rollback()
     log.warning("federated sign-in refused: %s", reason or message)
-    instruments.sign_in(g.tenant.slug, FEDERATION, "unverified" if status == 403 else "refused")
+    instruments.sign_in(g.tenant.slug, FEDERATION, "unverified" if code == 403 else "refused")
     if provider is not None:
+        if failure is not None:
+            status.note_failure(provider, failure)
+        elif reached:
+            status.note_success(provider)
         target = ("identity_provider", provider.id)
         audit.stage("identity.login_failed", "anonymous", target, {"reason": reason or message})
         db.session.commit()
     page = render_template("hosted/federation_error.html", message=message)
-    return page, status
+    return page, code
 
 
 @bp.app_template_global()
@@ -91,11 +96,13 @@ def federation_start(provider_id: str):
     cookie_session[RETURN_KEY] = return_to
     callback = page_url("federation_callback", provider_id=provider_id, _external=True)
     try:
-        return flow.client_for(provider).authorize_redirect(callback)
+        response = flow.client_for(provider).authorize_redirect(callback)
     except (Unreachable, Timeout) as error:
-        return _refused(UNREACHABLE, 502, provider, f"discovery failed: {error!r}")
+        return _refused(UNREACHABLE, 502, provider, f"discovery failed: {error!r}", error)
     except (AuthlibBaseError, RequestException, ValueError) as error:
-        return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}")
+        return _refused(UNTRUSTED, 502, provider, f"discovery failed: {error!r}", error)
+    db.session.commit()  # the provider's status, when its discovery document was fetched
+    return response
 
 
 @bp.get("/login/<provider_id>/callback")
@@ -109,19 +116,25 @@ def federation_callback(provider_id: str):
         reason = f"provider error {request.args['error']}: {request.args.get('error_description')}"
         return _refused(_provider_error(provider), 400, provider, reason)
     try:
-        client = flow.client_for(provider)
+        client = flow.client_for(provider, with_keys=True)
         token = client.authorize_access_token(claims_options=flow.claims_options(provider))
-        user = accounts.resolve_user(provider, flow.claims_of(provider, client, token))
-    except accounts.FederationRefused as error:
-        return _refused(error.detail, 400, provider, error.detail)
+        claims = flow.claims_of(provider, client, token)
     except MismatchingStateError as error:
         return _refused(EXPIRED, 400, provider, repr(error))
     except (Unreachable, Timeout) as error:
-        return _refused(UNREACHABLE, 502, provider, repr(error))
-    except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as error:
-        # authlib's client and protocol errors (a missing code included), answers that
-        # are not JSON, HTTP errors: the provider is there, but what it said is unusable.
+        return _refused(UNREACHABLE, 502, provider, repr(error), error)
+    except (JoseError, RequestException, ValueError, KeyError) as error:
+        # Answers that are not JSON, HTTP errors, unverifiable ID tokens: the provider
+        # is there, but what it said is unusable.
+        return _refused(UNTRUSTED, 400, provider, repr(error), error)
+    except AuthlibBaseError as error:
+        # authlib's protocol errors (a missing code included) come from the request.
         return _refused(UNTRUSTED, 400, provider, repr(error))
+    status.note_success(provider)
+    try:
+        user = accounts.resolve_user(provider, claims)
+    except accounts.FederationRefused as error:
+        return _refused(error.detail, 400, provider, error.detail, reached=True)
     return _signed_in(user, provider)
 
 

@@ -40,6 +40,8 @@ class Session(TenantScoped, Base):
     #: the scope the user granted it; None for the tenant's own sign-ins.
     application_id: Mapped[uuid.UUID | None]
     scope: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: How the user signed in (RFC 8176 ``amr`` values), carried by every access token.
+    amr: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
 
     @property
     def active(self) -> bool:

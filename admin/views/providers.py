@@ -19,7 +19,7 @@ from authsvc.federation.flow import callback_url
 from authsvc.federation.models import IdentityProvider
 
 #: Form fields that go to the service as they are.
-PLAIN_FIELDS = ("display_name", "client_id", "enabled", "link_by_email")
+PLAIN_FIELDS = ("display_name", "client_id", "enabled", "link_by_email", "trust_upstream_mfa")
 
 
 def _data(form: ProviderForm, kind: str) -> dict:

@@ -156,5 +156,7 @@ class SignInCodeExchange(Resource):
     @exchange_ns.response(200, "Signed in, or `mfa_required` with an `mfa_token`", tokens_out)
     @document_errors(exchange_ns, 400, 403, 413, 415, 422)
     def post(self, body):
-        """Turn the one-time `code` from a provider sign-in into a token pair (single use)."""
-        return login_response(codes.exchange(body["code"], context.from_request(body)))
+        """Turn the one-time `code` from a provider sign-in into a token pair (single use);
+        a code started with a `code_challenge` needs its `code_verifier`."""
+        ctx = context.from_request(body)
+        return login_response(codes.exchange(body["code"], ctx, body.get("code_verifier")))

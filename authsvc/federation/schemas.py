@@ -44,6 +44,11 @@ _common = {
         "provider says the email is verified",
         example=False,
     ),
+    "trust_upstream_mfa": fields.Boolean(
+        description="Skip authsvc's TOTP step when the provider's ID token `amr` says it did "
+        "MFA (`mfa`, `mca`, `otp`, `hwk`, `sc`, `sms`, `tel`)",
+        example=False,
+    ),
     "issuer": _issuer,
     "directory": _directory,
 }
@@ -68,6 +73,7 @@ provider_out = Model(
         "scopes": fields.List(fields.String, example=["openid", "email", "profile"]),
         "enabled": fields.Boolean(example=True),
         "link_by_email": fields.Boolean(example=False),
+        "trust_upstream_mfa": fields.Boolean(example=False),
         "redirect_uri": fields.String(
             description="Register this callback URL at the provider",
             example=f"https://auth.example.com/t/acme/login/{EXAMPLE_ID}/callback",
@@ -119,6 +125,13 @@ exchange_in = Model(
             max_length=200,
             description="The `code` query parameter the browser brought back to `return_to`",
             example="q3Z0bW9...",
+        ),
+        "code_verifier": fields.String(
+            min_length=43,
+            max_length=128,
+            description="PKCE verifier (RFC 7636): required when the sign-in was started with "
+            "`code_challenge` (S256), refused otherwise",
+            example="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
         ),
         **CLIENT_FIELDS,
     },

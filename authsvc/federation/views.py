@@ -36,6 +36,7 @@ from authsvc.users.reads import read_user_row
 
 log = logging.getLogger(__name__)
 RETURN_KEY = "authsvc_federation_return_to"
+CHALLENGE_KEY = "authsvc_federation_code_challenge"
 #: What the user is told when the provider's answer cannot be trusted or used.
 FEDERATION = "federation"
 UNTRUSTED = "The sign-in provider's answer could not be verified. Please try again."
@@ -93,7 +94,14 @@ def federation_start(provider_id: str):
         message = "This sign-in option is not available."
         return _refused(message, 404, reason=f"no enabled provider {provider_id}")
     return_to = safe_return_to(g.tenant, request.args.get("return_to"))
+    try:
+        challenge = codes.check_challenge(
+            request.args.get("code_challenge"), request.args.get("code_challenge_method")
+        )
+    except ValueError as error:
+        return _refused(str(error), 400, reason=f"bad PKCE parameters: {error}")
     cookie_session[RETURN_KEY] = return_to
+    cookie_session[CHALLENGE_KEY] = challenge
     callback = page_url("federation_callback", provider_id=provider_id, _external=True)
     try:
         response = flow.client_for(provider).authorize_redirect(callback)
@@ -135,37 +143,44 @@ def federation_callback(provider_id: str):
         user = accounts.resolve_user(provider, claims)
     except accounts.FederationRefused as error:
         return _refused(error.detail, 400, provider, error.detail, reached=True)
-    return _signed_in(user, provider)
+    return _signed_in(user, provider, accounts.sign_in_amr(provider, claims))
 
 
-def _signed_in(user, provider):
+def _signed_in(user, provider, amr: tuple[str, ...]):
     """Back to the app with a one-time code when it sent ``return_to``; otherwise
-    continue like a password sign-in: MFA if the user has TOTP, else a hosted session."""
+    continue like a password sign-in: MFA if the user has TOTP (unless the trusted
+    provider did MFA, as ``amr`` says), else a hosted session."""
     rules = policy_for(g.tenant)
     # Checked again: the tenant may have removed the URL since the sign-in started.
     return_to = safe_return_to(g.tenant, cookie_session.pop(RETURN_KEY, None))
+    challenge = cookie_session.pop(CHALLENGE_KEY, None)
     if not user.is_verified and not rules.allow_unverified_login:
         message = "Verify your email address before signing in."
         return _refused(message, 403, reason=f"unverified user {user.id}")
     if return_to:
         # The app finishes the sign-in (MFA included) through POST /auth/exchange.
-        raw = codes.issue_code(user, provider)
+        raw = codes.issue_code(user, provider, amr, challenge)
         db.session.commit()
         return redirect(codes.with_code(return_to, raw), code=303)
     db.session.flush()
     row = read_user_row(user.id)
-    if accounts.has_mfa(user):
+    if accounts.needs_totp(user, amr):
         db.session.commit()
         device = {"name": None, "id": None}
         token = tokens.issue_mfa_token(
-            user=row, tenant_slug=g.tenant.slug, policy=rules, device=device, via=provider.kind
+            user=row,
+            tenant_slug=g.tenant.slug,
+            policy=rules,
+            device=device,
+            via=provider.kind,
+            amr=amr,
         )
         pending = {"tenant": str(g.tenant.id), "token": token, "return_to": None}
         cookie_session[MFA_KEY] = pending
         instruments.sign_in(g.tenant.slug, FEDERATION, "mfa_required")
         return redirect(page_url("mfa"), code=303)
     ctx = context.from_request()
-    device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind)
+    device_session, _refresh = sessions.start_session(row, ctx, rules, provider.kind, amr)
     db.session.commit()
     instruments.sign_in(g.tenant.slug, FEDERATION, "success")
     response = redirect(pending_invitation_page() or page_url("account"), code=303)

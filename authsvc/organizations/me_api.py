@@ -68,6 +68,7 @@ class MyActiveOrganization(Resource):
             session_id=session_id,
             tenant_slug=tenant.slug,
             policy=policy_for(tenant),
+            amr=claims.amr,
         )
         return {
             "access_token": access,

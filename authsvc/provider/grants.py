@@ -193,7 +193,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token):
         session = refresh_token.session
         try:
-            session_id, user, next_raw = sessions.rotate(refresh_token.raw, session.application_id)
+            session_id, user, next_raw, _amr = sessions.rotate(
+                refresh_token.raw, session.application_id
+            )
         except AuthenticationFailed:
             raise InvalidGrantError("The refresh token is not valid.") from None
         return tokens.Grantee(user, session_id, next_raw)

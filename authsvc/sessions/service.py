@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 from typing import NoReturn
@@ -65,7 +66,11 @@ def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
 
 
 def start_session(
-    user: UserRow, ctx: ClientContext, policy: AuthPolicy, via: str = "password"
+    user: UserRow,
+    ctx: ClientContext,
+    policy: AuthPolicy,
+    via: str = "password",
+    amr: Sequence[str] = ("pwd",),
 ) -> tuple[Session, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
     (``last_login_at``, the ``session.created`` and ``user.login`` events, the latter
@@ -81,6 +86,7 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
+        amr=list(amr),
         **_device(ctx),
     )
     raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
@@ -141,14 +147,17 @@ def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
         revoke(old, "evicted", policy, actor="system")
 
 
-def rotate(raw: str, application_id: uuid.UUID | None = None) -> tuple[uuid.UUID, UserRow, str]:
+def rotate(
+    raw: str, application_id: uuid.UUID | None = None
+) -> tuple[uuid.UUID, UserRow, str, tuple[str, ...]]:
     """Spend a refresh token and issue the next one; the caller commits.
 
     ``application_id`` names the OAuth application whose session the token must
     belong to; None (the API's ``/auth/refresh``) accepts only the tenant's own
     sessions, so an application's token never turns into an unscoped one.
 
-    Returns the session id, the session's user and the next token. The token is
+    Returns the session id, the session's user, the next token and how the user
+    signed in (the session's ``amr``). The token is
     spent only if it was unused and the session touched only if it is still
     active, by conditional UPDATEs: of two requests racing with one token, one
     spends it and the other finds it spent. A token that exists but was
@@ -175,13 +184,14 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> tuple[uuid.UUID
             Session.expires_at > now,
         )
         .values(last_seen_at=now)
-        .returning(Session.user_id)
+        .returning(Session.user_id, Session.amr)
     ).first()
     if touched is None:
         _refuse(digest)
     next_raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
     db.session.add(RefreshToken(session_id=spent.session_id, token_hash=token_hash(next_raw)))
-    return spent.session_id, read_user_row(touched.user_id), next_raw
+    amr = tuple(touched.amr or ())
+    return spent.session_id, read_user_row(touched.user_id), next_raw, amr
 
 
 def _refuse(digest: str) -> NoReturn:

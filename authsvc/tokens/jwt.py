@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from joserfc import jws, jwt
@@ -50,6 +51,8 @@ class AccessClaims:
     #: Set on tokens an OAuth application obtained (``/t/<slug>/oauth2/token``).
     client_id: str | None = None
     scope: str | None = None
+    #: How the user signed in (RFC 8176), e.g. ``("pwd",)`` or ``("fed", "mfa")``.
+    amr: tuple[str, ...] = ()
 
 
 def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPolicy) -> str:
@@ -67,6 +70,7 @@ def issue_access_token(
     client_id: str | None = None,
     scope: str | None = None,
     ttl: int | None = None,
+    amr: Sequence[str] = (),
 ) -> tuple[str, int]:
     """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl).
 
@@ -90,7 +94,7 @@ def issue_access_token(
     }
     if session_id is not None:  # an application's client-credentials token has no session
         claims.update(organization_claims(user.id, session_id))
-    extra = {"client_id": client_id, "scope": scope}
+    extra = {"client_id": client_id, "scope": scope, "amr": list(amr) or None}
     claims.update({name: value for name, value in extra.items() if value is not None})
     if session_id is None:
         del claims["sid"]
@@ -98,10 +102,16 @@ def issue_access_token(
 
 
 def issue_mfa_token(
-    *, user, tenant_slug: str, policy: AuthPolicy, device: dict, via: str = "password"
+    *,
+    user,
+    tenant_slug: str,
+    policy: AuthPolicy,
+    device: dict,
+    via: str = "password",
+    amr: Sequence[str] = ("pwd",),
 ) -> str:
-    """A 5-minute token proving the first step (``via`` a password or a provider);
-    only ``POST /auth/mfa`` accepts it."""
+    """A 5-minute token proving the first step (``via`` a password or a provider, as
+    ``amr`` says); only ``POST /auth/mfa`` accepts it."""
     now = int(time.time())
     claims = {
         "iss": issuer(tenant_slug),
@@ -113,6 +123,7 @@ def issue_mfa_token(
         "tid": str(user.tenant_id),
         "dev": device,
         "via": via,
+        "amr": list(amr),
     }
     return _sign(MFA_TYPE, claims, user.tenant_id, policy)
 
@@ -188,6 +199,7 @@ def _verify_uncached(token: str) -> AccessClaims:
         org_permissions=tuple(claims.get("org_permissions", ())),
         client_id=claims.get("client_id"),
         scope=claims.get("scope"),
+        amr=tuple(claims.get("amr", ())),
     )
 
 

@@ -1,4 +1,4 @@
-"""federation: provider status, trusted upstream MFA, amr, PKCE-bound sign-in codes
+"""federation: provider status, trusted upstream MFA, amr, PKCE-bound codes, user locale
 
 Revision ID: e8f2a4c6b1d9
 Revises: c4d8e2a6f1b3
@@ -59,12 +59,16 @@ def upgrade():
         batch_op.add_column(sa.Column("amr", JSON, server_default="[]", nullable=False))
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("amr", JSON, server_default="[]", nullable=False))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("locale", sa.String(length=35), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         for statement in row_level_security_statements("federation_provider_status"):
             op.execute(statement)
 
 
 def downgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("locale")
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.drop_column("amr")
     with op.batch_alter_table("sign_in_codes", schema=None) as batch_op:

@@ -15,7 +15,7 @@ from admin.forms import ProviderForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
 from authsvc.errors import ValidationFailed
 from authsvc.federation import service, status
-from authsvc.federation.flow import callback_url
+from authsvc.federation.flow import callback_url, callback_urls
 from authsvc.federation.models import IdentityProvider
 
 #: Form fields that go to the service as they are.
@@ -101,7 +101,7 @@ def sign_in_provider_edit(provider_id: str):
         "admin/providers/form.html",
         form=form,
         provider=provider,
-        redirect_uri=callback_url(provider),
+        redirect_uris=callback_urls(provider),
     )
     return page, _code(form)
 

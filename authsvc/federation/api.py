@@ -13,7 +13,7 @@ from authsvc.auth import context
 from authsvc.auth.api import login_response
 from authsvc.auth.schemas import mfa_challenge_out, tokens_out
 from authsvc.federation import accounts, codes, service, status
-from authsvc.federation.flow import callback_url
+from authsvc.federation.flow import callback_urls
 from authsvc.federation.schemas import (
     PROVIDER_MODELS,
     exchange_in,
@@ -43,7 +43,8 @@ register_models(identities_ns, identity_out)
 
 
 def _shown(provider):
-    provider.redirect_uri = callback_url(provider)
+    provider.redirect_uris = callback_urls(provider)
+    provider.redirect_uri = provider.redirect_uris[0]
     return provider
 
 

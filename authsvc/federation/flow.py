@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import Flask, current_app, url_for
@@ -20,7 +21,9 @@ from flask import Flask, current_app, url_for
 from authsvc.extensions import db
 from authsvc.federation import discovery, github, service
 from authsvc.federation.models import IdentityProvider
-from authsvc.tenants.models import Tenant
+from authsvc.hosted import DOMAIN_NAME
+from authsvc.tenants.domains import domain_states
+from authsvc.tenants.models import VERIFIED, Tenant
 
 #: Google's ID tokens may name their issuer without the scheme.
 GOOGLE_BARE_ISSUER = "accounts.google.com"
@@ -96,6 +99,17 @@ def _issued_by_own_directory(claims, value) -> bool:
     except ValueError:
         return False
     return value == service.MICROSOFT_ISSUER.format(directory=tid)
+
+
+def callback_urls(provider: IdentityProvider) -> list[str]:
+    """Every redirect URI to register: the platform host's, then one per verified custom
+    domain of the tenant (a sign-in comes back to the host it started on)."""
+    platform = callback_url(provider)
+    scheme = urlsplit(platform).scheme
+    path = url_for(f"{DOMAIN_NAME}.federation_callback", provider_id=str(provider.id))
+    tenant = db.session.get(Tenant, provider.tenant_id)
+    domains = [state.domain for state in domain_states(tenant) if state.status == VERIFIED]
+    return [platform, *(f"{scheme}://{domain}{path}" for domain in domains)]
 
 
 def callback_url(provider: IdentityProvider) -> str:

@@ -78,6 +78,15 @@ provider_out = Model(
             description="Register this callback URL at the provider",
             example=f"https://auth.example.com/t/acme/login/{EXAMPLE_ID}/callback",
         ),
+        "redirect_uris": fields.List(
+            fields.String,
+            description="Every callback URL to register: `redirect_uri`, then one per verified "
+            "custom domain of the tenant",
+            example=[
+                f"https://auth.example.com/t/acme/login/{EXAMPLE_ID}/callback",
+                f"https://login.acme.example/login/{EXAMPLE_ID}/callback",
+            ],
+        ),
         "created_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
         "updated_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
     },

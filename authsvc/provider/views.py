@@ -46,8 +46,9 @@ def _signed_in() -> Authenticated | None:
     if current is None:
         return None
     device_session, user = current
-    # Every hosted sign-in of a user with a confirmed TOTP factor passed it.
-    amr = ["pwd", "otp", "mfa"] if has_mfa(user) else ["pwd"]
+    # The session records how its user signed in (a provider, trusted MFA); sessions
+    # older than that record were password sign-ins, through TOTP when the user has it.
+    amr = list(device_session.amr or ()) or (["pwd", "otp", "mfa"] if has_mfa(user) else ["pwd"])
     auth_time = int(device_session.created_at.timestamp())
     return Authenticated(read_user_row(user.id), auth_time, amr)
 

@@ -293,6 +293,9 @@ class ProviderForm(StorableForm):
     link_by_email = BooleanField(
         "Link a first sign-in to the existing account with the same, provider-verified email"
     )
+    trust_upstream_mfa = BooleanField(
+        "Trust the provider's MFA: skip the TOTP step when its ID token's amr says it did MFA"
+    )
     submit = SubmitField("Save")
 
 

@@ -14,12 +14,12 @@ from admin.access import require_tenant
 from admin.forms import ProviderForm, attach_errors
 from admin.views.common import actor, confirm_then, flash_done
 from authsvc.errors import ValidationFailed
-from authsvc.federation import service
-from authsvc.federation.flow import callback_url
+from authsvc.federation import service, status
+from authsvc.federation.flow import callback_url, callback_urls
 from authsvc.federation.models import IdentityProvider
 
 #: Form fields that go to the service as they are.
-PLAIN_FIELDS = ("display_name", "client_id", "enabled", "link_by_email")
+PLAIN_FIELDS = ("display_name", "client_id", "enabled", "link_by_email", "trust_upstream_mfa")
 
 
 def _data(form: ProviderForm, kind: str) -> dict:
@@ -50,7 +50,11 @@ def _code(form) -> int:
 @bp.get("/sign-in-providers")
 def sign_in_providers():
     require_tenant()
-    providers = [(provider, callback_url(provider)) for provider in service.list_providers()]
+    reach = {row.provider_id: row for row in status.reachability()}
+    providers = [
+        (provider, callback_url(provider), reach[provider.id])
+        for provider in service.list_providers()
+    ]
     return render_template("admin/providers/list.html", providers=providers)
 
 
@@ -97,7 +101,7 @@ def sign_in_provider_edit(provider_id: str):
         "admin/providers/form.html",
         form=form,
         provider=provider,
-        redirect_uri=callback_url(provider),
+        redirect_uris=callback_urls(provider),
     )
     return page, _code(form)
 

@@ -6,7 +6,7 @@ from flask_restx import Model, fields
 
 from authsvc.api.docs import EXAMPLE_TIME
 from authsvc.api.validation import JsonObject, NullableString
-from authsvc.users.schemas import EMAIL_PATTERN, USERNAME_PATTERN
+from authsvc.users.schemas import EMAIL_PATTERN, LOCALE_PATTERN, USERNAME_PATTERN
 
 PASSWORD = {"min_length": 1, "max_length": 1024, "example": "correct horse battery staple"}
 #: What an app may say about the end user and their device, on every sign-in step.
@@ -99,6 +99,7 @@ me_patch = Model(
         "avatar_url": NullableString(
             max_length=2048, pattern=r"^https?://", example="https://example.com/a.png"
         ),
+        "locale": NullableString(max_length=35, pattern=LOCALE_PATTERN, example="en-GB"),
         "preferences": JsonObject(
             description="Preferences by category; each category given replaces the stored one",
             example={"notifications": {"email": True}},

@@ -97,6 +97,11 @@ def register(data: dict, ctx: ClientContext) -> User | None:
     return None if discreet else user
 
 
+#: RFC 8176 ``amr`` of a password sign-in, and what a TOTP step adds to any first factor.
+PASSWORD_AMR = ("pwd",)
+TOTP_AMR = ("otp", "mfa")
+
+
 @counting.counted_sign_in("password", "wrong_password")
 def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
     """Password step. Locked or throttled attempts are refused before any hashing."""
@@ -122,19 +127,29 @@ def login(identifier: str, password: str, ctx: ClientContext) -> LoginResult:
 
 
 def continue_sign_in(
-    user: UserRow, mfa_on: bool, ctx: ClientContext, via: str = "password"
+    user: UserRow,
+    mfa_on: bool,
+    ctx: ClientContext,
+    via: str = "password",
+    amr: tuple[str, ...] = PASSWORD_AMR,
 ) -> LoginResult:
-    """After a first factor (a password, a provider named by ``via``): an MFA challenge
-    when the user has TOTP, else a new session; commits what the caller staged."""
+    """After a first factor (a password, a provider named by ``via``, proven the ways
+    ``amr`` says): an MFA challenge when ``mfa_on``, else a new session; commits what
+    the caller staged."""
     tenant = tenant_auth()
     if mfa_on:
         db.session.commit()
         device = {"name": ctx.device_name, "id": ctx.device_id}
         token = tokens.issue_mfa_token(
-            user=user, tenant_slug=tenant.slug, policy=tenant.policy, device=device, via=via
+            user=user,
+            tenant_slug=tenant.slug,
+            policy=tenant.policy,
+            device=device,
+            via=via,
+            amr=amr,
         )
         return LoginResult(user=user, mfa_token=token)
-    return _open_session(tenant, user, ctx, tenant.policy, via)
+    return _open_session(tenant, user, ctx, tenant.policy, via, amr)
 
 
 # Whether a confirmed TOTP factor guards the account: sign-in reads it with the user.
@@ -201,13 +216,13 @@ def _open_session(
     ctx: ClientContext,
     rules: AuthPolicy,
     via: str,
-    second_factor: bool = False,
+    amr: tuple[str, ...],
 ) -> LoginResult:
     """Start a session for a user who proved who they are; its token pair, signed after commit."""
-    session, refresh = sessions.start_session(user, ctx, rules, via, second_factor)
+    session, refresh = sessions.start_session(user, ctx, rules, via, amr)
     db.session.commit()
     access, ttl = tokens.issue_access_token(
-        user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules
+        user=user, session_id=session.id, tenant_slug=tenant.slug, policy=rules, amr=amr
     )
     return LoginResult(user, access, refresh, ttl, session.id)
 
@@ -227,8 +242,9 @@ def complete_mfa(mfa_token: str, code: str, ctx: ClientContext) -> LoginResult:
         _failed(user, user.email, counters, rules, ctx)
     device = claims.get("dev") or {}
     ctx = ClientContext(ctx.ip, ctx.user_agent, device.get("name"), device.get("id"))
-    via = claims.get("via") or "password"
-    return _open_session(tenant, user, ctx, rules, via, second_factor=True)
+    first = tuple(claims.get("amr") or PASSWORD_AMR)
+    amr = tuple(dict.fromkeys((*first, *TOTP_AMR)))
+    return _open_session(tenant, user, ctx, rules, claims.get("via") or "password", amr)
 
 
 @counting.counted_refresh
@@ -248,6 +264,7 @@ def refresh(raw: str) -> LoginResult:
         tenant_slug=tenant.slug,
         policy=tenant.policy,
         organization=rotated.organization,
+        amr=rotated.amr,
     )
     return LoginResult(user, access, rotated.refresh_token, ttl, session_id)
 

@@ -4,11 +4,13 @@ A user is found by its ``(provider, subject)`` link. Otherwise an existing
 account with the same email is linked only when the provider asserts the
 email verified and the provider's ``link_by_email`` policy allows it;
 otherwise a new user is created. The link and its ``identity.linked`` event
-are staged in the sign-in's transaction; the caller commits.
+are staged in the sign-in's transaction; the caller commits. Every sign-in
+fills the user's empty profile fields (name, picture, locale) from the claims.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,10 +21,23 @@ from authsvc.errors import BadRequest, Conflict, NotFound
 from authsvc.extensions import db
 from authsvc.federation.models import IdentityProvider, UserIdentity
 from authsvc.users.models import User
-from authsvc.users.service import find_user_by_login, get_user, stage_new_user
+from authsvc.users.schemas import LOCALE_PATTERN
+from authsvc.users.service import find_user_by_login, get_user, stage_new_user, user_payload
 
 #: A federated sign-in that cannot go on; its detail is said to the user as is.
 FederationRefused = BadRequest
+#: Profile fields and the standard claims that fill them.
+PROFILE_CLAIMS = {"display_name": "name", "avatar_url": "picture", "locale": "locale"}
+#: Each field's length limit and shape (the API's own rules for them).
+PROFILE_RULES = {
+    "display_name": (200, None),
+    "avatar_url": (2048, re.compile(r"https?://\S+")),
+    "locale": (35, re.compile(LOCALE_PATTERN.strip("^$"))),
+}
+#: RFC 8176 ``amr`` values by which a provider says it checked more than a password.
+#: Compared exactly: a look-alike (``"MFA"``, ``"mfa "``) is not one of them.
+MFA_METHODS = ("mfa", "mca", "otp", "hwk", "sc", "sms", "tel")
+FEDERATED = "fed"
 
 
 def _verified(claims: dict[str, Any]) -> bool:
@@ -52,7 +67,41 @@ def resolve_user(provider: IdentityProvider, claims: dict[str, Any]) -> User:
     user = get_user(identity.user_id) if identity else _link_or_create(provider, claims, subject)
     if not user.is_active:
         raise FederationRefused("This account is disabled.")
+    fill_profile(user, claims)
     return user
+
+
+def profile_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """The profile fields the claims can fill: ``name``, ``picture`` (http(s) only) and
+    ``locale`` (a BCP 47 tag), each only when it fits the field as the API would take it;
+    anything else (a ``javascript:`` picture, an oversized name) is left out, not cut."""
+    found = {}
+    for field, claim in PROFILE_CLAIMS.items():
+        value = claims.get(claim)
+        if not isinstance(value, str):
+            continue
+        value = value.strip()
+        limit, shape = PROFILE_RULES[field]
+        if value and len(value) <= limit and (shape is None or shape.fullmatch(value)):
+            found[field] = value
+    return found
+
+
+def fill_profile(user: User, claims: dict[str, Any]) -> None:
+    """Fill the user's empty profile fields from the claims; a value the user (or an
+    admin) set is never replaced. Staged with its ``user.updated`` event."""
+    filled = {
+        field: value
+        for field, value in profile_claims(claims).items()
+        if getattr(user, field) is None
+    }
+    if not filled:
+        return
+    for field, value in filled.items():
+        setattr(user, field, value)
+    db.session.flush()
+    changed = sorted(filled)
+    events.emit("user.updated", {"user": user_payload(user), "changed": changed}, actor="self")
 
 
 def _link_or_create(provider: IdentityProvider, claims: dict[str, Any], subject: str) -> User:
@@ -69,7 +118,7 @@ def _link_or_create(provider: IdentityProvider, claims: dict[str, Any], subject:
             "password, then link this provider from your account."
         )
     user = existing or stage_new_user(
-        {"email": email, "display_name": claims.get("name"), "is_verified": _verified(claims)},
+        {"email": email, "is_verified": _verified(claims), **profile_claims(claims)},
         actor="self",
         via=provider.kind,
         provider_id=str(provider.id),
@@ -80,6 +129,24 @@ def _link_or_create(provider: IdentityProvider, claims: dict[str, Any], subject:
     data = {"user_id": str(user.id), "identity": identity_payload(identity), "via": provider.kind}
     events.emit("identity.linked", data, actor="self")
     return user
+
+
+def sign_in_amr(provider: IdentityProvider, claims: dict[str, Any]) -> tuple[str, ...]:
+    """How the user signed in, for the tokens: ``fed``, plus, when the provider is
+    trusted for MFA and its ``amr`` shows it, those methods and ``mfa`` (which then
+    stands in for authsvc's own TOTP step)."""
+    upstream = claims.get("amr")
+    if not provider.trust_upstream_mfa or not isinstance(upstream, list):
+        return (FEDERATED,)
+    methods = [value for value in MFA_METHODS if value in upstream]
+    if not methods:
+        return (FEDERATED,)
+    return tuple(dict.fromkeys((FEDERATED, *methods, "mfa")))
+
+
+def needs_totp(user: User, amr: tuple[str, ...] | list[str]) -> bool:
+    """Whether the user's own TOTP step still applies after a federated first factor."""
+    return "mfa" not in amr and has_mfa(user)
 
 
 def has_mfa(user: User) -> bool:

@@ -12,8 +12,8 @@ from authsvc.apikeys.authentication import current_principal, require_scope
 from authsvc.auth import context
 from authsvc.auth.api import login_response
 from authsvc.auth.schemas import mfa_challenge_out, tokens_out
-from authsvc.federation import accounts, codes, service
-from authsvc.federation.flow import callback_url
+from authsvc.federation import accounts, codes, service, status
+from authsvc.federation.flow import callback_urls
 from authsvc.federation.schemas import (
     PROVIDER_MODELS,
     exchange_in,
@@ -22,6 +22,7 @@ from authsvc.federation.schemas import (
     provider_in,
     provider_out,
     provider_patch,
+    provider_status_out,
 )
 from authsvc.ids import parse_id
 from authsvc.tokens.bearer import current_claims, require_token
@@ -42,7 +43,8 @@ register_models(identities_ns, identity_out)
 
 
 def _shown(provider):
-    provider.redirect_uri = callback_url(provider)
+    provider.redirect_uris = callback_urls(provider)
+    provider.redirect_uri = provider.redirect_uris[0]
     return provider
 
 
@@ -63,6 +65,17 @@ class IdentityProviderList(Resource):
         """Add a provider; register its `redirect_uri` at the provider."""
         provider = service.create_provider(body, actor=current_principal().actor)
         return _shown(provider), 201
+
+
+@ns.route("/status")
+class IdentityProviderStatusList(Resource):
+    @require_scope("admin")
+    @ns.marshal_list_with(provider_status_out)
+    @document_errors(ns, 403)
+    def get(self):
+        """Whether each provider answered lately (its last discovery fetch, success and
+        failure), oldest provider first: the tenant's sign-in health."""
+        return status.reachability()
 
 
 @ns.route("/<string:provider_id>")
@@ -144,5 +157,7 @@ class SignInCodeExchange(Resource):
     @exchange_ns.response(200, "Signed in, or `mfa_required` with an `mfa_token`", tokens_out)
     @document_errors(exchange_ns, 400, 403, 413, 415, 422)
     def post(self, body):
-        """Turn the one-time `code` from a provider sign-in into a token pair (single use)."""
-        return login_response(codes.exchange(body["code"], context.from_request(body)))
+        """Turn the one-time `code` from a provider sign-in into a token pair (single use);
+        a code started with a `code_challenge` needs its `code_verifier`."""
+        ctx = context.from_request(body)
+        return login_response(codes.exchange(body["code"], ctx, body.get("code_verifier")))

@@ -6,61 +6,62 @@ checks against the provider's discovery document and JWKS). Each tenant's
 provider is registered with authlib under a name carrying the tenant, the
 provider and its last change, so a changed provider gets a fresh client and
 a state saved for one tenant's provider is never found by another's callback.
+The discovery document and JWKS come from :mod:`authsvc.federation.discovery`.
 """
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import Flask, current_app, url_for
 
 from authsvc.extensions import db
-from authsvc.federation import github, service
+from authsvc.federation import discovery, github, service
 from authsvc.federation.models import IdentityProvider
-from authsvc.tenants.models import Tenant
+from authsvc.hosted import DOMAIN_NAME
+from authsvc.tenants.domains import domain_states
+from authsvc.tenants.models import VERIFIED, Tenant
 
-EXTENSION = "authsvc.federation"
 #: Google's ID tokens may name their issuer without the scheme.
 GOOGLE_BARE_ISSUER = "accounts.google.com"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = OAuth(app)
+    discovery.init_app(app)
 
 
-def _registry() -> OAuth:
-    return current_app.extensions[EXTENSION]
+def client_for(provider: IdentityProvider, with_keys: bool = False) -> FlaskOAuth2App:
+    """authlib's client for this version of the provider, with its server metadata from
+    the cache (``with_keys``: the JWKS too, to verify an ID token).
 
-
-def client_for(provider: IdentityProvider):
-    """authlib's client for this version of the provider (registered on first use)."""
+    A fresh client per use, named as before: authlib keeps a sign-in's state in the
+    browser session under the client's name, so the name (tenant, provider, last
+    change) is what ties a callback to its start, not the client object.
+    """
     name = f"{provider.tenant_id}:{provider.id}:{provider.updated_at.timestamp()}"
-    registry = _registry()
-    client = registry.create_client(name)
-    if client is None:
-        client_kwargs = {
-            "scope": " ".join(provider.scopes),
-            "code_challenge_method": "S256",
-            # A provider that hangs must not hold a worker: every call to it has a deadline.
-            "default_timeout": current_app.config["FEDERATION_HTTP_TIMEOUT_SECONDS"],
-        }
-        if provider.kind == "github":
-            endpoints = github.registration(provider.issuer)
-            client_kwargs["token_endpoint_auth_method"] = github.TOKEN_ENDPOINT_AUTH
-        else:
-            endpoints = {
-                "server_metadata_url": f"{provider.issuer}/.well-known/openid-configuration"
-            }
-        client = registry.register(
-            name,
-            client_id=provider.client_id,
-            client_secret=service.client_secret(provider),
-            client_kwargs=client_kwargs,
-            **endpoints,
-        )
-    return client
+    client_kwargs = {
+        "scope": " ".join(provider.scopes),
+        "code_challenge_method": "S256",
+        # A provider that hangs must not hold a worker: every call to it has a deadline.
+        "default_timeout": current_app.config["FEDERATION_HTTP_TIMEOUT_SECONDS"],
+    }
+    if provider.kind == "github":
+        endpoints = github.registration(provider.issuer)
+        client_kwargs["token_endpoint_auth_method"] = github.TOKEN_ENDPOINT_AUTH
+    else:
+        # authlib reads the endpoints and keys from these keyword arguments.
+        endpoints = discovery.server_metadata(provider, with_keys)
+    return FlaskOAuth2App(
+        FlaskIntegration(name),
+        name,
+        client_id=provider.client_id,
+        client_secret=service.client_secret(provider),
+        client_kwargs=client_kwargs,
+        **endpoints,
+    )
 
 
 def claims_of(provider: IdentityProvider, client, token: dict) -> dict[str, Any]:
@@ -98,6 +99,17 @@ def _issued_by_own_directory(claims, value) -> bool:
     except ValueError:
         return False
     return value == service.MICROSOFT_ISSUER.format(directory=tid)
+
+
+def callback_urls(provider: IdentityProvider) -> list[str]:
+    """Every redirect URI to register: the platform host's, then one per verified custom
+    domain of the tenant (a sign-in comes back to the host it started on)."""
+    platform = callback_url(provider)
+    scheme = urlsplit(platform).scheme
+    path = url_for(f"{DOMAIN_NAME}.federation_callback", provider_id=str(provider.id))
+    tenant = db.session.get(Tenant, provider.tenant_id)
+    domains = [state.domain for state in domain_states(tenant) if state.status == VERIFIED]
+    return [platform, *(f"{scheme}://{domain}{path}" for domain in domains)]
 
 
 def callback_url(provider: IdentityProvider) -> str:

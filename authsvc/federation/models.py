@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from authsvc.db import Base, TenantScoped, Timestamps, tenant_fk, utcnow
+from authsvc.db import Base, TenantOwned, TenantScoped, Timestamps, tenant_fk, utcnow
 
 #: ``oidc`` is any OpenID Provider by issuer; ``microsoft`` and ``google`` are presets of it;
 #: ``github`` is plain OAuth 2.0 plus GitHub's REST API.
@@ -31,6 +31,8 @@ class IdentityProvider(TenantScoped, Timestamps, Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     #: Link to an existing account with the same, provider-verified email.
     link_by_email: Mapped[bool] = mapped_column(default=False)
+    #: Skip authsvc's TOTP step when the ID token's ``amr`` says the provider did MFA.
+    trust_upstream_mfa: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class UserIdentity(TenantScoped, Timestamps, Base):
@@ -72,3 +74,24 @@ class SignInCode(TenantScoped, Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     session_id: Mapped[uuid.UUID | None]
+    #: S256 PKCE challenge of a public (browser) app; the exchange must bring its verifier.
+    code_challenge: Mapped[str | None] = mapped_column(sa.String(64))
+    #: How the user signed in (``fed`` plus the provider's MFA methods), for the tokens.
+    amr: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+
+
+class ProviderStatus(TenantOwned, Base):
+    """Whether a provider answered lately: kept apart from the provider's row, whose
+    change would re-register its authlib client and expire sign-ins under way."""
+
+    __tablename__ = "federation_provider_status"
+    __table_args__ = (tenant_fk("provider_id", "identity_providers", ondelete="CASCADE"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    #: When the discovery document was last fetched from the provider (not the cache).
+    discovery_fetched_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]
+    #: What failed, in words without secrets (no URLs' queries, no tokens).
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    consecutive_failures: Mapped[int] = mapped_column(default=0)

@@ -44,6 +44,11 @@ _common = {
         "provider says the email is verified",
         example=False,
     ),
+    "trust_upstream_mfa": fields.Boolean(
+        description="Skip authsvc's TOTP step when the provider's ID token `amr` says it did "
+        "MFA (`mfa`, `mca`, `otp`, `hwk`, `sc`, `sms`, `tel`)",
+        example=False,
+    ),
     "issuer": _issuer,
     "directory": _directory,
 }
@@ -68,9 +73,19 @@ provider_out = Model(
         "scopes": fields.List(fields.String, example=["openid", "email", "profile"]),
         "enabled": fields.Boolean(example=True),
         "link_by_email": fields.Boolean(example=False),
+        "trust_upstream_mfa": fields.Boolean(example=False),
         "redirect_uri": fields.String(
             description="Register this callback URL at the provider",
             example=f"https://auth.example.com/t/acme/login/{EXAMPLE_ID}/callback",
+        ),
+        "redirect_uris": fields.List(
+            fields.String,
+            description="Every callback URL to register: `redirect_uri`, then one per verified "
+            "custom domain of the tenant",
+            example=[
+                f"https://auth.example.com/t/acme/login/{EXAMPLE_ID}/callback",
+                f"https://login.acme.example/login/{EXAMPLE_ID}/callback",
+            ],
         ),
         "created_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
         "updated_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
@@ -120,12 +135,44 @@ exchange_in = Model(
             description="The `code` query parameter the browser brought back to `return_to`",
             example="q3Z0bW9...",
         ),
+        "code_verifier": fields.String(
+            min_length=43,
+            max_length=128,
+            description="PKCE verifier (RFC 7636): required when the sign-in was started with "
+            "`code_challenge` (S256), refused otherwise",
+            example="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        ),
         **CLIENT_FIELDS,
     },
     strict=True,
 )
 
+provider_status_out = Model(
+    "IdentityProviderStatus",
+    {
+        "provider_id": fields.String(example=EXAMPLE_ID),
+        "state": fields.String(
+            enum=["ok", "failing", "unknown"],
+            description="`ok`: the provider's last answer was usable; `failing`: its last "
+            "contact failed; `unknown`: not contacted yet",
+            example="ok",
+        ),
+        "discovery_fetched_at": fields.DateTime(
+            dt_format="iso8601",
+            description="When the discovery document or JWKS was last fetched (not cached)",
+            example=EXAMPLE_TIME,
+        ),
+        "last_success_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "last_failure_at": fields.DateTime(dt_format="iso8601", example=None),
+        "last_error": fields.String(
+            description="What failed last, in words (never the provider's answer)", example=None
+        ),
+        "consecutive_failures": fields.Integer(example=0),
+    },
+)
+
 PROVIDER_MODELS = (
+    provider_status_out,
     provider_out,
     provider_in,
     provider_patch,

@@ -41,6 +41,7 @@ AUDITED_FIELDS = (
     "scopes",
     "enabled",
     "link_by_email",
+    "trust_upstream_mfa",
 )
 
 
@@ -105,6 +106,17 @@ def check_scopes(kind: str, scopes: list[str] | None) -> list[str]:
     return list(dict.fromkeys(scopes))
 
 
+#: The provider fields a change sets as given.
+SETTABLE_FIELDS = (
+    "display_name",
+    "icon_url",
+    "client_id",
+    "enabled",
+    "link_by_email",
+    "trust_upstream_mfa",
+)
+
+
 def _audit(action: str, provider: IdentityProvider, actor: str | None, fields: dict) -> None:
     audit.stage(action, actor, ("identity_provider", provider.id), {"fields": fields})
 
@@ -122,6 +134,7 @@ def create_provider(data: dict[str, Any], actor: str | None = None) -> IdentityP
         scopes=check_scopes(kind, data.get("scopes")),
         enabled=data.get("enabled", True),
         link_by_email=data.get("link_by_email", False),
+        trust_upstream_mfa=data.get("trust_upstream_mfa", False),
     )
     db.session.add(provider)
     db.session.flush()
@@ -159,7 +172,7 @@ def update_provider(
         provider.issuer = _issuer_for(provider.kind, data)
     if "scopes" in data:
         provider.scopes = check_scopes(provider.kind, data["scopes"])
-    for name in ("display_name", "icon_url", "client_id", "enabled", "link_by_email"):
+    for name in SETTABLE_FIELDS:
         if name in data:
             setattr(provider, name, data[name])
     fields = diff(before, snapshot(provider, AUDITED_FIELDS))

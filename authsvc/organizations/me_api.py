@@ -66,6 +66,7 @@ class MyActiveOrganization(Resource):
             tenant_slug=tenant.slug,
             policy=tenant.policy,
             organization=organization,
+            amr=claims.amr,
         )
         return {
             "access_token": access,

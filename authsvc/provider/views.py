@@ -47,7 +47,7 @@ def _signed_in() -> Authenticated | None:
         return None
     device_session, user = current
     # The methods the sign-in recorded; none for a session older than that record.
-    amr = (device_session.amr or "").split()
+    amr = list(device_session.amr or ())
     auth_time = int(device_session.created_at.timestamp())
     return Authenticated(read_user_row(user.id), auth_time, amr)
 

@@ -45,9 +45,10 @@ class Session(TenantScoped, Base):
     #: id left behind by a deleted organization joins nothing, so it grants nothing, and
     #: deleting an organization need not find and rewrite every session that chose it.
     active_organization_id: Mapped[uuid.UUID | None]
-    #: How the user signed in (RFC 8176 method names, space-separated: ``pwd``, ``fed``,
-    #: ``otp mfa``); None for sessions opened before it was recorded.
-    amr: Mapped[str | None] = mapped_column(sa.String(64))
+    #: How the user signed in (RFC 8176 ``amr`` values: ``pwd``, ``fed``, ``otp``,
+    #: ``mfa``), carried by every access token; empty for sessions opened before it was
+    #: recorded.
+    amr: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
 
     @property
     def active(self) -> bool:

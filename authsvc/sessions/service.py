@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple, NoReturn
@@ -65,27 +66,19 @@ def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
     return (("device_type", kind), ("browser", browser[:100]), ("os", system[:100]))
 
 
-def sign_in_methods(via: str, second_factor: bool) -> str:
-    """The RFC 8176 names of a sign-in's methods: ``pwd`` for a password, ``fed`` for an
-    identity provider, then ``otp mfa`` when a TOTP or recovery code followed."""
-    first = "pwd" if via == "password" else "fed"
-    return f"{first} otp mfa" if second_factor else first
-
-
 def start_session(
     user: UserRow,
     ctx: ClientContext,
     policy: AuthPolicy,
     via: str = "password",
-    second_factor: bool = False,
+    amr: Sequence[str] = ("pwd",),
 ) -> tuple[Session, str]:
     """Open a session for ``user`` with its first refresh token and record the sign-in
-    (``last_login_at``, the methods used, the ``session.created`` and ``user.login``
-    events, the latter saying ``via`` which first factor: ``password`` or a provider kind;
-    ``second_factor`` when a TOTP or recovery code followed); the caller commits."""
+    (``last_login_at``, the methods used as RFC 8176 ``amr`` values, the
+    ``session.created`` and ``user.login`` events, the latter saying ``via`` which first
+    factor: ``password`` or a provider kind); the caller commits."""
     now = utcnow()
     session = Session(
-        amr=sign_in_methods(via, second_factor),
         id=new_id(),
         user_id=user.id,
         device_id=(ctx.device_id or secrets.token_hex(16))[:64],
@@ -95,6 +88,7 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
+        amr=list(amr),
         **_device(ctx),
     )
     raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
@@ -163,6 +157,8 @@ class Rotated(NamedTuple):
     refresh_token: str
     #: The claims of the session's active organization (empty without one).
     organization: dict[str, Any]
+    #: How the user signed in (the session's RFC 8176 ``amr``).
+    amr: tuple[str, ...]
 
 
 def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
@@ -172,8 +168,9 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
     belong to; None (the API's ``/auth/refresh``) accepts only the tenant's own
     sessions, so an application's token never turns into an unscoped one.
 
-    Returns the session id, the session's user, the next token and the session's
-    organization claims (read with the user, in one statement). The token is
+    Returns the session id, the session's user, the next token, the session's
+    organization claims (read with the user, in one statement) and how the user
+    signed in (the session's ``amr``). The token is
     spent only if it was unused and the session touched only if it is still
     active, by conditional UPDATEs: of two requests racing with one token, one
     spends it and the other finds it spent. A token that exists but was
@@ -200,7 +197,7 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
             Session.expires_at > now,
         )
         .values(last_seen_at=now)
-        .returning(Session.user_id, Session.active_organization_id)
+        .returning(Session.user_id, Session.active_organization_id, Session.amr)
     ).first()
     if touched is None:
         _refuse(digest)
@@ -208,7 +205,7 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
     db.session.add(RefreshToken(session_id=spent.session_id, token_hash=token_hash(next_raw)))
     user, access = read_user_in(touched.user_id, touched.active_organization_id)
     claims = access.claims() if access is not None else {}
-    return Rotated(spent.session_id, user, next_raw, claims)
+    return Rotated(spent.session_id, user, next_raw, claims, tuple(touched.amr or ()))
 
 
 def _refuse(digest: str) -> NoReturn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,8 @@ class AccessClaims:
     #: Set on tokens an OAuth application obtained (``/t/<slug>/oauth2/token``).
     client_id: str | None = None
     scope: str | None = None
+    #: How the user signed in (RFC 8176), e.g. ``("pwd",)`` or ``("fed", "mfa")``.
+    amr: tuple[str, ...] = ()
 
 
 def _sign(header_type: str, claims: dict, tenant_id: uuid.UUID, policy: AuthPolicy) -> str:
@@ -69,6 +71,7 @@ def issue_access_token(
     scope: str | None = None,
     ttl: int | None = None,
     organization: Mapping[str, Any] | None = None,
+    amr: Sequence[str] = (),
 ) -> tuple[str, int]:
     """Sign an access token for ``user`` in session ``session_id``; returns (token, ttl).
 
@@ -93,7 +96,7 @@ def issue_access_token(
         "roles": user.roles,
     }
     claims.update(organization or {})
-    extra = {"client_id": client_id, "scope": scope}
+    extra = {"client_id": client_id, "scope": scope, "amr": list(amr) or None}
     claims.update({name: value for name, value in extra.items() if value is not None})
     if session_id is None:
         del claims["sid"]
@@ -101,10 +104,16 @@ def issue_access_token(
 
 
 def issue_mfa_token(
-    *, user, tenant_slug: str, policy: AuthPolicy, device: dict, via: str = "password"
+    *,
+    user,
+    tenant_slug: str,
+    policy: AuthPolicy,
+    device: dict,
+    via: str = "password",
+    amr: Sequence[str] = ("pwd",),
 ) -> str:
-    """A 5-minute token proving the first step (``via`` a password or a provider);
-    only ``POST /auth/mfa`` accepts it."""
+    """A 5-minute token proving the first step (``via`` a password or a provider, as
+    ``amr`` says); only ``POST /auth/mfa`` accepts it."""
     now = int(time.time())
     claims = {
         "iss": issuer(tenant_slug),
@@ -116,6 +125,7 @@ def issue_mfa_token(
         "tid": str(user.tenant_id),
         "dev": device,
         "via": via,
+        "amr": list(amr),
     }
     return _sign(MFA_TYPE, claims, user.tenant_id, policy)
 
@@ -191,6 +201,7 @@ def _verify_uncached(token: str) -> AccessClaims:
         org_permissions=tuple(claims.get("org_permissions", ())),
         client_id=claims.get("client_id"),
         scope=claims.get("scope"),
+        amr=tuple(claims.get("amr", ())),
     )
 
 

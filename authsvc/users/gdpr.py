@@ -124,6 +124,7 @@ def personal_values(user: User) -> set[str]:
         user.display_name,
         user.external_user_id,
         user.avatar_url,
+        user.locale,
     }
     return {value for value in values if value}
 

@@ -35,6 +35,8 @@ class User(TenantScoped, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     display_name: Mapped[str | None] = mapped_column(sa.String(200))
     avatar_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    #: The user's language and region, a BCP 47 tag (``de-CH``).
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
     # "metadata" is reserved by SQLAlchemy's declarative base.
     user_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     external_user_id: Mapped[str | None] = mapped_column(sa.String(255))

@@ -41,6 +41,7 @@ class UserRow:
     username_normalized: str | None
     display_name: str | None
     avatar_url: str | None
+    locale: str | None
     is_verified: bool
     is_active: bool
     user_metadata: dict[str, Any]
@@ -59,6 +60,7 @@ class UserRow:
             "username": self.username,
             "display_name": self.display_name,
             "avatar_url": self.avatar_url,
+            "locale": self.locale,
             "is_verified": self.is_verified,
             "is_active": self.is_active,
             "roles": list(self.roles),

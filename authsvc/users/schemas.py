@@ -13,6 +13,8 @@ from authsvc.api.validation import JsonObject, NullableString
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,62}[A-Za-z0-9]$"
+#: A BCP 47 tag's shape: a language, then subtags (``en``, ``de-CH``, ``zh-Hant-TW``).
+LOCALE_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,5}$"
 
 user_out = Model(
     "User",
@@ -22,6 +24,7 @@ user_out = Model(
         "username": fields.String(example="ada"),
         "display_name": fields.String(example="Ada Lovelace"),
         "avatar_url": fields.String(example="https://example.com/ada.png"),
+        "locale": fields.String(description="BCP 47 language tag", example="en-GB"),
         "is_verified": fields.Boolean(example=True),
         "is_active": fields.Boolean(example=True),
         "roles": fields.List(fields.String, example=["member"]),
@@ -39,6 +42,7 @@ _editable = {
     "avatar_url": NullableString(
         max_length=2048, pattern=r"^https?://", example="https://example.com/ada.png"
     ),
+    "locale": NullableString(max_length=35, pattern=LOCALE_PATTERN, example="en-GB"),
     "metadata": JsonObject(
         description="Free-form JSON for the tenant app", example={"plan": "pro"}
     ),

@@ -28,7 +28,16 @@ from authsvc.users.emails import clean_email, email_key, login_key
 from authsvc.users.models import Role, User, UserRole
 from authsvc.users.reads import read_user_row
 
-SIMPLE_FIELDS = ("display_name", "avatar_url", "is_verified", "is_active", "external_user_id")
+SIMPLE_FIELDS = (
+    "display_name",
+    "avatar_url",
+    "locale",
+    "is_verified",
+    "is_active",
+    "external_user_id",
+)
+#: What end users change on their own profile (besides preferences).
+PROFILE_FIELDS = ("display_name", "avatar_url", "locale")
 
 
 def user_payload(user: User) -> dict[str, Any]:
@@ -149,8 +158,8 @@ def update_user(user: User, data: dict[str, Any], actor: str | None = None) -> U
 
 
 def update_profile(user: User, data: dict[str, Any], actor: str | None = None) -> User:
-    """The end user's own changes: display name, avatar, preferences by category."""
-    for name in ("display_name", "avatar_url"):
+    """The end user's own changes: display name, avatar, locale, preferences by category."""
+    for name in PROFILE_FIELDS:
         if name in data:
             setattr(user, name, data[name])
     if "preferences" in data:

@@ -6,8 +6,10 @@ import re
 import uuid
 
 import pytest
+import requests
 
-from authsvc.federation import service
+from authsvc.extensions import db
+from authsvc.federation import service, status
 from authsvc.tenancy import tenant_context
 
 OIDC = {
@@ -133,3 +135,15 @@ def test_does_another_tenants_admin_get_404_by_url_and_by_post(
     shown = api_client(tenant, ["admin"]).get(f"/identity-providers/{theirs}").json
     assert shown["display_name"] == "Google"
     assert intruder.get(f"/admin/sign-in-providers/{uuid.uuid4()}").status_code == 404
+
+
+def test_does_the_list_show_each_providers_reachability(app, client, tenant):
+    """Not contacted yet, then failing with the words the status keeps (nothing else)."""
+    found = provider_id(client.post("/admin/sign-in-providers/new", OIDC))
+    assert "not contacted yet" in client.get("/admin/sign-in-providers").text
+    with app.test_request_context(), tenant_context(tenant[0]):
+        status.note_failure(service.get_provider(found), requests.ConnectionError("secret-ish"))
+        db.session.commit()
+    page = client.get("/admin/sign-in-providers").text
+    assert "failing" in page and "could not be reached" in page and "1 in a row" in page
+    assert "secret-ish" not in page

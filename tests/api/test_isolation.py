@@ -13,7 +13,7 @@ import pytest
 
 from authsvc.applications.models import Consent
 from authsvc.extensions import db
-from authsvc.federation import codes
+from authsvc.federation import codes, status
 from authsvc.federation.models import UserIdentity
 from authsvc.federation.service import get_provider
 from authsvc.tenancy import tenant_context
@@ -122,6 +122,8 @@ def victim(app, api_client, make_tenant, make_user):
             user_id=ids["user_id"], application_id=uuid.UUID(application["id"]), scopes=["openid"]
         )
         db.session.add_all([link, grant])
+        # A status row as a failed sign-in leaves it (tests/federation/test_provider_status.py).
+        status.note_failure(get_provider(link.provider_id), ValueError("victim's provider"))
         db.session.commit()
         identity, grant_id = str(link.id), str(grant.id)
     permission = admin.post("/permissions", json={"name": "documents:read"}).json
@@ -277,6 +279,14 @@ def test_tenant_b_key_cannot_exchange_tenant_a_sign_in_code(app, victim, api_cli
     assert attacker.get("/events", query_string={"type": "session.created"}).json["items"] == []
     owner = api_client(victim["tenant"], ["auth"]).post("/auth/exchange", json={"code": code})
     assert owner.status_code == 200 and owner.json["access_token"]
+
+
+def test_tenant_b_provider_status_never_shows_tenant_a_providers(victim, api_client, other_tenant):
+    """The status listing is keyed by provider, not id: checked here rather than in LISTINGS."""
+    attacker = api_client(other_tenant, ["admin"])
+    assert attacker.get("/identity-providers/status").json == []
+    mine = victim["client"].get("/identity-providers/status").json
+    assert [(row["provider_id"], row["state"]) for row in mine] == [(victim["provider"], "failing")]
 
 
 @pytest.mark.parametrize("path", ["/swagger.json", "/openapi.json"])

@@ -87,7 +87,7 @@ def register_oidc_provider(admin, issuer: str, configured: str | None = None) ->
     registration = requests.post(
         f"{issuer}/reg",
         json={
-            "redirect_uris": [created.json["redirect_uri"]],
+            "redirect_uris": created.json["redirect_uris"],
             "grant_types": ["authorization_code"],
             "response_types": ["code"],
             "token_endpoint_auth_method": "client_secret_basic",
@@ -139,16 +139,18 @@ def _form(html: str) -> tuple[str, dict[str, str]]:
     return action, hidden
 
 
-def authenticate_at_provider(authorize_url: str, login: str, abort: bool = False) -> str:
+def authenticate_at_provider(
+    authorize_url: str, login: str, abort: bool = False, origin: str = APP_ORIGIN
+) -> str:
     """Play the user at the provider: sign in as ``login``, consent (or, with ``abort``,
     cancel at the first page), and return the callback URL the provider redirects the
-    browser to (not followed)."""
+    browser to on ``origin`` (not followed)."""
     browser = requests.Session()
     response = browser.get(authorize_url, allow_redirects=False, timeout=30)
     for _step in range(20):
         if response.is_redirect:
             target = urljoin(response.url, response.headers["Location"])
-            if target.startswith(APP_ORIGIN + "/"):
+            if target.startswith(origin + "/"):
                 return target
             response = browser.get(target, allow_redirects=False, timeout=30)
             continue

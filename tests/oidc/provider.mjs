@@ -4,7 +4,8 @@
 // registration), so each test names its own callback URL. The development
 // login form accepts any login: the login becomes the subject, and the
 // account's claims follow from it ("noemail-..." has no email,
-// "unverified-..." an unverified one).
+// "unverified-..." an unverified one, "mfa-..." an amr saying it did MFA,
+// "badprofile-..." profile claims no field may take).
 //
 // A mode makes the provider misbehave the way a broken or hostile one would:
 // "foreign-keys" publishes a JWKS that lacks the key it signs ID tokens with;
@@ -17,7 +18,12 @@ const mode = process.argv[3] || 'normal';
 const issuer = `http://127.0.0.1:${port}`;
 
 function claimsFor(sub) {
-  const claims = { sub, name: `Test ${sub}` };
+  const claims = {
+    sub, name: `Test ${sub}`, picture: `https://idp.example/avatars/${sub}.png`, locale: 'de-CH',
+  };
+  if (sub.startsWith('badprofile-')) {
+    Object.assign(claims, { name: 'x'.repeat(5000), picture: 'javascript:alert(1)', locale: 'de_CH;drop' });
+  }
   if (!sub.startsWith('noemail-')) {
     claims.email = `${sub}@idp.example`;
     claims.email_verified = !sub.startsWith('unverified-');
@@ -29,7 +35,7 @@ const configuration = {
   async findAccount(ctx, sub) {
     return { accountId: sub, async claims() { return claimsFor(sub); } };
   },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'picture', 'locale'] },
   // Scope claims in the ID token itself, as Entra ID and Google put them.
   conformIdTokenClaims: false,
   cookies: { keys: ['authsvc-tests-only'] },
@@ -41,6 +47,20 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+
+// How the account authenticated (the ID token's amr): the development login form
+// cannot say, so the login's prefix does. "mfa-..." and "otp-..." did MFA;
+// "lookalike-..." sends values that only resemble MFA; others send no amr.
+function amrFor(sub) {
+  if (sub.startsWith('mfa-')) return ['pwd', 'mfa'];
+  if (sub.startsWith('otp-')) return ['pwd', 'otp'];
+  if (sub.startsWith('lookalike-')) return ['pwd', 'MFA', 'mfa ', 'otp\u200b'];
+  return undefined;
+}
+const { loginAccount } = provider.Session.prototype;
+provider.Session.prototype.loginAccount = function loginWithAmr(details) {
+  return loginAccount.call(this, { ...details, amr: details.amr ?? amrFor(details.accountId) });
+};
 
 function foreignJwks() {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -29,6 +29,15 @@ def _replicating(replica: RedisServer) -> bool:
     return info.get("master_link_status") == "up"
 
 
+def _role(server: RedisServer) -> str:
+    return redis.Redis(port=server.port).info("replication").get("role", "")
+
+
+def _redis_ready(client) -> bool:
+    ready = client.get("/readyz")
+    return ready.status_code == 200 and ready.json["checks"]["redis"] == "ok"
+
+
 def _wait(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -96,6 +105,10 @@ def test_a_failover_is_followed_without_a_restart(sentinel_app, redis_set, make_
     assert _denylisted(primary) >= 1
     primary.kill()
     _wait(lambda: sentinel.primary() == replica.port, 30, "Sentinel never promoted the replica")
+    # Sentinel names the new primary as it sends it REPLICAOF NO ONE; wait until the
+    # replica says it is one, and until the app's client has found it.
+    _wait(lambda: _role(replica) == "master", 10, "the replica never became a primary")
+    _wait(lambda: _redis_ready(client), 10, "the app never reached the new primary")
     before = _denylisted(replica)  # replicated before the kill
     gone_after = _revoke_the_other_session(client, key, email)
     assert _denylisted(replica) > before, "the revocation went to the promoted replica"

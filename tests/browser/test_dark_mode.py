@@ -10,19 +10,12 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import sign_in
-from tests.browser.test_layout_a11y import AXE, WIDTHS, check, ensure_tenant
+from tests.browser.test_layout_a11y import WIDTHS, check, ensure_tenant
 
 pytestmark = pytest.mark.browser
 
 PANEL_PAGES = ["/admin/", "/admin/users", "/admin/webhooks", "/admin/webhooks/new", "/admin/theme"]
 HOSTED_PAGES = ["/login", "/register", "/forgot-password", "/nope"]
-
-
-@pytest.fixture(scope="module")
-def axe_js() -> str:
-    if not AXE.is_file():
-        pytest.fail(f"axe-core is missing: run `npm ci` in {AXE.parents[2]}")
-    return AXE.read_text()
 
 
 @pytest.fixture(params=list(WIDTHS), scope="module")

@@ -96,5 +96,15 @@ class ReauthenticateForm(StorableForm):
         return valid
 
 
+class EmailChangeForm(ReauthenticateForm):
+    """A new address, with the password (or a code) as proof it is still the user."""
+
+    new_email = EmailField("New email address", validators=[DataRequired(), Length(max=254)])
+
+
+class ConfirmEmailChangeForm(StorableForm):
+    token = HiddenField(validators=[DataRequired()])
+
+
 class ActionForm(StorableForm):
     """A button that changes something: only its CSRF token."""

@@ -1,4 +1,5 @@
-"""webhook attempts: each HTTP attempt of a delivery, as sent and as answered
+"""webhook attempts (each HTTP attempt of a delivery, as sent and as answered) and the
+new address an email-change token confirms
 
 Revision ID: f3a9c1e7b5d2
 Revises: c4d8e2a6f1b3
@@ -43,9 +44,13 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         for statement in row_level_security_statements('webhook_attempts'):
             op.execute(statement)
+    with op.batch_alter_table('one_time_tokens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('new_email', sa.String(length=254), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('one_time_tokens', schema=None) as batch_op:
+        batch_op.drop_column('new_email')
     if op.get_bind().dialect.name == 'postgresql':
         for statement in drop_row_level_security_statements('webhook_attempts'):
             op.execute(statement)

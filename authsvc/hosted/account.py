@@ -63,7 +63,7 @@ def overview(status: int = 200, **forms_given):
         "password": forms.ChangePasswordForm(formdata=None),
         "mfa_off": forms.ReauthenticateForm(formdata=None),
         "action": forms.ActionForm(formdata=None),
-        "email": forms.EmailChangeForm(formdata=None),
+        "email": forms.EmailChangeForm(formdata=None, prefix=forms.EMAIL_CHANGE_PREFIX),
         **forms_given,
     }
     return render_template(

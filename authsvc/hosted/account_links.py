@@ -24,7 +24,7 @@ from authsvc.hosted.views import flow_limit
 @require_user
 def account_email():
     """Ask to change the email: a link to the new address, a notice to the current one."""
-    form = forms.EmailChangeForm()
+    form = forms.EmailChangeForm(prefix=forms.EMAIL_CHANGE_PREFIX)
     if not form.validate_on_submit():
         return overview(422, email=form)
     try:

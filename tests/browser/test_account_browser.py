@@ -109,7 +109,7 @@ def test_a_user_changes_their_email_and_removes_an_apps_access(browser, site, ax
     check(page, axe_js, f"hosted-account-email-errors-{size}")
     new = f"ada.new.{size}@example.com"
     page.get_by_label("New email address").fill(new)
-    page.get_by_label("Your password").fill(USER_PASSWORD)
+    page.get_by_label("Password (to confirm)").fill(USER_PASSWORD)
     page.get_by_role("button", name="Change email address").click()
     assert f"We sent a link to {new}" in page.inner_text("main")
     check(page, axe_js, f"hosted-account-with-grants-{size}")

@@ -44,8 +44,8 @@ def test_email_changes_only_when_the_new_address_confirms(
     app, signed_in, tenant, member, mailbox, api_client
 ):
     slug = tenant[1]
-    asked = post(signed_in, slug, "/email", {"new_email": "Grace.New@example.com",
-                                             "password": PASSWORD})  # fmt: skip
+    asked = post(signed_in, slug, "/email", {"email-new_email": "Grace.New@example.com",
+                                             "email-password": PASSWORD})  # fmt: skip
     assert asked.status_code == 303
     assert "We sent a link to Grace.New@example.com" in text(signed_in.get(f"/t/{slug}/account"))
     link = _link(app, mailbox, "Grace.New@example.com")
@@ -70,14 +70,16 @@ def test_email_changes_only_when_the_new_address_confirms(
 
 def test_email_change_errors_come_in_one_pass_and_need_the_password(signed_in, tenant):
     slug = tenant[1]
-    empty = post(signed_in, slug, "/email", {"new_email": "", "password": ""})
+    empty = post(signed_in, slug, "/email", {"email-new_email": "", "email-password": ""})
     page = text(empty)
     assert empty.status_code == 422
     assert "This field is required." in page and "Give your password." in page
-    wrong = post(signed_in, slug, "/email", {"new_email": "x@example.com", "password": "nope"})
+    wrong = post(
+        signed_in, slug, "/email", {"email-new_email": "x@example.com", "email-password": "nope"}
+    )
     assert wrong.status_code == 401 and "current password" in text(wrong).lower()
-    mixed = post(signed_in, slug, "/email", {"new_email": "pаypal@example.com",  # Cyrillic а
-                                             "password": PASSWORD})  # fmt: skip
+    mixed = post(signed_in, slug, "/email", {"email-new_email": "pаypal@example.com",  # Cyrillic а
+                                             "email-password": PASSWORD})  # fmt: skip
     assert mixed.status_code == 422 and "one script" in text(mixed)
 
 
@@ -86,7 +88,9 @@ def test_own_address_in_look_alike_form_is_refused(signed_in, tenant, member):
     # Full-width capitals: NFKC and case folding make them the member's own address.
     wide = "".join(chr(ord(c.upper()) + 0xFEE0) if c.isalpha() else c for c in local)
     look_alike = f"{wide}@{domain.upper()}"
-    same = post(signed_in, tenant[1], "/email", {"new_email": look_alike, "password": PASSWORD})
+    same = post(
+        signed_in, tenant[1], "/email", {"email-new_email": look_alike, "email-password": PASSWORD}
+    )
     assert same.status_code == 422 and "already your email address" in text(same)
 
 
@@ -95,8 +99,8 @@ def test_a_taken_address_is_told_only_to_its_reader_on_confirmation(
 ):
     """The request looks the same as for a free address; the link then refuses clearly."""
     other = make_user(tenant, email="taken@example.com", password="another long password 9")
-    asked = post(signed_in, tenant[1], "/email", {"new_email": "TAKEN@example.com",
-                                                  "password": PASSWORD})  # fmt: skip
+    asked = post(signed_in, tenant[1], "/email", {"email-new_email": "TAKEN@example.com",
+                                                  "email-password": PASSWORD})  # fmt: skip
     assert asked.status_code == 303
     assert "We sent a link to TAKEN@example.com" in text(signed_in.get(f"/t/{tenant[1]}/account"))
     link = _link(app, mailbox, "TAKEN@example.com")
@@ -110,7 +114,12 @@ def test_a_taken_address_is_told_only_to_its_reader_on_confirmation(
 def test_another_tenants_link_does_not_work_here(
     app, signed_in, tenant, other_tenant, mailbox, member
 ):
-    post(signed_in, tenant[1], "/email", {"new_email": "moved@example.com", "password": PASSWORD})
+    post(
+        signed_in,
+        tenant[1],
+        "/email",
+        {"email-new_email": "moved@example.com", "email-password": PASSWORD},
+    )
     link = _link(app, mailbox, "moved@example.com").replace(
         f"/t/{tenant[1]}/", f"/t/{other_tenant[1]}/"
     )

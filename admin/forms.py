@@ -12,6 +12,7 @@ import re
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -240,11 +241,25 @@ class WebhookForm(StorableForm):
         description="https://… that receives signed POSTs.",
     )
     description = StringField("Description", validators=[Optional(), Length(max=500)])
-    event_types = TextAreaField(
-        "Events", description="One a line: an event type, a wildcard such as user.*, or *."
-    )
+    # Choices come from the events catalogue (admin/views/webhooks.py); the field
+    # refuses anything else.
+    event_types = MultiCheckboxField("Events", choices=[])
     is_active = BooleanField("Active", default=True)
     submit = SubmitField("Save")
+
+
+class ReplayForm(StorableForm):
+    """Queue a webhook's failed deliveries again, from a moment on (UTC)."""
+
+    since = DateTimeLocalField(
+        "Failed since (UTC)",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired(message="Give a date and time, such as 2026-12-05T09:30.")],
+    )
+    confirm = BooleanField(
+        "Send these deliveries again now", validators=[DataRequired(message="Tick to confirm.")]
+    )
+    submit = SubmitField("Replay failed deliveries")
 
 
 class ProviderForm(StorableForm):

@@ -142,6 +142,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOKS_DISABLE_AFTER_SECONDS": (5 * 24 * 3600, int),
     "WEBHOOKS_SECRET_GRACE_SECONDS": (24 * 3600, int),
     "WEBHOOKS_RETENTION_DAYS": (30, int),
+    # The delivery log keeps each attempt's signed body up to this size.
+    "WEBHOOKS_LOG_BODY_BYTES": (16 * 1024, int),
     # Audit entries older than this are deleted (0: kept forever; see audit/retention.py).
     "AUDIT_RETENTION_DAYS": (0, int),
     "WEBHOOKS_POLL_SECONDS": (5.0, float),

@@ -61,6 +61,7 @@ AUDIT_ONLY_ACTIONS = (
     "webhook.created",
     "webhook.updated",
     "webhook.secret_rotated",
+    "webhook.replayed",
     "webhook.deleted",
     "plugin.enabled",
     "plugin.disabled",

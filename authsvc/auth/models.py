@@ -12,7 +12,7 @@ from authsvc.db import Base, TenantScoped, Timestamps, tenant_fk, utcnow
 
 
 class OneTimeToken(TenantScoped, Base):
-    """Email-verification and password-reset tokens, single use, stored as SHA-256."""
+    """Email-verification, password-reset and email-change tokens, single use, stored as SHA-256."""
 
     __tablename__ = "one_time_tokens"
     __table_args__ = (
@@ -27,6 +27,8 @@ class OneTimeToken(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    #: An email change's new address, which the token's link confirms.
+    new_email: Mapped[str | None] = mapped_column(sa.String(254))
 
 
 class LoginThrottle(TenantScoped, Timestamps, Base):

@@ -1,4 +1,5 @@
-"""Single-use tokens for email verification and password reset (stored as SHA-256)."""
+"""Single-use tokens for email verification, password reset and email change (stored as
+SHA-256)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,18 @@ from authsvc.extensions import db
 
 VERIFY = "verify_email"
 RESET = "password_reset"
+CHANGE_EMAIL = "change_email"
 
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue(user, purpose: str, ttl_seconds: int) -> str:
-    """Stage a new token for ``user`` (caller commits); returns the plaintext, sent by mail."""
+def issue(user, purpose: str, ttl_seconds: int, new_email: str | None = None) -> str:
+    """Stage a new token for ``user`` (caller commits); returns the plaintext, sent by mail.
+
+    ``new_email`` is the address an email-change token confirms.
+    """
     raw = secrets.token_urlsafe(32)
     db.session.add(
         OneTimeToken(
@@ -30,6 +35,7 @@ def issue(user, purpose: str, ttl_seconds: int) -> str:
             purpose=purpose,
             token_hash=_digest(raw),
             expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+            new_email=new_email,
         )
     )
     return raw

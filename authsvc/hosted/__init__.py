@@ -66,7 +66,7 @@ def _page_context() -> dict:
 
 def init_app(app: Flask) -> None:
     from authsvc.federation import views as _federation  # noqa: F401 - sign-in with providers
-    from authsvc.hosted import account, views  # noqa: F401 - register the page routes on bp
+    from authsvc.hosted import account, account_links, views  # noqa: F401 - page routes on bp
     from authsvc.organizations import views as _invitations  # noqa: F401 - invitation page
     from authsvc.provider import views as _provider  # noqa: F401 - the /oauth2 endpoints
 

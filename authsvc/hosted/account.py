@@ -1,4 +1,5 @@
-"""The end user's own account pages: profile, password, TOTP, sessions, linked providers.
+"""The end user's own account pages: profile, password, TOTP, sessions, linked providers
+(email change and app grants are in :mod:`authsvc.hosted.account_links`).
 
 Every page needs the hosted session (:mod:`authsvc.hosted.session`) and acts
 only on that user's data, through the same services as the ``/me`` API:
@@ -15,6 +16,7 @@ from flask import flash, g, redirect, render_template
 from flask import session as cookie_session
 from markupsafe import Markup
 
+from authsvc.applications import consents
 from authsvc.auth import mfa
 from authsvc.auth import service as auth
 from authsvc.auth.tenant_policy import policy_for
@@ -45,7 +47,7 @@ def require_user(view):
     return wrapper
 
 
-def _actor() -> str:
+def actor() -> str:
     return f"user:{g.user.id}"
 
 
@@ -54,13 +56,14 @@ def _providers() -> list[tuple[object, str]]:
     return [(link, get_provider(link.provider_id).display_name) for link in links]
 
 
-def _overview(status: int = 200, **forms_given):
+def overview(status: int = 200, **forms_given):
     """The account page; a form given by the caller keeps its input and errors."""
     page_forms = {
         "profile": forms.ProfileForm(formdata=None, display_name=g.user.display_name),
         "password": forms.ChangePasswordForm(formdata=None),
         "mfa_off": forms.ReauthenticateForm(formdata=None),
         "action": forms.ActionForm(formdata=None),
+        "email": forms.EmailChangeForm(formdata=None, prefix=forms.EMAIL_CHANGE_PREFIX),
         **forms_given,
     }
     return render_template(
@@ -70,11 +73,12 @@ def _overview(status: int = 200, **forms_given):
         sessions=sessions.list_sessions(g.user.id),
         mfa_on=mfa.is_enabled(g.user),
         identities=_providers(),
+        grants=consents.list_grants(g.user.id),
         forms=page_forms,
     ), status
 
 
-def _failed(form, error: AuthsvcError, render):
+def failed(form, error: AuthsvcError, render):
     """Roll back, put the service's messages next to their fields, render with its status."""
     db.session.rollback()
     placed = False
@@ -88,7 +92,7 @@ def _failed(form, error: AuthsvcError, render):
     return render(error.status)
 
 
-def _done(message: str):
+def done(message: str):
     flash(message, "success")
     return redirect(page_url("account"), code=303)
 
@@ -97,7 +101,7 @@ def _done(message: str):
 @require_user
 def account():
     """The signed-in user's account: where a sign-in without ``return_to`` lands."""
-    return _overview()
+    return overview()
 
 
 @bp.post("/account/profile")
@@ -105,13 +109,13 @@ def account():
 def account_profile():
     form = forms.ProfileForm()
     if not form.validate_on_submit():
-        return _overview(422, profile=form)
+        return overview(422, profile=form)
     name = (form.display_name.data or "").strip() or None
     try:
-        update_profile(g.user, {"display_name": name}, actor=_actor())
+        update_profile(g.user, {"display_name": name}, actor=actor())
     except AuthsvcError as error:
-        return _failed(form, error, lambda status: _overview(status, profile=form))
-    return _done("Your profile is saved.")
+        return failed(form, error, lambda status: overview(status, profile=form))
+    return done("Your profile is saved.")
 
 
 @bp.post("/account/password")
@@ -121,7 +125,7 @@ def account_password():
     """Change the password; every other session of the user ends."""
     form = forms.ChangePasswordForm()
     if not form.validate_on_submit():
-        return _overview(422, password=form)
+        return overview(422, password=form)
     try:
         auth.change_password(
             g.user, form.current_password.data, form.new_password.data, g.device_session.id
@@ -129,8 +133,8 @@ def account_password():
     except AuthsvcError as error:
         if error.status == 401:
             error.extra["errors"] = {"current_password": [error.detail]}
-        return _failed(form, error, lambda status: _overview(status, password=form))
-    return _done("Your password is changed; your other sessions are signed out.")
+        return failed(form, error, lambda status: overview(status, password=form))
+    return done("Your password is changed; your other sessions are signed out.")
 
 
 @bp.post("/account/sessions/<session_id>/revoke")
@@ -138,25 +142,25 @@ def account_password():
 def account_session_revoke(session_id: str):
     """Sign out one session; signing out this one ends the page's session too."""
     if not forms.ActionForm().validate_on_submit():
-        return _overview(400)
+        return overview(400)
     target = sessions.get_session(session_id, user_id=g.user.id)
-    sessions.revoke(target, "user_revoked", policy_for(g.tenant), actor=_actor())
+    sessions.revoke(target, "user_revoked", policy_for(g.tenant), actor=actor())
     db.session.commit()
     if target.id == g.device_session.id:
         return hosted_session.end(redirect(page_url("login"), code=303))
-    return _done("That session is signed out.")
+    return done("That session is signed out.")
 
 
 @bp.post("/account/sessions/revoke-others")
 @require_user
 def account_sessions_revoke_others():
     if not forms.ActionForm().validate_on_submit():
-        return _overview(400)
+        return overview(400)
     count = sessions.revoke_all(
-        g.user.id, "user_revoked", policy_for(g.tenant), _actor(), keep=g.device_session.id
+        g.user.id, "user_revoked", policy_for(g.tenant), actor(), keep=g.device_session.id
     )
     db.session.commit()
-    return _done(f"{count} other session{'s' if count != 1 else ''} signed out.")
+    return done(f"{count} other session{'s' if count != 1 else ''} signed out.")
 
 
 @bp.post("/account/identities/<identity_id>/unlink")
@@ -164,12 +168,12 @@ def account_sessions_revoke_others():
 def account_identity_unlink(identity_id: str):
     form = forms.ActionForm()
     if not form.validate_on_submit():
-        return _overview(400)
+        return overview(400)
     try:
         accounts.unlink_identity(g.user.id, identity_id)
     except Conflict as error:  # the last way to sign in; a foreign id stays a plain 404
-        return _failed(form, error, lambda status: _overview(status, action=form))
-    return _done("The sign-in provider is unlinked.")
+        return failed(form, error, lambda status: overview(status, action=form))
+    return done("The sign-in provider is unlinked.")
 
 
 def _render_enrolment(form, status: int = 200):
@@ -188,11 +192,11 @@ def _render_enrolment(form, status: int = 200):
 def account_mfa_start():
     """Start TOTP enrolment: a QR code to scan, then a first code to confirm."""
     if not forms.ActionForm().validate_on_submit():
-        return _overview(400)
+        return overview(400)
     try:
         enrolment = mfa.enrol(g.user, issuer_name=g.tenant.name)
     except AuthsvcError as error:
-        return _failed(forms.ActionForm(), error, lambda status: _overview(status))
+        return failed(forms.ActionForm(), error, lambda status: overview(status))
     # The secret is the user's own; it waits in the signed, HttpOnly cookie while they scan.
     cookie_session[ENROL_KEY] = {
         "user": str(g.user.id),
@@ -216,7 +220,7 @@ def account_mfa_confirm():
     try:
         codes = mfa.confirm(g.user, "".join(form.code.data.split()))
     except AuthsvcError as error:
-        return _failed(form, error, lambda status: _render_enrolment(form, status))
+        return failed(form, error, lambda status: _render_enrolment(form, status))
     cookie_session.pop(ENROL_KEY, None)
     page = render_template("hosted/account_recovery.html", codes=codes)
     return page, 200, {"Cache-Control": "no-store"}
@@ -228,15 +232,15 @@ def account_mfa_confirm():
 def account_mfa_disable():
     form = forms.ReauthenticateForm()
     if not form.validate_on_submit():
-        return _overview(422, mfa_off=form)
+        return overview(422, mfa_off=form)
     try:
         auth.reauthenticate(g.user, form.password.data, form.code.data)
-        mfa.disable(g.user, actor=_actor())
+        mfa.disable(g.user, actor=actor())
     except AuthsvcError as error:
         if error.status == 401:
             error.extra["errors"] = {"password": [error.detail]}
-        return _failed(form, error, lambda status: _overview(status, mfa_off=form))
-    return _done("Two-factor authentication is off.")
+        return failed(form, error, lambda status: overview(status, mfa_off=form))
+    return done("Two-factor authentication is off.")
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
@@ -254,11 +258,11 @@ def account_delete():
         return render(422 if form.is_submitted() else 200)
     try:
         auth.reauthenticate(g.user, form.password.data, form.code.data)
-        delete_user(g.user, actor=_actor())
+        delete_user(g.user, actor=actor())
     except AuthsvcError as error:
         if error.status == 401:
             error.extra["errors"] = {"password": [error.detail]}
-        return _failed(form, error, render)
+        return failed(form, error, render)
     response = redirect(page_url("account_deleted"), code=303)
     return hosted_session.end(response)
 

@@ -96,5 +96,26 @@ class ReauthenticateForm(StorableForm):
         return valid
 
 
+#: The email-change form's field names and ids start with this: the account page also
+#: shows the TOTP form's password and code fields, and ids must stay unique.
+EMAIL_CHANGE_PREFIX = "email"
+
+
+class EmailChangeForm(ReauthenticateForm):
+    """A new address, with the password (or a code) as proof it is still the user."""
+
+    new_email = EmailField("New email address", validators=[DataRequired(), Length(max=254)])
+    # Labels of their own, too: the TOTP form's fields are on the same page.
+    password = PasswordField("Password (to confirm)", validators=[Optional(), Length(max=1024)])
+    code = StringField(
+        "Or an authenticator app code (to confirm)",
+        validators=[Optional(), Length(max=32)],
+    )
+
+
+class ConfirmEmailChangeForm(StorableForm):
+    token = HiddenField(validators=[DataRequired()])
+
+
 class ActionForm(StorableForm):
     """A button that changes something: only its CSRF token."""

@@ -125,8 +125,25 @@ def sanitize_custom_css(css: str, own_host: str) -> str:
     return css.replace("\r\n", "\n").strip() + "\n"
 
 
-def theme_properties_css(values: dict[str, str]) -> str:
-    """The theme as CSS custom properties on ``:root`` (values are validated on save)."""
+#: Hosted pages follow the system's dark setting with these; the tenant's primary and
+#: accent colours stay, and the link colour is computed again against the dark background.
+DARK = {"background": "#111827", "text": "#e5e7eb", "secondary": "#9ca3af"}
+
+
+def dark_properties_css(values: dict[str, str]) -> str:
+    """The dark-mode overrides, applied when the system prefers a dark colour scheme."""
+    link = link_color(values["primary_color"], DARK["background"], DARK["text"])
+    lines = [f"    --authsvc-{name}: {value};" for name, value in DARK.items()]
+    lines.append(f"    --authsvc-link: {link};")
+    body = "\n".join(lines)
+    return f"@media (prefers-color-scheme: dark) {{\n  :root {{\n{body}\n  }}\n}}\n"
+
+
+def theme_properties_css(values: dict[str, str], dark: bool = True) -> str:
+    """The theme as CSS custom properties on ``:root`` (values are validated on save).
+
+    With ``dark``, a media query swaps in :data:`DARK` for readers whose system is dark.
+    """
     lines = [
         f"  --authsvc-{name.removesuffix('_color').replace('_', '-')}: {values[name]};"
         for name in (
@@ -139,6 +156,10 @@ def theme_properties_css(values: dict[str, str]) -> str:
     ]
     primary, background = values["primary_color"], values["background_color"]
     lines.append(f"  --authsvc-on-primary: {readable_on(primary)};")
-    lines.append(f"  --authsvc-link: {link_color(primary, background, values['text_color'])};")
+    link = link_color(primary, background, values["text_color"])
+    lines.append(f"  --authsvc-link: {link};")
+    # The panel's theme preview shows the light theme even on a dark system.
+    lines.append(f"  --authsvc-link-light: {link};")
     lines.append(f"  --authsvc-font: {values['font_stack']};")
-    return ":root {\n" + "\n".join(lines) + "\n}\n"
+    light = ":root {\n" + "\n".join(lines) + "\n}\n"
+    return light + dark_properties_css(values) if dark else light

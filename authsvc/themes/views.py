@@ -60,8 +60,9 @@ def widget_js():
     """
     theme = service.get_theme(g.tenant)
     values = {name: getattr(theme, name) for name in service.DEFAULTS}
-    # Inside a shadow root the properties belong on :host, not :root.
-    css = theme_properties_css(values).replace(":root", ":host", 1)
+    # Inside a shadow root the properties belong on :host, not :root. The widget sits
+    # in the customer's own page, whose colours it cannot know: it stays light.
+    css = theme_properties_css(values, dark=False).replace(":root", ":host", 1)
     source = (Path(current_app.static_folder) / "widget" / "widget.js").read_text()
     origin = "new URL(document.currentScript.src).origin"
     arguments = f"{json.dumps(css)}, {json.dumps(g.tenant.slug)}, {origin}"

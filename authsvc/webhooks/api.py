@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_restx import Namespace, Resource, reqparse
 
 from authsvc.api.docs import document_errors
 from authsvc.api.validation import expect_json, register_models
 from authsvc.apikeys.authentication import current_principal, require_scope
+from authsvc.audit.service import parse_time
 from authsvc.errors import ValidationFailed
 from authsvc.pagination import page_limit
 from authsvc.users.api import parse_query
-from authsvc.webhooks import service
+from authsvc.webhooks import deliveries, service
 from authsvc.webhooks.models import STATES
 from authsvc.webhooks.schemas import (
     DELIVERY_MODELS,
     WEBHOOK_MODELS,
+    delivery_detail,
     delivery_out,
     delivery_page,
+    replay_in,
+    replay_out,
     webhook_in,
     webhook_out,
     webhook_page,
@@ -143,3 +148,37 @@ class DeliveryRetry(Resource):
     def post(self, webhook_id, delivery_id):
         """Send a delivery again now."""
         return service.retry_delivery(service.get_webhook(webhook_id), delivery_id), 202
+
+
+@ns.route("/<string:webhook_id>/deliveries/<string:delivery_id>")
+@ns.param("webhook_id", "The webhook's id")
+@ns.param("delivery_id", "The delivery's id")
+class DeliveryItem(Resource):
+    @require_scope("webhooks")
+    @ns.marshal_with(delivery_detail)
+    @document_errors(ns, 403, 404)
+    def get(self, webhook_id, delivery_id):
+        """A delivery with each attempt: the request as signed, the answer, time and latency."""
+        delivery = deliveries.get_delivery(service.get_webhook(webhook_id), delivery_id)
+        return {
+            **{c.key: getattr(delivery, c.key) for c in sa.inspect(delivery).mapper.column_attrs},
+            "attempt_log": deliveries.attempts(delivery),
+        }
+
+
+@ns.route("/<string:webhook_id>/replay")
+@ns.param("webhook_id", "The webhook's id")
+class WebhookReplay(Resource):
+    @require_scope("webhooks")
+    @expect_json(ns, replay_in)
+    @ns.marshal_with(replay_out, code=202, description="Queued for an attempt now")
+    @document_errors(ns, 400, 403, 404, 409, 415, 422)
+    def post(self, webhook_id, body):
+        """Send every failed delivery created since ``since`` again now (audited)."""
+        endpoint = service.get_webhook(webhook_id)
+        try:
+            since = parse_time(body["since"])
+        except ValueError as error:
+            raise ValidationFailed(errors={"since": [str(error)]}) from error
+        actor = current_principal().actor
+        return {"replayed": deliveries.replay_failed_since(endpoint, since, actor)}, 202

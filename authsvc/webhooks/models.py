@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -68,3 +69,28 @@ class WebhookDelivery(TenantScoped, Timestamps, Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     last_response: Mapped[str | None] = mapped_column(sa.Text)
     completed_at: Mapped[datetime | None]
+
+
+class WebhookAttempt(TenantScoped, Base):
+    """One HTTP attempt of a delivery, as sent and as answered, for the delivery log.
+
+    The request body is kept as signed, up to ``WEBHOOKS_LOG_BODY_BYTES``; the answer is
+    kept as the sender reads it (its first KiB), so a row stays small.
+    """
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (
+        tenant_fk("delivery_id", "webhook_deliveries", ondelete="CASCADE"),
+        sa.Index("ix_webhook_attempts_delivery", "tenant_id", "delivery_id", "number"),
+    )
+
+    delivery_id: Mapped[uuid.UUID]
+    number: Mapped[int]
+    sent_at: Mapped[datetime]
+    latency_ms: Mapped[int] = mapped_column(default=0)
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    request_headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    request_body: Mapped[str] = mapped_column(sa.Text, default="")
+    response_headers: Mapped[dict[str, Any] | None]
+    response_body: Mapped[str | None] = mapped_column(sa.Text)

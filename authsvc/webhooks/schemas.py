@@ -133,6 +133,45 @@ event_page = Model(
     },
 )
 
+attempt_out = Model(
+    "WebhookAttempt",
+    {
+        "number": fields.Integer(description="1 for the first attempt", example=1),
+        "sent_at": fields.DateTime(dt_format="iso8601", example=EXAMPLE_TIME),
+        "latency_ms": fields.Integer(example=84),
+        "status_code": fields.Integer(description="Null when nothing answered", example=503),
+        "error": fields.String(example="HTTP 503"),
+        "request_headers": JsonObject(
+            description="As sent and signed",
+            example={"webhook-id": EXAMPLE_ID, "webhook-signature": "v1,..."},
+        ),
+        "request_body": fields.String(description="The signed body, as sent"),
+        "response_headers": JsonObject(example={"content-type": "text/plain"}),
+        "response_body": fields.String(
+            description="The first 1 KiB of the answer", example="Service Unavailable"
+        ),
+    },
+)
+delivery_detail = Model.inherit(
+    "WebhookDeliveryDetail",
+    delivery_out,
+    {"attempts": fields.List(fields.Nested(attempt_out), attribute="attempt_log")},
+)
+replay_in = Model(
+    "WebhookReplay",
+    {
+        "since": fields.String(
+            required=True,
+            description="ISO 8601 time with a zone: failed deliveries created since then",
+            example=EXAMPLE_TIME,
+        )
+    },
+)
+replay_out = Model(
+    "WebhookReplayed",
+    {"replayed": fields.Integer(description="Deliveries queued for an attempt now", example=3)},
+)
+
 WEBHOOK_MODELS = (webhook_out, webhook_with_secret, webhook_in, webhook_patch, webhook_page)
-DELIVERY_MODELS = (delivery_out, delivery_page)
+DELIVERY_MODELS = (delivery_out, delivery_page, attempt_out, delivery_detail, replay_in, replay_out)
 EVENT_MODELS = (event_out, event_page)

@@ -26,7 +26,7 @@ from authsvc.extensions import db
 from authsvc.ids import parse_id
 from authsvc.pagination import Page, paginate, paginate_newest_first
 from authsvc.webhooks import signing, targets
-from authsvc.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
+from authsvc.webhooks.models import PENDING, SUCCEEDED, WebhookDelivery, WebhookEndpoint
 
 
 def check_event_types(patterns: list[str]) -> list[str]:
@@ -173,8 +173,8 @@ def list_deliveries(
 
 
 def retry_delivery(endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:
-    """Send a delivery again now; if that attempt fails, the retry schedule continues
-    from the delivery's attempt count."""
+    """Send a pending or failed delivery now (a succeeded one is a 409); if that attempt
+    fails, the retry schedule continues from the delivery's attempt count."""
     delivery = db.session.execute(
         sa.select(WebhookDelivery).where(
             WebhookDelivery.endpoint_id == endpoint.id,
@@ -183,6 +183,8 @@ def retry_delivery(endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelive
     ).scalar_one_or_none()
     if delivery is None:
         raise NotFound(f"No delivery with id {delivery_id} for this webhook.")
+    if delivery.state == SUCCEEDED:
+        raise Conflict("The delivery has succeeded; only pending or failed ones are retried.")
     if not endpoint.is_active:
         raise Conflict("The webhook is disabled; activate it before retrying.")
     if delivery.locked_until is not None and delivery.locked_until > utcnow():

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import unique
+from tests.webhooks.conftest import drain, hooks, webhook_config  # noqa: F401 - panel webhook tests
 
 PASSWORD = "admin password 123"
 TOKEN = re.compile(

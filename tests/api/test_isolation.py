@@ -42,6 +42,8 @@ ENDPOINTS = [
     ("POST", "/webhooks/{webhook}/test", None),
     ("GET", "/webhooks/{webhook}/deliveries", None),
     ("POST", "/webhooks/{webhook}/deliveries/{delivery}/retry", None),
+    ("GET", "/webhooks/{webhook}/deliveries/{delivery}", None),
+    ("POST", "/webhooks/{webhook}/replay", {"since": "2000-01-01T00:00:00Z"}),
     ("POST", "/tenant/domains/{domain}/verify", None),
     ("GET", "/identity-providers/{provider}", None),
     ("PATCH", "/identity-providers/{provider}", {"display_name": "pwned"}),

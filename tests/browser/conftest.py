@@ -102,3 +102,13 @@ def live_url(postgres_url, tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    """axe-core's source (from ``tests/oidc``'s npm lockfile), for ``check`` in a11y sweeps."""
+    from tests.browser.test_layout_a11y import AXE
+
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing: run `npm ci` in {AXE.parents[2]}")
+    return AXE.read_text()

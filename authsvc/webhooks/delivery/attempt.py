@@ -13,22 +13,24 @@ success for ``WEBHOOKS_DISABLE_AFTER_SECONDS``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.metrics import instruments
-from authsvc.tenancy import tenant_context
+from authsvc.tenancy import platform_scope, tenant_context
 from authsvc.webhooks import signing
 from authsvc.webhooks.delivery import health, outcomes, sender
 from authsvc.webhooks.delivery.claims import Claimed
-from authsvc.webhooks.models import FAILED, PENDING, SUCCEEDED
+from authsvc.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookAttempt
 
 log = logging.getLogger(__name__)
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
@@ -81,7 +83,7 @@ def send(app: Flask, client, claimed: Claimed) -> sender.Outcome:
     headers = signing.headers(
         signing_secrets(claimed, config["SECRET_KEY"], now), str(claimed.event_id), now, body
     )
-    return sender.send(
+    outcome = sender.send(
         client,
         claimed.url,
         body,
@@ -89,6 +91,7 @@ def send(app: Flask, client, claimed: Claimed) -> sender.Outcome:
         config["WEBHOOK_ALLOW_PRIVATE_TARGETS"],
         config["WEBHOOKS_TIMEOUT_SECONDS"],
     )
+    return dataclasses.replace(outcome, request_headers=headers, request_body=body, sent_at=now)
 
 
 def perform(app: Flask, worker_id: str, client, claimed: Claimed) -> sender.Outcome:
@@ -113,12 +116,38 @@ def record(app: Flask, worker_id: str, results: list[tuple[Claimed, sender.Outco
         for claimed, _outcome in results:
             if (claimed.tenant_id, claimed.id) not in kept:
                 log.warning("delivery %s: lease lost before recording the attempt", claimed.id)
+        _log_attempts(recorded, now, current_app.config["WEBHOOKS_LOG_BODY_BYTES"])
         _track_health(recorded, now)
         db.session.commit()
         for row, (claimed, outcome) in zip(rows, results, strict=True):
             if (claimed.tenant_id, claimed.id) in kept:
                 instruments.webhook_attempt(ATTEMPT_OUTCOMES[row["state"]], outcome.latency_ms)
         return len(recorded)
+
+
+def _log_attempts(recorded: list[tuple[Claimed, sender.Outcome]], now: datetime, cap: int) -> None:
+    """One delivery-log row per recorded attempt, in the transaction of its outcome."""
+    if not recorded:
+        return
+    rows = [
+        {
+            "tenant_id": claimed.tenant_id,
+            "delivery_id": claimed.id,
+            "number": claimed.attempts + 1,
+            "sent_at": outcome.sent_at or now,
+            "latency_ms": outcome.latency_ms,
+            "status_code": outcome.status_code,
+            "error": outcome.error,
+            "request_headers": outcome.request_headers or {},
+            "request_body": (outcome.request_body or b"")[:cap].decode("utf-8", errors="replace"),
+            "response_headers": outcome.response_headers,
+            "response_body": outcome.response,
+        }
+        for claimed, outcome in recorded
+    ]
+    # Rows of many tenants in one statement: each row names its tenant explicitly.
+    with platform_scope():
+        db.session.execute(sa.insert(WebhookAttempt), rows)
 
 
 def _outcome_values(claimed: Claimed, outcome: sender.Outcome, now: datetime, schedule) -> dict:

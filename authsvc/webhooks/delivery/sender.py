@@ -22,6 +22,8 @@ from authsvc.webhooks import targets
 READ_CAP = 64 * 1024
 SNIPPET_BYTES = 1024
 RETRYABLE_4XX = {408, 429}
+MAX_LOGGED_HEADERS = 50
+HEADER_VALUE_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,12 @@ class Outcome:
     response: str | None = None
     retry_after: float | None = None
     gone: bool = False
+    #: The receiver's answer headers (at most ``MAX_LOGGED_HEADERS``), for the delivery log.
+    response_headers: dict[str, str] | None = None
+    #: What was sent, exactly as signed, and when (set by the caller that signed it).
+    request_headers: dict[str, str] | None = None
+    request_body: bytes | None = None
+    sent_at: datetime | None = None
 
 
 def make_client(connect_timeout: float, total_timeout: float, concurrency: int) -> httpx.Client:
@@ -84,11 +92,18 @@ def _read_capped(response: httpx.Response, deadline: float) -> bytes:
     return bytes(received[:READ_CAP])
 
 
+def logged_headers(response: httpx.Response) -> dict[str, str]:
+    """The answer's headers, bounded: a hostile receiver cannot bloat the delivery log."""
+    items = list(response.headers.items())[:MAX_LOGGED_HEADERS]
+    return {name[:100]: value[:HEADER_VALUE_CHARS] for name, value in items}
+
+
 def _classify(response: httpx.Response, body: bytes, elapsed_ms: int) -> Outcome:
     code = response.status_code
     snippet = body[:SNIPPET_BYTES].decode("utf-8", errors="ignore")
+    headers = logged_headers(response)
     if 200 <= code < 300:
-        return Outcome(True, False, code, elapsed_ms, None, snippet)
+        return Outcome(True, False, code, elapsed_ms, None, snippet, response_headers=headers)
     retry = code >= 500 or code in RETRYABLE_4XX or 300 <= code < 400
     error = f"HTTP {code}" + (" (redirects are not followed)" if 300 <= code < 400 else "")
     return Outcome(
@@ -100,6 +115,7 @@ def _classify(response: httpx.Response, body: bytes, elapsed_ms: int) -> Outcome
         snippet,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
         gone=code == 410,
+        response_headers=headers,
     )
 
 

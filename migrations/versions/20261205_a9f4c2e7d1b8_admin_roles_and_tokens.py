@@ -1,7 +1,7 @@
 """admin roles (read-only viewers) and single-use admin tokens (invitations, resets)
 
 Revision ID: a9f4c2e7d1b8
-Revises: c4d8e2a6f1b3
+Revises: 9d4b7e1f3a62
 Create Date: 2026-12-05 10:30:00.000000
 
 """

@@ -2,7 +2,7 @@
 new address an email-change token confirms
 
 Revision ID: f3a9c1e7b5d2
-Revises: c4d8e2a6f1b3
+Revises: e8f2a4c6b1d9
 Create Date: 2026-12-05 10:30:00.000000
 
 """
@@ -17,7 +17,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgres
 
 # revision identifiers, used by Alembic.
 revision = 'f3a9c1e7b5d2'
-down_revision = 'c4d8e2a6f1b3'
+down_revision = 'e8f2a4c6b1d9'
 branch_labels = None
 depends_on = None
 

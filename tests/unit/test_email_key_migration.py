@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from authsvc.admins.models import Admin
+from authsvc.db import new_id, utcnow
 from authsvc.extensions import db
 from authsvc.tenancy import platform_scope
 from authsvc.users.models import User
@@ -49,8 +50,19 @@ def test_are_keys_stored_by_lower_casing_recomputed_unless_another_account_has_t
             db.session.execute(
                 sa.insert(table).values(tenant_id=tenant.id, email=email, email_normalized=key)
             )
+        # The admins table as that revision had it: the model has gained columns since.
+        columns = [sa.column(c.name, c.type) for c in Admin.__table__.c if c.name != "read_only"]
+        now = utcnow()
         db.session.execute(
-            sa.insert(Admin.__table__).values(email="ｂoss@x.test", password_hash="x")
+            sa.insert(sa.table("admins", *columns)).values(
+                id=new_id(),
+                email="ｂoss@x.test",
+                password_hash="x",
+                is_platform_admin=False,
+                is_active=True,
+                created_at=now,
+                updated_at=now,
+            )
         )
         db.session.commit()
 

@@ -86,8 +86,8 @@ def ensure_tenant(page, live_url: str, slug: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_url(postgres_url, tmp_path_factory):
-    """authsvc on a fresh database with a platform admin, served from a thread."""
+def live_app(postgres_url, tmp_path_factory):
+    """(app, URL): authsvc on a fresh database with a platform admin, served from a thread."""
     from flask_migrate import upgrade
 
     from authsvc.admins.service import create_admin
@@ -99,9 +99,14 @@ def live_url(postgres_url, tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield app, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def live_url(live_app) -> str:
+    return live_app[1]
 
 
 @pytest.fixture(scope="module")

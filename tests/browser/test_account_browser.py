@@ -5,37 +5,22 @@ removes an app's access. The link is read from the outbox the mail worker would 
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import EMAIL, PASSWORD, fresh_database, sign_in
+from tests.browser.conftest import sign_in
 from tests.browser.test_layout_a11y import WIDTHS, check, ensure_tenant
-from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
 USER_PASSWORD = "a long password 1"
 
 
 @pytest.fixture(scope="module")
-def site(postgres_url, tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from authsvc.admins.service import create_admin
-
-    app = make_app(fresh_database(postgres_url), tmp_path_factory.mktemp("account-browser"))
-    with app.app_context():
-        upgrade()
-        create_admin(EMAIL, PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+def site(live_app):
+    """(app, URL) of the browser suite's live authsvc."""
+    return live_app
 
 
 def _tenant_and_user(app, slug: str, email: str) -> tuple[uuid.UUID, uuid.UUID]:

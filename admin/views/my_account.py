@@ -63,6 +63,17 @@ def _page(status: int = 200, **forms):
     return page, status
 
 
+def _valid_with_current_password(form) -> bool:
+    """The form's checks and the admin's current password, errors in one pass."""
+    valid = form.validate_on_submit()
+    if form.current_password.data and not verify_password(
+        current_user.password_hash, form.current_password.data
+    ):
+        form.current_password.errors = [*form.current_password.errors, WRONG_PASSWORD]
+        valid = False
+    return valid
+
+
 @bp.get("/account")
 def my_account():
     return _page()
@@ -72,12 +83,7 @@ def my_account():
 def my_account_password():
     """A new password (the current one required); other browsers are signed out."""
     form = ChangePasswordForm()
-    valid = form.validate_on_submit()
-    if form.current_password.data and not verify_password(
-        current_user.password_hash, form.current_password.data
-    ):
-        form.current_password.errors = [*form.current_password.errors, WRONG_PASSWORD]
-        valid = False
+    valid = _valid_with_current_password(form)
     if not valid:
         return _page(422, password_form=form)
     service.set_password(current_user, form.password.data, f"admin:{current_user.email}")
@@ -116,12 +122,7 @@ def _required_by() -> list[str]:
 def my_account_totp_disable():
     """Turn TOTP off (current password required), unless a tenant of this admin requires it."""
     form = DisableTotpForm()
-    valid = form.validate_on_submit()
-    if form.current_password.data and not verify_password(
-        current_user.password_hash, form.current_password.data
-    ):
-        form.current_password.errors = [*form.current_password.errors, WRONG_PASSWORD]
-        valid = False
+    valid = _valid_with_current_password(form)
     requiring = _required_by()
     if requiring:
         form.form_errors.append(f"{', '.join(requiring)} requires two-factor authentication.")

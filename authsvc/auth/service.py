@@ -7,10 +7,8 @@ the commit, so a failed commit never leaves a usable token behind.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -19,7 +17,6 @@ from authsvc.auth import counting, mfa, notify, onetime, throttle
 from authsvc.auth.context import ClientContext
 from authsvc.auth.models import MfaFactor
 from authsvc.auth.tenant_policy import AuthPolicy, TenantAuth, policy_for, tenant_auth
-from authsvc.db import utcnow
 from authsvc.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from authsvc.extensions import db
 from authsvc.mail import request_mail
@@ -29,7 +26,6 @@ from authsvc.sessions import service as sessions
 from authsvc.tenancy import current_tenant_id
 from authsvc.tenants.models import Tenant
 from authsvc.tokens import jwt as tokens
-from authsvc.tokens.denylist import deny
 from authsvc.users.emails import email_key, login_key
 from authsvc.users.models import User
 from authsvc.users.reads import UserRow, collect, read_user_row, select_user_rows
@@ -270,11 +266,10 @@ def refresh(raw: str) -> LoginResult:
 
 
 def logout(claims: tokens.AccessClaims) -> None:
-    """End the token's session and denylist the token itself until it expires."""
+    """End the token's session; its access tokens, this one too, die with it."""
     rules = tenant_auth().policy
     session = sessions.get_session(claims.sid)
     sessions.revoke(session, "logout", rules, actor=f"user:{claims.sub}")
-    deny([claims.jti], utcnow() + timedelta(seconds=max(claims.exp - int(time.time()), 1) + 60))
     db.session.commit()
 
 

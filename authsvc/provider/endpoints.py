@@ -81,7 +81,7 @@ def access_token(raw: str) -> IssuedToken | None:
         return None
     if claims.tid != g.tenant.id or not claims.client_id:
         return None
-    revoked = denylist.is_denied(claims.tid, claims.jti, claims.sid)
+    revoked = denylist.token_denied(claims)
     return IssuedToken(
         "access_token",
         claims.client_id,

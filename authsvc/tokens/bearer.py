@@ -39,7 +39,7 @@ def current_claims() -> AccessClaims:
             "The token and the API key belong to different tenants.", "Bearer"
         )
     bind_request_tenant(claims.tid)
-    if denylist.is_denied(claims.tid, claims.jti, claims.sid):
+    if denylist.token_denied(claims):
         raise AuthenticationFailed("The token has been revoked.", scheme="Bearer")
     g.claims = claims
     return claims

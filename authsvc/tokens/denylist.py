@@ -7,21 +7,12 @@ every check consults. An entry is an id (a session's ``sid``, a token's
 concerns can live, or :data:`FOREVER` for a deactivated tenant until
 :func:`lift` takes it off when the tenant is reactivated.
 
-* An entry is a ``revoked_tokens`` row staged in the caller's transaction. With
-  Redis configured it is also SET in Redis (``authsvc:deny:<id>``, the entry's
-  remaining lifetime as TTL) as that transaction commits, just before the
-  database does: a Redis failure aborts the change (503) rather than leave it
-  unenforced.
-* With Redis, every check is one round trip (EXISTS over the ids, pipelined
-  with an EXISTS of the restore marker), so every process refuses an entry as
-  soon as the revoking request has answered. If Redis lost its data, the first
-  check finds no marker and copies the unexpired rows back from the database;
-  while Redis cannot be reached, checks read the table (uncached).
-* Without Redis, a check reads the table (a primary-key lookup per id), and a
-  process reuses each answer for ``AUTH_DENYLIST_POLL_SECONDS`` (the
-  ``tokens.denied`` cache): another process refuses an entry at most that long
-  after it committed; the revoking process drops its answers at commit, so it
-  refuses at once.
+A token the API issued to a session (it has a ``sid`` and no ``client_id``) is
+revoked only by revoking its session: signing out, an admin's revoke, a reuse, a
+disabled user. ``jti`` entries are for an application's tokens, which
+``/oauth2/revoke`` can revoke one at a time. So :func:`token_denied` checks the
+tenant and the session of an API token, never its ``jti``: a fresh token costs
+no lookup of its own and shares the answer cached for its session.
 """
 
 from __future__ import annotations
@@ -29,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import redis
 import sqlalchemy as sa
@@ -43,6 +35,9 @@ from authsvc.extensions import db
 from authsvc.kv import redis_client
 from authsvc.tenancy import platform_scope, tenant_context
 from authsvc.tokens.models import RevokedToken
+
+if TYPE_CHECKING:
+    from authsvc.tokens.jwt import AccessClaims
 
 PREFIX = "authsvc:deny:"
 #: Present while Redis holds the denylist; absent after Redis lost its data.
@@ -96,6 +91,14 @@ def is_denied(tenant_id: uuid.UUID, *identifiers: object) -> bool:
             return _denied_in_redis(client, ids)
         denied = caches[CACHE]
         return any(denied.get_or_load(key, lambda key=key: _denied_in_db([key])) for key in ids)
+
+
+def token_denied(claims: AccessClaims) -> bool:
+    """Is an access token revoked: its tenant, its session, or (an application's) itself?"""
+    ids = [claims.sid] if claims.sid else []
+    if claims.client_id or not claims.sid:
+        ids.append(claims.jti)
+    return is_denied(claims.tid, *ids)
 
 
 def _denied_in_db(ids: list[uuid.UUID]) -> bool:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from authsvc.db import utcnow
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
+from tests.sql import statements
 
 
 def test_created_key_is_shown_once_and_stored_only_as_sha256(app, api_client, tenant):
@@ -115,21 +116,11 @@ def test_deactivated_tenant_keys_stop_working(app, client, tenant, make_key):
 def test_last_used_at_is_recorded_without_a_write_per_request(app, client, tenant, make_key):
     key = make_key(tenant, ["users:read"])
     prefix = key.split("_")[1]
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app) as sent:
         for _ in range(5):
             assert client.get("/api/v1/users", headers={"X-API-Key": key}).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     # On PostgreSQL the row-level security settings may precede a statement in its text.
-    updates = [s for s in statements if "UPDATE API_KEYS" in s.upper()]
+    updates = [s for s in sent if "UPDATE API_KEYS" in s.upper()]
     assert len(updates) == 1
     with app.app_context(), tenant_context(tenant[0]):
         last_used = db.session.execute(

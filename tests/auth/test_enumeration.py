@@ -4,39 +4,16 @@ a tenant may have sign-up answer the same too, mailing the address's owner inste
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
 
-from authsvc.extensions import db
 from tests.auth.conftest import PASSWORD
 from tests.conftest import unique
 from tests.fixtures.mailbox import drain_mail
+from tests.sql import statements
 
 # Headers that differ between any two requests, whatever they ask.
 PER_REQUEST = {"X-Request-ID", "X-RateLimit-Reset"}
-
-
-@contextmanager
-def statements(app):
-    """The SQL sent to the database inside the block, in order, parameters aside."""
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _many):
-        text = " ".join(statement.split())
-        # On PostgreSQL the row-level security settings may ride in front of a statement.
-        if text.startswith("SELECT set_config('authsvc.tenant_id'"):
-            text = text.split("; ", 1)[1]
-        sent.append(text)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _answer(response) -> tuple:

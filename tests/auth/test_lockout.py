@@ -6,6 +6,7 @@ import pytest
 
 from authsvc.auth import service as auth_service
 from tests.auth.conftest import PASSWORD, TenantApp
+from tests.sql import statements
 
 
 @pytest.fixture
@@ -148,25 +149,12 @@ def test_logout_denylist_works_in_redis_too(lockout_app, make_tenant, make_key):
 
 def test_a_lock_this_process_saw_refuses_without_a_query(guarded, lockout_app):
     """Repeated attempts on a locked account cost no database work (nor hashing)."""
-    import sqlalchemy as sa
-
-    from authsvc.extensions import db
 
     tenant_app, _user = guarded
     for _ in range(3):
         tenant_app.login("target@example.com", "wrong password!")
     assert tenant_app.login("target@example.com").status_code == 429  # seen, remembered
-    with lockout_app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(lockout_app) as sent:
         again = tenant_app.login("TARGET@example.com")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
     assert [s for s in sent if "login_throttles" in s or "FROM users" in s] == []

@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 from authsvc.tenants.service import get_tenant, update_tenant
 from tests.auth.conftest import TenantApp
 from tests.conftest import ApiClient, make_app
+from tests.sql import statements
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -76,6 +77,43 @@ def test_does_the_revoking_process_forget_a_cached_not_revoked_answer(store_app,
     assert tenant_app.as_user("post", "/auth/logout", token).status_code == 204
     assert _validate(store_app, token) == 401
     assert tenant_app.as_user("get", "/me", token).status_code == 401
+
+
+def test_does_signing_out_refuse_every_token_of_the_session_not_only_the_one_sent(
+    store_app, signed_in
+):
+    """A session's tokens are revoked with the session, never one by one (their jti)."""
+    tenant_app, first = signed_in
+    second = tenant_app.tokens("rev@example.com")  # another session: must stay usable
+    pair = tenant_app.client.post(
+        "/auth/refresh",
+        json={"refresh_token": tenant_app.tokens("rev@example.com")["refresh_token"]},
+    ).json
+    refreshed = tenant_app.client.post(
+        "/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    ).json["access_token"]
+    assert _validate(store_app, pair["access_token"]) == 200
+    assert tenant_app.as_user("post", "/auth/logout", refreshed).status_code == 204
+    # The older token of the same session was never sent to /auth/logout.
+    assert _validate(store_app, pair["access_token"]) == 401
+    assert _validate(store_app, refreshed) == 401
+    assert _validate(store_app, first) == 200
+    assert _validate(store_app, second["access_token"]) == 200
+
+
+def test_does_a_fresh_token_of_a_checked_session_cost_no_revocation_lookup(store_app, signed_in):
+    """Without Redis the session's cached answer covers its next tokens (no query)."""
+    if store_app.config.get("REDIS_URL"):
+        pytest.skip("with Redis every check is one round trip, never a query")
+    tenant_app, _token = signed_in
+    pair = tenant_app.tokens("rev@example.com")
+    assert _validate(store_app, pair["access_token"]) == 200  # session and tenant cached
+    fresh = tenant_app.client.post(
+        "/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    ).json["access_token"]
+    with statements(store_app) as sent:
+        assert _validate(store_app, fresh) == 200
+    assert not [s for s in sent if "revoked_tokens" in s], sent
 
 
 def test_does_a_revoked_api_key_stop_at_once_though_its_lookup_is_cached(

@@ -149,6 +149,13 @@ def _evict_oldest(user_id: uuid.UUID, policy: AuthPolicy) -> None:
         revoke(old, "evicted", policy, actor="system")
 
 
+#: The hot-path UPDATEs below change rows no object in the ORM session stands for
+#: (or whose changed columns nothing reads afterwards), so they skip SQLAlchemy's
+#: matching of in-memory objects against the WHERE clause; that matching cost about
+#: a sixth of a refresh's CPU.
+_UNSYNCED = {"synchronize_session": False}
+
+
 class Rotated(NamedTuple):
     """A spent refresh token's successor, with what the next access token needs."""
 
@@ -183,6 +190,7 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
         .where(RefreshToken.token_hash == digest, RefreshToken.used_at.is_(None))
         .values(used_at=now)
         .returning(RefreshToken.session_id)
+        .execution_options(**_UNSYNCED)
     ).first()
     if spent is None:
         _refuse(digest)
@@ -198,6 +206,7 @@ def rotate(raw: str, application_id: uuid.UUID | None = None) -> Rotated:
         )
         .values(last_seen_at=now)
         .returning(Session.user_id, Session.active_organization_id, Session.amr)
+        .execution_options(**_UNSYNCED)
     ).first()
     if touched is None:
         _refuse(digest)
@@ -316,6 +325,7 @@ def choose_organization(
         )
         .values(last_seen_at=now, active_organization_id=organization_id)
         .returning(Session.id)
+        .execution_options(**_UNSYNCED)
     ).first()
     if touched is None:
         raise AuthenticationFailed("The session has ended; sign in again.", scheme="Bearer")
@@ -323,6 +333,7 @@ def choose_organization(
         sa.update(RefreshToken)
         .where(RefreshToken.session_id == session_id, RefreshToken.used_at.is_(None))
         .values(used_at=now)
+        .execution_options(**_UNSYNCED)
     )
     raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
     db.session.add(RefreshToken(session_id=session_id, token_hash=token_hash(raw)))

@@ -8,7 +8,6 @@ them: authlib's ``CodeIDToken`` with the claim options of ``flow.claims_options`
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from authlib.oidc.core import CodeIDToken
@@ -20,8 +19,8 @@ from authsvc.federation import flow
 from authsvc.federation.models import IdentityProvider
 
 ENTRA = "https://login.microsoftonline.com/{}/v2.0"
-CONTOSO = str(uuid.uuid4())
-FABRIKAM = str(uuid.uuid4())
+CONTOSO = "0b9fc050-c31f-457d-9df1-5871715bdf83"  # fixed: xdist workers must collect the same ids
+FABRIKAM = "031f14c2-43a2-4a9e-853d-5649f71b4eb5"
 KEY = ECKey.generate_key("P-256")
 
 

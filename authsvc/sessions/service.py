@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any, NamedTuple, NoReturn
 
 import sqlalchemy as sa
-from user_agents import parse as parse_user_agent
 
 from authsvc import events
 from authsvc.auth.context import ClientContext
@@ -48,7 +47,11 @@ def _device(ctx: ClientContext) -> dict:
 @lru_cache(maxsize=1024)
 def _parse_device(user_agent: str) -> tuple[tuple[str, str], ...]:
     # Parsing a user agent takes a few hundred regular expressions; a service
-    # sees the same few agents again and again.
+    # sees the same few agents again and again. Imported here: compiling them
+    # took a sixth of every process's start-up, workers and CLI runs included,
+    # which mostly never open a session.
+    from user_agents import parse as parse_user_agent
+
     agent = parse_user_agent(user_agent)
     kind = (
         "bot"

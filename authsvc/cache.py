@@ -96,6 +96,34 @@ class LocalCache:
                 self._entries[str(key)] = value
         return value
 
+    def get_or_load_many(
+        self, keys: list[Any], load: Callable[[list[Any]], dict[Any, Any]]
+    ) -> dict[str, Any]:
+        """Each key's value by its text: cached ones, the others from one ``load(missing)``.
+
+        ``load`` answers every key it is given; its values are kept as
+        :meth:`get_or_load` keeps one.
+        """
+        answers: dict[str, Any] = {}
+        missing = []
+        for key in keys:
+            found = self.get(key, _MISSING)
+            if found is _MISSING:
+                missing.append(key)
+            else:
+                answers[str(key)] = found
+        if not missing:
+            return answers
+        generation = self._generation
+        loaded = load(missing)
+        with self._lock:
+            keep = self._entries is not None and generation == self._generation and self._storing()
+            for key in missing:
+                answers[str(key)] = loaded[key]
+                if keep:
+                    self._entries[str(key)] = loaded[key]
+        return answers
+
     def invalidate(self, key: Any) -> None:
         """Drop one entry in this process (see :meth:`Caches.invalidate` for every process)."""
         with self._lock:

@@ -7,6 +7,22 @@ every check consults. An entry is an id (a session's ``sid``, a token's
 concerns can live, or :data:`FOREVER` for a deactivated tenant until
 :func:`lift` takes it off when the tenant is reactivated.
 
+* An entry is a ``revoked_tokens`` row staged in the caller's transaction. With
+  Redis configured it is also SET in Redis (``authsvc:deny:<id>``, the entry's
+  remaining lifetime as TTL) as that transaction commits, just before the
+  database does: a Redis failure aborts the change (503) rather than leave it
+  unenforced.
+* With Redis, every check is one round trip (EXISTS over the ids, pipelined
+  with an EXISTS of the restore marker), so every process refuses an entry as
+  soon as the revoking request has answered. If Redis lost its data, the first
+  check finds no marker and copies the unexpired rows back from the database;
+  while Redis cannot be reached, checks read the table (uncached).
+* Without Redis, a check reads the table (one query for the ids it has no
+  answer for), and a process reuses each answer for
+  ``AUTH_DENYLIST_POLL_SECONDS`` (the ``tokens.denied`` cache): another process
+  refuses an entry at most that long after it committed; the revoking process
+  drops its answers at commit, so it refuses at once.
+
 A token the API issued to a session (it has a ``sid`` and no ``client_id``) is
 revoked only by revoking its session: signing out, an admin's revoke, a reuse, a
 disabled user. ``jti`` entries are for an application's tokens, which
@@ -89,8 +105,8 @@ def is_denied(tenant_id: uuid.UUID, *identifiers: object) -> bool:
     with tenant_context(tenant_id):
         if client is not None:
             return _denied_in_redis(client, ids)
-        denied = caches[CACHE]
-        return any(denied.get_or_load(key, lambda key=key: _denied_in_db([key])) for key in ids)
+        answers = caches[CACHE].get_or_load_many(ids, _answers_from_db)
+        return any(answers.values())
 
 
 def token_denied(claims: AccessClaims) -> bool:
@@ -101,14 +117,18 @@ def token_denied(claims: AccessClaims) -> bool:
     return is_denied(claims.tid, *ids)
 
 
-def _denied_in_db(ids: list[uuid.UUID]) -> bool:
-    """One query in the bound tenant's entries (exact: every committed revocation is here)."""
-    statement = (
-        sa.select(RevokedToken.id)
-        .where(RevokedToken.id.in_(ids), RevokedToken.expires_at > utcnow())
-        .limit(1)
+def _denied_in_db(ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The ids among ``ids`` with an unexpired entry, in one query (exact: every
+    committed revocation is in the table)."""
+    statement = sa.select(RevokedToken.id).where(
+        RevokedToken.id.in_(ids), RevokedToken.expires_at > utcnow()
     )
-    return db.session.execute(statement).first() is not None
+    return set(db.session.execute(statement).scalars())
+
+
+def _answers_from_db(ids: list[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    denied = _denied_in_db(ids)
+    return {key: key in denied for key in ids}
 
 
 def _denied_in_redis(client: redis.Redis, ids: list[uuid.UUID]) -> bool:
@@ -124,7 +144,7 @@ def _denied_in_redis(client: redis.Redis, ids: list[uuid.UUID]) -> bool:
     except redis.RedisError:
         # Redis is out: the database has every revocation that committed (a revocation
         # Redis could not record was not made), so it answers exactly, uncached.
-        return _denied_in_db(ids)
+        return bool(_denied_in_db(ids))
     return found > 0
 
 

@@ -66,6 +66,33 @@ def test_is_a_value_loaded_during_an_invalidation_left_unstored():
     assert cache.get("k") == "fresh"
 
 
+def test_does_get_or_load_many_load_only_the_missing_keys_in_one_call():
+    cache = LocalCache("things", ttl=5, maxsize=10)
+    cache.set("a", False)
+    calls = []
+
+    def load(keys):
+        calls.append(list(keys))
+        return {key: key == "c" for key in keys}
+
+    assert cache.get_or_load_many(["a", "b", "c"], load) == {"a": False, "b": False, "c": True}
+    assert calls == [["b", "c"]]
+    assert cache.get_or_load_many(["c", "b"], load) == {"c": True, "b": False}
+    assert calls == [["b", "c"]]  # all three answered from the cache now
+
+
+def test_are_many_values_loaded_during_an_invalidation_left_unstored():
+    cache = LocalCache("things", ttl=5, maxsize=10)
+
+    def load_while_someone_invalidates(keys):
+        cache.invalidate("x")
+        return dict.fromkeys(keys, "stale")
+
+    answers = cache.get_or_load_many(["x", "y"], load_while_someone_invalidates)
+    assert answers == {"x": "stale", "y": "stale"}
+    assert cache.get("x") is None and cache.get("y") is None
+
+
 def test_does_a_ttl_of_zero_turn_the_cache_off():
     cache = LocalCache("things", ttl=0, maxsize=10)
     cache.set("a", 1)

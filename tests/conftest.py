@@ -64,18 +64,36 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend, request, tmp_path_factory) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'authsvc.db'}"
-    return request.getfixturevalue("postgres_url")
+def per_backend() -> dict:
+    """What is built once per backend in a session: its database URL and its app.
+
+    pytest rebuilds a session fixture each time its parameter changes, and with the
+    suite spread over workers file by file (``-n 2 --dist loadfile``) it changes in
+    almost every file: building the app and migrating its database again each time
+    cost a quarter of the suite. Kept here, the first build is reused.
+    """
+    return {}
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
-    with app.app_context():
-        upgrade()
-    return app
+def database_url(backend, request, tmp_path_factory, per_backend) -> str:
+    if ("url", backend) not in per_backend:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'authsvc.db'}"
+        else:
+            url = request.getfixturevalue("postgres_url")
+        per_backend["url", backend] = url
+    return per_backend["url", backend]
+
+
+@pytest.fixture(scope="session")
+def app(backend, database_url, tmp_path_factory, per_backend):
+    if ("app", backend) not in per_backend:
+        app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+        with app.app_context():
+            upgrade()
+        per_backend["app", backend] = app
+    return per_backend["app", backend]
 
 
 @pytest.fixture

@@ -122,8 +122,12 @@ def check(page, axe_source: str, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"a11y-{name}.png"), full_page=True)
     page.add_script_tag(content=axe_source)
+    # resultTypes: every rule still runs; only violations list all their nodes (axe's
+    # own advice for speed), passes one each: enough for the check below.
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        AXE_TAGS,
     )
     assert len(result["passes"]) > 10, "axe checked almost nothing: is the page empty?"
     severe = [

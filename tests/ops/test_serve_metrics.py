@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,15 +69,25 @@ def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env
 
 
-def _serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """``authsvc init`` then ``authsvc serve`` with two workers; (process, base URL)."""
-    cli = [sys.executable, "-m", "authsvc.cli"]
-    subprocess.run([*cli, "init"], env=env, capture_output=True, check=True)
+CLI = [sys.executable, "-m", "authsvc.cli"]
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory) -> Path:
+    """An instance folder after ``authsvc init`` (its database), run once for the module."""
+    folder = tmp_path_factory.mktemp("initialised")
+    subprocess.run([*CLI, "init"], env=_environment(folder), capture_output=True, check=True)
+    return folder
+
+
+def _serve(tmp_path: Path, env: dict[str, str], initialised: Path) -> tuple[subprocess.Popen, str]:
+    """``authsvc serve`` with two workers on a copy of the initialised instance."""
+    shutil.copytree(initialised, tmp_path, dirs_exist_ok=True)
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our own command line
-            [*cli, "serve", "--port", str(port), "--workers", "2"],
+            [*CLI, "serve", "--port", str(port), "--workers", "2"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -91,8 +102,8 @@ def _stop(server: subprocess.Popen) -> None:
     server.wait(timeout=30)
 
 
-def test_every_worker_counts_into_one_view_and_the_files_go_at_exit(tmp_path):
-    server, base = _serve(tmp_path, _environment(tmp_path))
+def test_every_worker_counts_into_one_view_and_the_files_go_at_exit(tmp_path, initialised):
+    server, base = _serve(tmp_path, _environment(tmp_path), initialised)
     try:
         [directory] = list((tmp_path / "metrics").iterdir())
         for _ in range(REQUESTS):
@@ -114,11 +125,11 @@ def _status(url: str) -> int:
         return error.code
 
 
-def test_with_a_metrics_port_the_main_port_has_no_metrics(tmp_path):
+def test_with_a_metrics_port_the_main_port_has_no_metrics(tmp_path, initialised):
     """Every worker's requests and the backlogs on the metrics port; a 404 on the main one."""
     metrics_port = _free_port()
     env = _environment(tmp_path, METRICS_PORT=str(metrics_port), METRICS_ADDRESS="127.0.0.1")
-    server, base = _serve(tmp_path, env)
+    server, base = _serve(tmp_path, env, initialised)
     scrape = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         _wait_until_up(scrape, server, tmp_path / "serve.log")

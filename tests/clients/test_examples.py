@@ -1,7 +1,8 @@
 """The integration guides' examples (examples/), run against a live authsvc.
 
 Flask and FastAPI apps verify tokens locally; the Flask app also receives a real webhook
-delivery; nginx runs examples/nginx/authsvc.conf as written (hosts and tenant replaced).
+delivery; nginx runs examples/nginx/authsvc.conf as written (hosts and tenant replaced);
+the Next.js app is built and started by its own node tests.
 """
 
 from __future__ import annotations
@@ -206,6 +207,34 @@ def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant
         stop_embedded(worker)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# pass 2" in result.stdout and "# fail 0" in result.stdout
+
+
+@pytest.mark.timeout(300)
+def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_live_tenant):
+    """examples/nextjs-app's node tests: next build, next start, then used as a browser would."""
+    folder = EXAMPLES / "nextjs-app"
+    if not (folder / "node_modules" / "next").is_dir():
+        pytest.fail("examples/nextjs-app/node_modules is missing: run `npm ci` there")
+    env = {
+        **os.environ,
+        "AUTHSVC_URL": live[0],
+        "AUTHSVC_TENANT": live_tenant.slug,
+        "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+        # A second tenant, whose genuine tokens the app must refuse.
+        "AUTHSVC_OTHER_ADMIN_KEY": make_live_tenant().admin_key,
+        "NEXT_TELEMETRY_DISABLED": "1",
+    }
+    result = subprocess.run(
+        [shutil.which("node") or "node", "--test", "app.test.mjs"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "# pass 6" in result.stdout and "# fail 0" in result.stdout
 
 
 def test_migration_example_keeps_the_old_passwords(

@@ -1,0 +1,71 @@
+// The app's one door to authsvc: configuration, the session cookies, token checks.
+// Server-only: it reads AUTHSVC_AUTH_KEY, which must never reach a browser bundle.
+import { AuthServiceClient, MemoryTokenStorage, type TokenPair } from "@authsvc/client";
+
+export const ACCESS_COOKIE = "authsvc_access";
+export const REFRESH_COOKIE = "authsvc_refresh";
+
+function setting(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (see .env.example)`);
+  return value;
+}
+
+export const authsvcUrl = () => setting("AUTHSVC_URL").replace(/\/$/, "");
+export const tenantSlug = () => setting("AUTHSVC_TENANT");
+
+let client: AuthServiceClient | undefined;
+
+/** The tenant's `auth`-scope client (sign-in, refresh, sign-out, /me). */
+export function authsvc(): AuthServiceClient {
+  client ??= new AuthServiceClient(authsvcUrl(), setting("AUTHSVC_AUTH_KEY"));
+  return client;
+}
+
+/** The identity authsvc vouches for, from the X-User-* headers of /auth/validate. */
+export interface Identity {
+  id: string;
+  email: string;
+  roles: string[];
+}
+
+/**
+ * Ask authsvc whether an access token is valid now (a signed-out session's token is not)
+ * and belongs to this app's tenant. `null` for any refusal.
+ */
+export async function validate(token: string, permission?: string): Promise<Identity | null> {
+  const query = new URLSearchParams({ tenant: tenantSlug() });
+  if (permission) query.set("permission", permission);
+  const answer = await fetch(`${authsvcUrl()}/api/v1/auth/validate?${query}`, {
+    headers: { Authorization: `Bearer ${token}` },
+    cache: "no-store",
+  });
+  if (answer.status !== 200) return null;
+  const roles = answer.headers.get("X-User-Roles") ?? "";
+  return {
+    id: answer.headers.get("X-User-Id") ?? "",
+    email: answer.headers.get("X-User-Email") ?? "",
+    roles: roles ? roles.split(",") : [],
+  };
+}
+
+// Refresh tokens rotate and authsvc revokes a session whose spent token comes back, so
+// requests racing with the same refresh cookie (a page and its prefetches) must share one
+// exchange. Kept briefly so that a request arriving just after still gets the new pair.
+const exchanges = new Map<string, Promise<TokenPair | null>>();
+const SHARE_MS = 10_000;
+
+/** A new token pair for a refresh token, or `null` when authsvc refuses it. */
+export function refresh(refreshToken: string): Promise<TokenPair | null> {
+  let exchange = exchanges.get(refreshToken);
+  if (!exchange) {
+    const storage = new MemoryTokenStorage({ accessToken: "", refreshToken, expiresAt: 0 });
+    exchange = authsvc()
+      .session({ storage })
+      .refresh()
+      .catch(() => null);
+    exchanges.set(refreshToken, exchange);
+    setTimeout(() => exchanges.delete(refreshToken), SHARE_MS).unref();
+  }
+  return exchange;
+}

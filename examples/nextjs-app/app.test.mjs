@@ -193,6 +193,32 @@ test("forged tokens and another tenant's genuine token are refused", async () =>
   }
 });
 
+test("an organization permission route admits members whose role grants it", async () => {
+  const browser = new Browser();
+  await browser.signIn();
+  assert.equal((await new Browser().fetch("/api/reports")).status, 401);
+  assert.equal((await browser.fetch("/api/reports")).status, 403, "no active organization yet");
+  await admin.call("post_role_list", { body: { name: "analyst", permissions: ["reports:read"] } });
+  const org = await admin.call("post_organization_list", { body: { name: "Acme", slug: "acme-next" } });
+  const [user] = (await admin.call("get_user_list", { params: { email: EMAIL } })).items;
+  await admin.call("post_member_list", { params: { org_id: org.id }, body: { user_id: user.id, roles: ["analyst"] } });
+  const other = new AuthServiceClient(baseUrl, process.env.AUTHSVC_OTHER_ADMIN_KEY);
+  const otherOrg = await other.call("post_organization_list", { body: { name: "Elsewhere", slug: "elsewhere" } });
+  const before = { ...browser.cookies };
+  const elsewhere = await browser.fetch("/api/organization", { method: "POST", json: { organization_id: otherOrg.id } });
+  assert.equal(elsewhere.status, 404, "another tenant's organization does not exist here");
+  assert.deepEqual(browser.cookies, before);
+  const forged = { method: "POST", json: { organization_id: org.id }, headers: { Origin: "http://evil.example" } };
+  assert.equal((await browser.fetch("/api/organization", forged)).status, 403);
+  assert.equal((await browser.fetch("/api/organization", { method: "POST", json: { organization_id: 7 } })).status, 400);
+  const switched = await browser.fetch("/api/organization", { method: "POST", json: { organization_id: org.id } });
+  assert.equal(switched.status, 204);
+  assert.notEqual(browser.cookies.authsvc_access, before.authsvc_access);
+  const reports = await browser.fetch("/api/reports");
+  assert.equal(reports.status, 200);
+  assert.equal((await reports.json()).organization, org.id);
+});
+
 test("an expired access token is refreshed once, transparently", async () => {
   const browser = new Browser();
   await browser.signIn();

@@ -14,10 +14,10 @@ export const config = {
 
 export async function proxy(request: NextRequest) {
   const access = request.cookies.get(ACCESS_COOKIE)?.value;
-  if (access && (await validate(access))) return NextResponse.next();
+  if (access && "identity" in (await validate(access))) return NextResponse.next();
   const refreshToken = request.cookies.get(REFRESH_COOKIE)?.value;
   const pair = refreshToken ? await refresh(refreshToken) : null;
-  if (pair && (await validate(pair.accessToken))) {
+  if (pair && "identity" in (await validate(pair.accessToken))) {
     // The page rendered for this very request must see the new tokens, not the old ones.
     request.cookies.set(ACCESS_COOKIE, pair.accessToken);
     request.cookies.set(REFRESH_COOKIE, pair.refreshToken);

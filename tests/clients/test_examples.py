@@ -234,7 +234,7 @@ def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_li
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 6" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 7" in result.stdout and "# fail 0" in result.stdout
 
 
 def test_migration_example_keeps_the_old_passwords(

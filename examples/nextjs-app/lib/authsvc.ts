@@ -27,25 +27,45 @@ export interface Identity {
   id: string;
   email: string;
   roles: string[];
+  orgId: string | null;
+  orgPermissions: string[];
 }
+
+/** authsvc's verdict on a token: who it is, or the status to answer with. */
+export type Verdict = { identity: Identity } | { refused: 401 | 403 };
 
 /**
  * Ask authsvc whether an access token is valid now (a signed-out session's token is not)
- * and belongs to this app's tenant. `null` for any refusal.
+ * and belongs to this app's tenant; with `permission`, whether the token's active
+ * organization grants it (403 when not).
  */
-export async function validate(token: string, permission?: string): Promise<Identity | null> {
+export async function validate(token: string, permission?: string): Promise<Verdict> {
   const query = new URLSearchParams({ tenant: tenantSlug() });
   if (permission) query.set("permission", permission);
   const answer = await fetch(`${authsvcUrl()}/api/v1/auth/validate?${query}`, {
     headers: { Authorization: `Bearer ${token}` },
     cache: "no-store",
   });
-  if (answer.status !== 200) return null;
-  const roles = answer.headers.get("X-User-Roles") ?? "";
+  if (answer.status === 403) return { refused: 403 };
+  if (answer.status !== 200) return { refused: 401 };
+  const list = (name: string) => (answer.headers.get(name) ?? "").split(",").filter(Boolean);
   return {
-    id: answer.headers.get("X-User-Id") ?? "",
-    email: answer.headers.get("X-User-Email") ?? "",
-    roles: roles ? roles.split(",") : [],
+    identity: {
+      id: answer.headers.get("X-User-Id") ?? "",
+      email: answer.headers.get("X-User-Email") ?? "",
+      roles: list("X-User-Roles"),
+      orgId: answer.headers.get("X-Org-Id") || null,
+      orgPermissions: list("X-Org-Permissions"),
+    },
+  };
+}
+
+/** A token pair from authsvc's token answer (sign-in, refresh, organization switch). */
+export function tokenPair(answer: { access_token?: string; refresh_token?: string; expires_in?: number }): TokenPair {
+  return {
+    accessToken: answer.access_token ?? "",
+    refreshToken: answer.refresh_token ?? "",
+    expiresAt: Date.now() + (answer.expires_in ?? 0) * 1000,
   };
 }
 

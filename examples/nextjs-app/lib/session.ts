@@ -1,4 +1,6 @@
 // The session cookies: the token pair lives only in httpOnly cookies, out of scripts' reach.
+import { STATUS_CODES } from "node:http";
+
 import { type NextRequest, NextResponse } from "next/server";
 import type { TokenPair } from "@authsvc/client";
 
@@ -31,7 +33,7 @@ export function clearSessionCookies(response: NextResponse, request: NextRequest
 
 /** An RFC 9457 problem answer, the shape authsvc itself uses. */
 export function problem(status: number, detail: string): NextResponse {
-  const title = { 400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 415: "Unsupported media type" }[status];
+  const title = STATUS_CODES[status];
   const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
   if (status === 401) headers["WWW-Authenticate"] = "Bearer";
   return new NextResponse(JSON.stringify({ type: "about:blank", title, status, detail }), { status, headers });

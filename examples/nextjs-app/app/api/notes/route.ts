@@ -2,22 +2,24 @@
 import { type NextRequest, NextResponse } from "next/server";
 
 import { problem, refuseForgery } from "../../../lib/session";
-import { requestIdentity } from "../../../lib/user";
+import { checkRequest } from "../../../lib/user";
 
 // In memory for the example; a real app keys its own table by the authsvc user id.
 const notesByUser = new Map<string, string[]>();
 
 export async function GET(request: NextRequest) {
-  const user = await requestIdentity(request);
-  if (!user) return problem(401, "Sign in first.");
+  const verdict = await checkRequest(request);
+  if (!("identity" in verdict)) return problem(401, "Sign in first.");
+  const user = verdict.identity;
   return NextResponse.json({ user: { id: user.id, email: user.email }, notes: notesByUser.get(user.id) ?? [] });
 }
 
 export async function POST(request: NextRequest) {
   const refused = refuseForgery(request);
   if (refused) return refused;
-  const user = await requestIdentity(request);
-  if (!user) return problem(401, "Sign in first.");
+  const verdict = await checkRequest(request);
+  if (!("identity" in verdict)) return problem(401, "Sign in first.");
+  const user = verdict.identity;
   const body = await request.json().catch(() => null);
   const text = body?.text;
   if (typeof text !== "string" || !text.trim() || text.length > 1000) {

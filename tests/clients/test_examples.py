@@ -11,6 +11,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -235,6 +236,19 @@ def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_li
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# pass 7" in result.stdout and "# fail 0" in result.stdout
+
+
+def test_nextjs_guide_quotes_the_example_as_it_is():
+    """Every TypeScript excerpt of the Next.js guide is in examples/nextjs-app, verbatim."""
+    guide = (EXAMPLES.parent / "docs" / "integrations.md").read_text()
+    excerpts = re.findall(r"```ts\n(.*?)```", guide, flags=re.DOTALL)
+    sources = "\n".join(
+        path.read_text()
+        for path in (EXAMPLES / "nextjs-app").rglob("*.ts")
+        if "node_modules" not in path.parts and ".next" not in path.parts
+    )
+    assert len(excerpts) >= 4
+    assert [excerpt for excerpt in excerpts if excerpt not in sources] == []
 
 
 def test_migration_example_keeps_the_old_passwords(

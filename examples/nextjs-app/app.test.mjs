@@ -17,14 +17,21 @@ const NEXT = "node_modules/next/dist/bin/next";
 let server;
 let appUrl;
 let output = "";
+const children = new Set();
 
 function run(args, env) {
-  // Its own process group, so that the whole tree (next start's workers too) can be ended.
+  // Its own process group, so that the whole tree (next's workers too) can be ended.
   const child = spawn(process.execPath, [NEXT, ...args], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
+  children.add(child);
   return child;
 }
+
+// Whatever ends this process (a failed hook, an exception, the runner's SIGTERM on a
+// timeout), no next process outlives it.
+process.on("exit", () => children.forEach(stop));
+for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => process.exit(1));
 
 function stop(child) {
   if (child?.exitCode === null && child.signalCode === null) {

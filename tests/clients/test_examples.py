@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -225,17 +226,25 @@ def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_li
         "AUTHSVC_OTHER_ADMIN_KEY": make_live_tenant().admin_key,
         "NEXT_TELEMETRY_DISABLED": "1",
     }
-    result = subprocess.run(
+    # A session of its own: on a timeout, SIGTERM reaches the test file's process, which
+    # then ends the next build/start process groups it started (SIGKILL would orphan them).
+    node = subprocess.Popen(
         [shutil.which("node") or "node", "--test", "app.test.mjs"],
         cwd=folder,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=280,
-        check=False,
+        start_new_session=True,
     )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 7" in result.stdout and "# fail 0" in result.stdout
+    try:
+        stdout, stderr = node.communicate(timeout=280)
+    except subprocess.TimeoutExpired:
+        os.killpg(node.pid, signal.SIGTERM)
+        stdout, stderr = node.communicate(timeout=20)
+        pytest.fail(f"the Next.js example's tests took over 280 s:\n{stdout[-6000:]}")
+    assert node.returncode == 0, stdout[-6000:] + stderr[-2000:]
+    assert "# pass 7" in stdout and "# fail 0" in stdout
 
 
 def test_nextjs_guide_quotes_the_example_as_it_is():

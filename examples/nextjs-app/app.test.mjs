@@ -57,12 +57,12 @@ async function build(env) {
   assert.equal(code, 0, `next build failed:\n${output.slice(-4000)}`);
 }
 
-async function waitForApp(child) {
+async function waitForApp(child, url) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     assert.equal(child.exitCode, null, `next exited:\n${output.slice(-4000)}`);
     try {
-      if ((await fetch(`${appUrl}/login`)).status === 200) return;
+      if ((await fetch(`${url}/login`)).status === 200) return;
     } catch {
       // not listening yet
     }
@@ -71,17 +71,26 @@ async function waitForApp(child) {
   assert.fail(`next did not answer within 30 s:\n${output.slice(-4000)}`);
 }
 
+/** `next start` of the built app on a free port: [process, its URL]. */
+async function start(env) {
+  const port = await freePort();
+  const child = run(["start", "--hostname", "127.0.0.1", "--port", String(port)], env);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForApp(child, url);
+  return [child, url];
+}
+
+let appEnv;
+
 before(async () => {
   const { key } = await admin.call("post_api_key_list", { body: { name: "next.js example", scopes: ["auth"] } });
   await admin.call("post_user_list", { body: { email: EMAIL, password: PASSWORD } });
   const env = { ...process.env, AUTHSVC_AUTH_KEY: key, NEXT_TELEMETRY_DISABLED: "1" };
+  appEnv = env;
   delete env.AUTHSVC_ADMIN_KEY; // the app gets the auth-scope key only
   delete env.AUTHSVC_OTHER_ADMIN_KEY;
-  const port = await freePort();
-  appUrl = `http://127.0.0.1:${port}`;
   await build(env);
-  server = run(["start", "--hostname", "127.0.0.1", "--port", String(port)], env);
-  await waitForApp(server);
+  [server, appUrl] = await start(env);
 });
 
 after(() => stop(server));
@@ -257,4 +266,21 @@ test("signing out ends the session at authsvc too", async () => {
   const replay = new Browser(old);
   assert.equal((await replay.fetch("/")).status, 307);
   assert.equal((await replay.fetch("/api/notes")).status, 401);
+});
+
+test("an authsvc outage is an error, not a sign-out", async () => {
+  const browser = new Browser();
+  await browser.signIn();
+  const [down, downUrl] = await start({ ...appEnv, AUTHSVC_URL: `http://127.0.0.1:${await freePort()}` });
+  try {
+    // With both cookies the token check fails; with the refresh cookie alone, the refresh.
+    for (const cookie of [`authsvc_access=${browser.cookies.authsvc_access}; `, ""]) {
+      const headers = { Cookie: `${cookie}authsvc_refresh=${browser.cookies.authsvc_refresh}` };
+      const page = await fetch(`${downUrl}/`, { headers, redirect: "manual" });
+      assert.equal(page.status, 500);
+      assert.deepEqual(page.headers.getSetCookie(), [], "the cookies are kept for when authsvc is back");
+    }
+  } finally {
+    stop(down);
+  }
 });

@@ -244,7 +244,7 @@ def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_li
         stdout, stderr = node.communicate(timeout=20)
         pytest.fail(f"the Next.js example's tests took over 280 s:\n{stdout[-6000:]}")
     assert node.returncode == 0, stdout[-6000:] + stderr[-2000:]
-    assert "# pass 7" in stdout and "# fail 0" in stdout
+    assert "# pass 8" in stdout and "# fail 0" in stdout
 
 
 def test_nextjs_guide_quotes_the_example_as_it_is():

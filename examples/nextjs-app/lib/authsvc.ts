@@ -1,6 +1,6 @@
-// The app's one door to authsvc: configuration, the session cookies, token checks.
+// The app's one door to authsvc: settings, cookie names, token checks and refreshes.
 // Server-only: it reads AUTHSVC_AUTH_KEY, which must never reach a browser bundle.
-import { AuthServiceClient, MemoryTokenStorage, type TokenPair } from "@authsvc/client";
+import { AuthServiceClient, MemoryTokenStorage, ProblemError, type TokenPair } from "@authsvc/client";
 
 export const ACCESS_COOKIE = "authsvc_access";
 export const REFRESH_COOKIE = "authsvc_refresh";
@@ -46,8 +46,10 @@ export async function validate(token: string, permission?: string): Promise<Verd
     headers: { Authorization: `Bearer ${token}` },
     cache: "no-store",
   });
+  if (answer.status === 401) return { refused: 401 };
   if (answer.status === 403) return { refused: 403 };
-  if (answer.status !== 200) return { refused: 401 };
+  // An outage is no verdict: treating it as "signed out" would clear every visitor's cookies.
+  if (answer.status !== 200) throw new Error(`authsvc's /auth/validate answered ${answer.status}`);
   const list = (name: string) => (answer.headers.get(name) ?? "").split(",").filter(Boolean);
   return {
     identity: {
@@ -75,7 +77,7 @@ export function tokenPair(answer: { access_token?: string; refresh_token?: strin
 const exchanges = new Map<string, Promise<TokenPair | null>>();
 const SHARE_MS = 10_000;
 
-/** A new token pair for a refresh token, or `null` when authsvc refuses it. */
+/** A new token pair for a refresh token, or `null` when authsvc refuses it (an outage throws). */
 export function refresh(refreshToken: string): Promise<TokenPair | null> {
   let exchange = exchanges.get(refreshToken);
   if (!exchange) {
@@ -83,7 +85,11 @@ export function refresh(refreshToken: string): Promise<TokenPair | null> {
     exchange = authsvc()
       .session({ storage })
       .refresh()
-      .catch(() => null);
+      .catch((error) => {
+        if (error instanceof ProblemError && [400, 401, 422].includes(error.status)) return null;
+        exchanges.delete(refreshToken);
+        throw error;
+      });
     exchanges.set(refreshToken, exchange);
     setTimeout(() => exchanges.delete(refreshToken), SHARE_MS).unref();
   }

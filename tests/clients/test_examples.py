@@ -8,6 +8,7 @@ the Next.js app is built and started by its own node tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -211,9 +212,11 @@ def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant
     assert "# pass 2" in result.stdout and "# fail 0" in result.stdout
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_live_tenant):
-    """examples/nextjs-app's node tests: next build, next start, then used as a browser would."""
+    """examples/nextjs-app's node tests (next build, next start, HTTP as a browser sends it),
+    then its login form and sign-out button in Chromium."""
     folder = EXAMPLES / "nextjs-app"
     if not (folder / "node_modules" / "next").is_dir():
         pytest.fail("examples/nextjs-app/node_modules is missing: run `npm ci` there")
@@ -245,6 +248,69 @@ def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_li
         pytest.fail(f"the Next.js example's tests took over 280 s:\n{stdout[-6000:]}")
     assert node.returncode == 0, stdout[-6000:] + stderr[-2000:]
     assert "# pass 8" in stdout and "# fail 0" in stdout
+    # The build those tests just made, now driven through its real form in Chromium.
+    with next_start(folder, {**env, "AUTHSVC_AUTH_KEY": live_tenant.auth_key}) as url:
+        sign_in_and_out_in_chromium(url, live[0], live_tenant.admin_key)
+
+
+@contextlib.contextmanager
+def next_start(folder: Path, env: dict[str, str]):
+    """`next start` of the example's build on a free port, its process group ended after."""
+    port = free_port()
+    command = ["node", "node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p"]
+    process = subprocess.Popen([*command, str(port)], cwd=folder, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def sign_in_and_out_in_chromium(url: str, authsvc_url: str, admin_key: str) -> None:
+    """A user signs in through the login form; scripts never see the tokens; sign-out works."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import ARGS, CHROMIUM
+
+    with AuthsvcClient(authsvc_url, admin_key) as admin:
+        admin.call("post_user_list", json={"email": "form@example.com", "password": PASSWORD})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, chromium_sandbox=False, args=ARGS
+        )
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15000)
+            page.goto(f"{url}/")
+            page.wait_for_url(f"{url}/login?next=%2F")
+            page.get_by_label("Email").fill("form@example.com")
+            page.get_by_label("Password").fill("not the password")
+            page.get_by_role("button", name="Sign in").click()
+            # The form's own alert (Next.js adds a route announcer with the same role).
+            assert page.locator("form [role=alert]").inner_text()
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{url}/")
+            assert page.locator("#email").inner_text() == "form@example.com"
+            assert page.evaluate("document.cookie") == "", "the tokens are out of scripts' reach"
+            cookies = {c["name"]: c for c in page.context.cookies()}
+            assert cookies["authsvc_access"]["httpOnly"] and cookies["authsvc_refresh"]["httpOnly"]
+            assert cookies["authsvc_access"]["sameSite"] == "Lax"
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url(f"{url}/login")
+            assert page.context.cookies() == []
+            page.goto(f"{url}/")
+            page.wait_for_url(f"{url}/login?next=%2F")
+        finally:
+            browser.close()
 
 
 def test_nextjs_guide_quotes_the_example_as_it_is():

@@ -249,7 +249,8 @@ def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_li
     assert node.returncode == 0, stdout[-6000:] + stderr[-2000:]
     assert "# pass 8" in stdout and "# fail 0" in stdout
     # The build those tests just made, now driven through its real form in Chromium.
-    with next_start(folder, {**env, "AUTHSVC_AUTH_KEY": live_tenant.auth_key}) as url:
+    app_env = {k: v for k, v in env.items() if not k.endswith("ADMIN_KEY")}
+    with next_start(folder, {**app_env, "AUTHSVC_AUTH_KEY": live_tenant.auth_key}) as url:
         sign_in_and_out_in_chromium(url, live[0], live_tenant.admin_key)
 
 

@@ -84,6 +84,8 @@ npm_ci tests/postman "Postman's collection runner"
 npm_ci clients/js "the JavaScript client's packages"
 # The Express integration example (it links the client above, so it comes second).
 npm_ci examples/express-app "the Express example's packages"
+# The Next.js integration example (it links the client too; its test runs next build).
+npm_ci examples/nextjs-app "the Next.js example's packages"
 
 echo "==> ruff check"
 .venv/bin/ruff check .

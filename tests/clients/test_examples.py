@@ -1,16 +1,20 @@
 """The integration guides' examples (examples/), run against a live authsvc.
 
 Flask and FastAPI apps verify tokens locally; the Flask app also receives a real webhook
-delivery; nginx runs examples/nginx/authsvc.conf as written (hosts and tenant replaced).
+delivery; nginx runs examples/nginx/authsvc.conf as written (hosts and tenant replaced);
+the Next.js app is built and started by its own node tests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -206,6 +210,121 @@ def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant
         stop_embedded(worker)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# pass 2" in result.stdout and "# fail 0" in result.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_live_tenant):
+    """examples/nextjs-app's node tests (next build, next start, HTTP as a browser sends it),
+    then its login form and sign-out button in Chromium."""
+    folder = EXAMPLES / "nextjs-app"
+    if not (folder / "node_modules" / "next").is_dir():
+        pytest.fail("examples/nextjs-app/node_modules is missing: run `npm ci` there")
+    env = {
+        **os.environ,
+        "AUTHSVC_URL": live[0],
+        "AUTHSVC_TENANT": live_tenant.slug,
+        "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+        # A second tenant, whose genuine tokens the app must refuse.
+        "AUTHSVC_OTHER_ADMIN_KEY": make_live_tenant().admin_key,
+        "NEXT_TELEMETRY_DISABLED": "1",
+    }
+    # A session of its own: on a timeout, SIGTERM reaches the test file's process, which
+    # then ends the next build/start process groups it started (SIGKILL would orphan them).
+    node = subprocess.Popen(
+        [shutil.which("node") or "node", "--test", "app.test.mjs"],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = node.communicate(timeout=280)
+    except subprocess.TimeoutExpired:
+        os.killpg(node.pid, signal.SIGTERM)
+        stdout, stderr = node.communicate(timeout=20)
+        pytest.fail(f"the Next.js example's tests took over 280 s:\n{stdout[-6000:]}")
+    assert node.returncode == 0, stdout[-6000:] + stderr[-2000:]
+    assert "# pass 8" in stdout and "# fail 0" in stdout
+    # The build those tests just made, now driven through its real form in Chromium.
+    app_env = {k: v for k, v in env.items() if not k.endswith("ADMIN_KEY")}
+    with next_start(folder, {**app_env, "AUTHSVC_AUTH_KEY": live_tenant.auth_key}) as url:
+        sign_in_and_out_in_chromium(url, live[0], live_tenant.admin_key)
+
+
+@contextlib.contextmanager
+def next_start(folder: Path, env: dict[str, str]):
+    """`next start` of the example's build on a free port, its process group ended after."""
+    port = free_port()
+    command = ["node", "node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p"]
+    process = subprocess.Popen([*command, str(port)], cwd=folder, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def sign_in_and_out_in_chromium(url: str, authsvc_url: str, admin_key: str) -> None:
+    """A user signs in through the login form; scripts never see the tokens; sign-out works."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import ARGS, CHROMIUM
+
+    with AuthsvcClient(authsvc_url, admin_key) as admin:
+        admin.call("post_user_list", json={"email": "form@example.com", "password": PASSWORD})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, chromium_sandbox=False, args=ARGS
+        )
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15000)
+            page.goto(f"{url}/")
+            page.wait_for_url(f"{url}/login?next=%2F")
+            page.get_by_label("Email").fill("form@example.com")
+            page.get_by_label("Password").fill("not the password")
+            page.get_by_role("button", name="Sign in").click()
+            # The form's own alert (Next.js adds a route announcer with the same role).
+            assert page.locator("form [role=alert]").inner_text()
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{url}/")
+            assert page.locator("#email").inner_text() == "form@example.com"
+            assert page.evaluate("document.cookie") == "", "the tokens are out of scripts' reach"
+            cookies = {c["name"]: c for c in page.context.cookies()}
+            assert cookies["authsvc_access"]["httpOnly"] and cookies["authsvc_refresh"]["httpOnly"]
+            assert cookies["authsvc_access"]["sameSite"] == "Lax"
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url(f"{url}/login")
+            assert page.context.cookies() == []
+            page.goto(f"{url}/")
+            page.wait_for_url(f"{url}/login?next=%2F")
+        finally:
+            browser.close()
+
+
+def test_nextjs_guide_quotes_the_example_as_it_is():
+    """Every TypeScript excerpt of the Next.js guide is in examples/nextjs-app, verbatim."""
+    guide = (EXAMPLES.parent / "docs" / "integrations.md").read_text()
+    excerpts = re.findall(r"```ts\n(.*?)```", guide, flags=re.DOTALL)
+    sources = "\n".join(
+        path.read_text()
+        for path in (EXAMPLES / "nextjs-app").rglob("*.ts")
+        if "node_modules" not in path.parts and ".next" not in path.parts
+    )
+    assert len(excerpts) >= 4
+    assert [excerpt for excerpt in excerpts if excerpt not in sources] == []
 
 
 def test_migration_example_keeps_the_old_passwords(

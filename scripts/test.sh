@@ -94,9 +94,11 @@ echo "==> ruff format --check"
 
 # Everything runs, including the tests marked slow (two authsvc instances, a Redis
 # outage: tests/ops/test_two_instances.py); locally, -m 'not slow' leaves them out.
-echo "==> pytest $*"
+# Two workers (the machine's two cores), each taking whole files, so a module's live
+# server or browser is started once; arguments after these can override them (-n 0).
+echo "==> pytest -n 2 --dist loadfile $*"
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@" || status=$?
 if ((status == 5)); then
   echo "==> FAILED: pytest collected no tests (exit code 5); a suite that runs nothing proves nothing" >&2
 elif ((status != 0)); then

@@ -122,13 +122,14 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             if refresh
             else application.access_token_ttl_seconds or policy.access_token_ttl_seconds
         )
-        session, raw = sessions.open_app_session(user.id, application, row.scope, ttl, refresh)
+        amr = tuple(row.amr or ())
+        session, raw = sessions.open_app_session(user.id, application, row.scope, ttl, refresh, amr)
         db.session.execute(
             sa.update(AuthorizationCode)
             .where(AuthorizationCode.id == row.id)
             .values(session_id=session.id)
         )
-        return tokens.Grantee(user, session.id, raw)
+        return tokens.Grantee(user, session.id, raw, amr=amr)
 
 
 def prune_codes(app) -> int:
@@ -198,7 +199,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         except AuthenticationFailed:
             raise InvalidGrantError("The refresh token is not valid.") from None
         return tokens.Grantee(
-            rotated.user, rotated.session_id, rotated.refresh_token, rotated.organization
+            rotated.user,
+            rotated.session_id,
+            rotated.refresh_token,
+            rotated.organization,
+            rotated.amr,
         )
 
     def revoke_old_credential(self, refresh_token):

@@ -50,6 +50,8 @@ class Grantee:
     refresh_token: str | None = None
     #: The claims of the session's active organization (a refreshed session's choice).
     organization: dict | None = None
+    #: How the user signed in (RFC 8176), recorded on the application's session.
+    amr: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,10 @@ def generate(
     if user is None:  # client_credentials: only scopes the application was allowed
         scope = client.get_allowed_scope(scope)
         subject, session_id = ClientSubject(client.client_id, g.tenant.id), None
-        organization = None
+        organization, amr = None, ()
     else:
         subject, session_id = user.user, user.session_id
-        organization = user.organization
+        organization, amr = user.organization, user.amr
     access, ttl = jwt.issue_access_token(
         user=subject,
         session_id=session_id,
@@ -115,6 +117,7 @@ def generate(
         scope=scope or "",
         ttl=application.access_token_ttl_seconds,
         organization=organization,
+        amr=amr,
     )
     token = {"token_type": "Bearer", "access_token": access, "expires_in": ttl}
     if scope:

@@ -118,11 +118,17 @@ def start_session(
 
 
 def open_app_session(
-    user_id: uuid.UUID, application, scope: str, ttl_seconds: int, refresh: bool
+    user_id: uuid.UUID,
+    application,
+    scope: str,
+    ttl_seconds: int,
+    refresh: bool,
+    amr: Sequence[str] = (),
 ) -> tuple[Session, str | None]:
     """Open the session an OAuth application holds for a user (one refresh-token family,
     rotated and reuse-checked like any other), with a refresh token when ``refresh``;
-    the caller commits."""
+    ``amr`` is how the user signed in, kept for the session's refreshed tokens. The
+    caller commits."""
     now = utcnow()
     session = Session(
         id=new_id(),
@@ -135,6 +141,7 @@ def open_app_session(
         expires_at=now + timedelta(seconds=ttl_seconds),
         application_id=application.id,
         scope=scope,
+        amr=list(amr),
     )
     db.session.add(session)
     db.session.flush()  # the refresh token's foreign key points at the session row

@@ -181,19 +181,26 @@ def test_nginx_example_lets_only_the_tenants_signed_in_users_through(
     assert httpx.get(f"{nginx}/notes", headers=other).status_code == 401
 
 
-def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant):
-    """examples/express-app's own node tests, with authsvc's webhook worker running."""
-    from authsvc.worker import start_embedded, stop_embedded
-
-    folder = EXAMPLES / "express-app"
-    if not (folder / "node_modules" / "express").is_dir():
-        pytest.fail("examples/express-app/node_modules is missing: run `npm ci` there")
+def _node_example(name: str, package: str, live, live_tenant, **extra: str):
+    """(folder, environment) of a Node.js example, failing clearly without its packages."""
+    folder = EXAMPLES / name
+    if not (folder / "node_modules" / package).is_dir():
+        pytest.fail(f"examples/{name}/node_modules is missing: run `npm ci` there")
     env = {
         **os.environ,
         "AUTHSVC_URL": live[0],
         "AUTHSVC_TENANT": live_tenant.slug,
         "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+        **extra,
     }
+    return folder, env
+
+
+def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant):
+    """examples/express-app's own node tests, with authsvc's webhook worker running."""
+    from authsvc.worker import start_embedded, stop_embedded
+
+    folder, env = _node_example("express-app", "express", live, live_tenant)
     worker = start_embedded(live[1])
     assert worker is not None, "the live server's database is SQLite: the embedded worker is on"
     try:
@@ -217,18 +224,15 @@ def test_express_example_protects_routes_and_receives_webhooks(live, live_tenant
 def test_nextjs_example_protects_pages_and_api_routes(live, live_tenant, make_live_tenant):
     """examples/nextjs-app's node tests (next build, next start, HTTP as a browser sends it),
     then its login form and sign-out button in Chromium."""
-    folder = EXAMPLES / "nextjs-app"
-    if not (folder / "node_modules" / "next").is_dir():
-        pytest.fail("examples/nextjs-app/node_modules is missing: run `npm ci` there")
-    env = {
-        **os.environ,
-        "AUTHSVC_URL": live[0],
-        "AUTHSVC_TENANT": live_tenant.slug,
-        "AUTHSVC_ADMIN_KEY": live_tenant.admin_key,
+    folder, env = _node_example(
+        "nextjs-app",
+        "next",
+        live,
+        live_tenant,
         # A second tenant, whose genuine tokens the app must refuse.
-        "AUTHSVC_OTHER_ADMIN_KEY": make_live_tenant().admin_key,
-        "NEXT_TELEMETRY_DISABLED": "1",
-    }
+        AUTHSVC_OTHER_ADMIN_KEY=make_live_tenant().admin_key,
+        NEXT_TELEMETRY_DISABLED="1",
+    )
     # A session of its own: on a timeout, SIGTERM reaches the test file's process, which
     # then ends the next build/start process groups it started (SIGKILL would orphan them).
     node = subprocess.Popen(

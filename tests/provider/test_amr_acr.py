@@ -7,6 +7,7 @@ import re
 from html import unescape
 from urllib.parse import urlsplit
 
+import jwt as pyjwt
 import pytest
 import requests
 
@@ -81,6 +82,36 @@ def test_a_totp_sign_in_says_otp_and_mfa_and_meets_the_mfa_class(
     asked = f"{MFA} {ONE}"
     claims = id_token_claims(client, tenant, application, relying_party, acr_values=asked)
     assert claims["amr"] == ["pwd", "otp", "mfa"] and claims["acr"] == MFA
+
+
+def _access_claims(client, slug: str, access_token: str) -> dict:
+    """An access token's claims, its signature checked with PyJWT against the JWKS."""
+    jwks = pyjwt.PyJWKSet.from_dict(client.get(f"/t/{slug}/.well-known/jwks.json").json)
+    kid = pyjwt.get_unverified_header(access_token)["kid"]
+    key = next(k for k in jwks.keys if k.key_id == kid)
+    return pyjwt.decode(
+        access_token, key, algorithms=["ES256", "RS256"], options={"verify_aud": False}
+    )
+
+
+def test_an_applications_access_tokens_keep_the_sign_ins_amr_through_refreshes(
+    client, tenant, member, api_client, first_party
+):
+    """The code's access token and each refreshed one say how the user signed in."""
+    totp = _enrol_totp(api_client, tenant, member)
+    application, relying_party = first_party
+    submit(client, f"/t/{tenant[1]}/login", {"identifier": member["email"], "password": PASSWORD})
+    assert submit(client, f"/t/{tenant[1]}/mfa", {"code": totp.now()}).status_code == 303
+    page, _state, verifier = authorize(client, relying_party, tenant[1])
+    token_url = f"/t/{tenant[1]}/oauth2/token"
+    token = relying_party.fetch_token(
+        token_url, code=callback_params(page)["code"], code_verifier=verifier
+    )
+    both = ["pwd", "otp", "mfa"]
+    assert _access_claims(client, tenant[1], token["access_token"])["amr"] == both
+    for _ in range(2):
+        token = relying_party.refresh_token(token_url, refresh_token=token["refresh_token"])
+        assert _access_claims(client, tenant[1], token["access_token"])["amr"] == both
 
 
 def test_amr_is_the_sign_in_that_happened_not_the_factors_enrolled_since(

@@ -184,21 +184,26 @@ def oauth2_token():
     return allow_spa_origin(authorization_server().create_token_response())
 
 
-@bp.route("/oauth2/userinfo", methods=["GET", "POST"])
+@bp.route("/oauth2/userinfo", methods=["GET", "POST", "OPTIONS"])
 @csrf.exempt
 @_protocol_errors
 def oauth2_userinfo():
+    if request.method == "OPTIONS":
+        return allow_spa_origin(make_response("", 204))
     try:
-        return authorization_server().create_endpoint_response("userinfo")
+        response = authorization_server().create_endpoint_response("userinfo")
     except HTTPException as refused:  # authlib's RFC 6750 answer, WWW-Authenticate included
-        return refused.get_response()
+        response = refused.get_response()
+    return allow_spa_origin(make_response(response))
 
 
-@bp.post("/oauth2/revoke")
+@bp.route("/oauth2/revoke", methods=["POST", "OPTIONS"])
 @csrf.exempt
 @_protocol_errors
 def oauth2_revoke():
-    return authorization_server().create_endpoint_response("revocation")
+    if request.method == "OPTIONS":
+        return allow_spa_origin(make_response("", 204))
+    return allow_spa_origin(authorization_server().create_endpoint_response("revocation"))
 
 
 @bp.post("/oauth2/introspect")

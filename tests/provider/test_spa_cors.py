@@ -114,3 +114,47 @@ def test_only_the_named_public_applications_origins_are_granted(
 def test_no_origin_no_grant(client, tenant, spa):
     form = {"grant_type": "authorization_code", "code": "x", "client_id": spa["client_id"]}
     assert ALLOW not in token_request(client, tenant[1], None, **form).headers
+
+
+def _spa_tokens(client, tenant, member, spa, rp) -> dict:
+    """The SPA's token pair, redeemed from its own origin."""
+    relying_party = rp(spa, redirect_uri=f"{SPA}/callback")
+    sign_in(client, tenant[1], member["email"])
+    page, _state, verifier = authorize(client, relying_party, tenant[1])
+    code = page.headers["Location"].split("code=")[1].split("&")[0]
+    form = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier}
+    form |= {"redirect_uri": f"{SPA}/callback", "client_id": spa["client_id"]}
+    answer = token_request(client, tenant[1], SPA, **form)
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def test_a_spa_reads_userinfo_and_revokes_from_its_own_origin_only(
+    client, tenant, member, spa, rp, register
+):
+    tokens = _spa_tokens(client, tenant, member, spa, rp)
+    userinfo = f"/t/{tenant[1]}/oauth2/userinfo"
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    own = client.get(userinfo, headers={**bearer, "Origin": SPA})
+    assert own.status_code == 200 and own.json["sub"] and own.headers[ALLOW] == SPA
+    # Another public application's origin may not read this application's user.
+    register(client_type="public", redirect_uris=["https://other-spa.example/cb"])
+    for origin in ("https://other-spa.example", "https://spa.example.com.evil.test"):
+        assert ALLOW not in client.get(userinfo, headers={**bearer, "Origin": origin}).headers
+    # A forged or foreign token names no application: no grant, and a 401 as before.
+    forged = client.get(userinfo, headers={"Authorization": "Bearer x.y.z", "Origin": SPA})
+    assert forged.status_code == 401 and ALLOW not in forged.headers
+    ask = {"Origin": SPA, "Access-Control-Request-Method": "GET"}
+    ask["Access-Control-Request-Headers"] = "authorization"
+    granted = client.options(userinfo, headers=ask)
+    assert granted.status_code == 204 and granted.headers[ALLOW] == SPA
+    assert "authorization" in granted.headers["Access-Control-Allow-Headers"].lower()
+
+    revoke = f"/t/{tenant[1]}/oauth2/revoke"
+    form = {"token": tokens["refresh_token"], "client_id": spa["client_id"]}
+    answer = client.post(revoke, data=form, headers={"Origin": SPA})
+    assert answer.status_code == 200 and answer.headers[ALLOW] == SPA
+    elsewhere = client.post(revoke, data=form, headers={"Origin": "https://other-spa.example"})
+    assert ALLOW not in elsewhere.headers
+    # Revoking the refresh token ended the session: userinfo refuses its access token.
+    assert client.get(userinfo, headers=bearer).status_code == 401

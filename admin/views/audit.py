@@ -24,6 +24,7 @@ from authsvc.audit.models import AuditEntry
 from authsvc.audit.names import resolve
 from authsvc.audit.service import ACTIONS, TARGET_TYPES
 from authsvc.errors import ValidationFailed
+from authsvc.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
@@ -166,7 +167,7 @@ def _csv_row(entry: AuditEntry) -> list[str]:
     actor = f"{entry.actor_type}:{entry.actor_id}" if entry.actor_id else entry.actor_type
     target = f"{entry.target_type}:{entry.target_id}" if entry.target_id else ""
     cells = [actor, entry.action, target, entry.ip or "", json.dumps(entry.changes, sort_keys=True)]
-    return [entry.created_at.isoformat(), *map(_cell, cells)]
+    return [entry.created_at.isoformat(), *map(safe_cell, cells)]
 
 
 @bp.get("/audit/export.csv")
@@ -180,8 +181,3 @@ def audit_export():
         writer.writerow(_csv_row(entry))
     headers = {"Content-Disposition": 'attachment; filename="audit-log.csv"'}
     return Response(out.getvalue(), mimetype="text/csv", headers=headers)
-
-
-def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) in free text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

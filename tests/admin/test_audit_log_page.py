@@ -65,3 +65,26 @@ def test_does_the_audit_log_page_show_the_newest_entry_first(admin_client, tenan
     export = client.get("/admin/audit/export.csv?action=role.created").text
     changes = [row[5] for row in list(csv.reader(io.StringIO(export)))[1:]]
     assert ["third-role" in changes[0], "first-role" in changes[2]] == [True, True]
+
+
+def test_does_the_csv_export_neutralise_every_cell_a_spreadsheet_would_run():
+    """Attacker case: text starting with =, +, -, @, a tab or a CR becomes a formula in
+    Excel, LibreOffice or Sheets; the export writes it as text (one helper for all CSVs)."""
+    from datetime import UTC, datetime
+
+    from admin.views.audit import _csv_row
+    from authsvc.audit.models import AuditEntry
+
+    entry = AuditEntry(
+        created_at=datetime(2026, 12, 5, tzinfo=UTC),
+        actor_type="\t=cmd|' /C calc'!A0",
+        actor_id=None,
+        action="@SUM(1+1)",
+        target_type=None,
+        target_id=None,
+        ip="\r-2+3",
+        changes={},
+    )
+    cells = _csv_row(entry)[1:]
+    assert cells[:2] == ["'\t=cmd|' /C calc'!A0", "'@SUM(1+1)"]
+    assert cells[3] == "'\r-2+3" and cells[4] == "{}"

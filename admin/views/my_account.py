@@ -111,10 +111,16 @@ def my_account_totp():
 
 
 def _required_by() -> list[str]:
+    """The names of this admin's tenants that require two-factor sign-in (one query)."""
+    import sqlalchemy as sa
+
     from authsvc.extensions import db
     from authsvc.tenants.models import Tenant
 
-    tenants = [db.session.get(Tenant, m.tenant_id) for m in current_user.memberships]
+    ids = [m.tenant_id for m in current_user.memberships]
+    tenants = db.session.execute(
+        sa.select(Tenant).where(Tenant.id.in_(ids)).order_by(Tenant.name)
+    ).scalars()
     return [t.name for t in tenants if mfa_required(t)]
 
 

@@ -19,7 +19,9 @@ from flask_cors.core import get_cors_options, set_cors_headers
 
 from authsvc.applications import service
 from authsvc.applications.models import PUBLIC, Application
+from authsvc.provider.endpoints import access_token
 from authsvc.tenants.urls import origins_of
+from authsvc.tokens.bearer import bearer_token
 
 OPTIONS = {
     "methods": ["GET", "POST"],
@@ -37,12 +39,10 @@ def _named_client_id() -> str | None:
     """The application a request names: its form's ``client_id``, else its bearer token's."""
     if request.form.get("client_id"):
         return request.form["client_id"]
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = bearer_token()
+    if raw is None:
         return None
-    from authsvc.provider.endpoints import access_token
-
-    token = access_token(raw.strip())
+    token = access_token(raw)
     return token.client_id if token is not None else None
 
 

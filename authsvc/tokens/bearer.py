@@ -17,7 +17,8 @@ from authsvc.tokens import denylist
 from authsvc.tokens.jwt import AccessClaims, verify_access_token
 
 
-def _raw_token() -> str | None:
+def bearer_token() -> str | None:
+    """The token of this request's ``Authorization: Bearer`` header, or None."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -29,7 +30,7 @@ def current_claims() -> AccessClaims:
     """The verified, unrevoked access token of this request (memoised)."""
     if "claims" in g:
         return g.claims
-    raw = _raw_token()
+    raw = bearer_token()
     if raw is None:
         raise AuthenticationFailed("Send an access token: Authorization: Bearer <token>.", "Bearer")
     claims = verify_access_token(raw)

@@ -31,12 +31,21 @@ def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
-def test_types_generated_from_the_served_document_compile(live):
-    """test/types.ts also expects errors (unknown operation, unknown parameter)."""
+def test_types_generated_from_the_served_document_compile(live, tmp_path):
+    """The committed src/schema.d.ts is what the served document generates.
+
+    The Next.js example type-checks against it in its own build, so a stale or missing
+    file breaks that build; here the drift is named. test/types.ts also expects errors
+    (unknown operation, unknown parameter).
+    """
     url = f"{live[0]}/api/v1/openapi.json"
-    generated = run([str(BIN / "openapi-typescript"), url, "-o", "src/schema.d.ts"])
+    fresh = tmp_path / "schema.d.ts"
+    generated = run([str(BIN / "openapi-typescript"), url, "-o", str(fresh)])
     assert generated.returncode == 0, generated.stderr
-    assert "get_user_list" in (CLIENT / "src" / "schema.d.ts").read_text()
+    assert "get_user_list" in fresh.read_text()
+    assert fresh.read_text() == (CLIENT / "src" / "schema.d.ts").read_text(), (
+        "clients/js/src/schema.d.ts is stale: regenerate it (docs/clients.md, Types)"
+    )
     compiled = run([str(BIN / "tsc"), "-p", "tsconfig.json"])
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
 

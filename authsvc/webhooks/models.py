@@ -25,7 +25,7 @@ class WebhookEndpoint(TenantScoped, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(sa.String(200))
     # Signing secrets are needed in the clear to sign, so they are sealed
-    # (AES-GCM under a key derived from SECRET_KEY) rather than hashed.
+    # (authsvc.secretbox, under a key derived from SECRET_KEY) rather than hashed.
     secret_sealed: Mapped[str] = mapped_column(sa.String(200))
     previous_secret_sealed: Mapped[str | None] = mapped_column(sa.String(200))
     previous_secret_expires_at: Mapped[datetime | None]

@@ -54,10 +54,6 @@ def check_url(url: str) -> str:
     return url
 
 
-def _seal(secret: str) -> str:
-    return signing.seal(secret, current_app.config["SECRET_KEY"])
-
-
 #: The endpoint fields an audit row shows before and after a change.
 AUDITED_FIELDS = ("url", "description", "event_types", "is_active")
 
@@ -74,7 +70,7 @@ def create_webhook(data: dict[str, Any], actor: str | None = None) -> tuple[Webh
         description=data.get("description") or "",
         event_types=check_event_types(data.get("event_types", ["*"])),
         is_active=data.get("is_active", True),
-        secret_sealed=_seal(secret),
+        secret_sealed=signing.seal(secret),
     )
     db.session.add(endpoint)
     db.session.flush()
@@ -135,7 +131,7 @@ def rotate_secret(
     grace = current_app.config["WEBHOOKS_SECRET_GRACE_SECONDS"]
     endpoint.previous_secret_sealed = endpoint.secret_sealed
     endpoint.previous_secret_expires_at = utcnow() + timedelta(seconds=grace)
-    endpoint.secret_sealed = _seal(secret)
+    endpoint.secret_sealed = signing.seal(secret)
     _audit("webhook.secret_rotated", endpoint, actor, {"secret": "rotated"})
     db.session.commit()
     return endpoint, secret

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -14,20 +13,6 @@ from authsvc.users.models import User
 from tests.conftest import make_app, unique
 
 BEFORE = "b3e1f0c2d9a7"  # the revision before caad60bce0a7
-
-
-@pytest.fixture
-def fresh_database_url(backend, request, tmp_path):
-    """An empty database of the session's backend, for migrating step by step."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'fresh.db'}"
-    url = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-    name = unique("migration").replace("-", "_")
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def test_are_keys_stored_by_lower_casing_recomputed_unless_another_account_has_them(

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from authsvc import secretbox
 from authsvc.auth.mfa import SECRET_PURPOSE as TOTP_PURPOSE
@@ -140,14 +139,13 @@ def _identities() -> list[dict[str, Any]]:
 
 
 def _webhooks(key: TransferKey | None) -> list[dict[str, Any]]:
-    app_secret = current_app.config["SECRET_KEY"]
     return [
         {
             "url": w.url,
             "description": w.description,
             "event_types": w.event_types,
             "is_active": w.is_active,
-            "secret": _sealed(key, signing.unseal(w.secret_sealed, app_secret), "webhook_secret"),
+            "secret": _sealed(key, signing.unseal(w.secret_sealed), "webhook_secret"),
         }
         for w in db.session.execute(sa.select(WebhookEndpoint)).scalars()
     ]

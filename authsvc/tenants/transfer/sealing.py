@@ -1,10 +1,10 @@
 """Secrets in a tenant export, sealed under a key the operator gives on the command line.
 
 The key is a passphrase stretched with scrypt (a random salt per export, in
-the document's header); each secret is sealed with AES-256-GCM, its field name
-as associated data, so a sealed value cannot be moved to another field. The
-header carries a sealed check value, so a wrong key fails before anything is
-imported.
+the document's header); each secret is sealed with the one AES-256-GCM seal
+(:func:`authsvc.secretbox.seal`), its field name as associated data, so a
+sealed value cannot be moved to another field. The header carries a sealed
+check value, so a wrong key fails before anything is imported.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import base64
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from authsvc.errors import ValidationFailed
+from authsvc.secretbox import open_sealed, seal
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 _CHECK = "authsvc-transfer-key-check"
@@ -41,16 +41,14 @@ class TransferKey:
             )
         self.salt = salt or os.urandom(16)
         kdf = Scrypt(salt=self.salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
-        self._aead = AESGCM(kdf.derive(passphrase.encode()))
+        self._key = kdf.derive(passphrase.encode())
 
     def seal(self, secret: str, field: str) -> str:
-        nonce = os.urandom(12)
-        return _b64(nonce + self._aead.encrypt(nonce, secret.encode(), field.encode()))
+        return _b64(seal(self._key, secret.encode(), field.encode()))
 
     def unseal(self, sealed: str, field: str) -> str:
         try:
-            raw = _unb64(sealed)
-            return self._aead.decrypt(raw[:12], raw[12:], field.encode()).decode()
+            return open_sealed(self._key, _unb64(sealed), field.encode()).decode()
         except (InvalidTag, ValueError) as exc:
             message = "Cannot be unsealed with this key."
             raise ValidationFailed("Wrong key.", errors={field: [message]}) from exc

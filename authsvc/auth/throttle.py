@@ -84,6 +84,11 @@ def _redis_key(subject: str) -> str:
     return f"authsvc:throttle:{current_tenant_id()}:{subject}"
 
 
+def _locked_index() -> str:
+    """The bound tenant's locked accounts in Redis: a sorted set scored by lock end."""
+    return f"authsvc:throttle-locked:{current_tenant_id()}"
+
+
 def remembered(names: list[str]) -> Verdict:
     """Is any of these subjects locked, by what this process saw lately? No I/O."""
     locks, now = cache.caches[LOCKS], time.time()
@@ -153,9 +158,19 @@ def _fail_redis(client, name: str, policy: AuthPolicy) -> bool:
     if failures < _threshold(name, policy):
         return False
     lockouts = client.hincrby(key, "lockouts", 1)
-    until = time.time() + _lock_seconds(policy, lockouts)
-    client.hset(key, mapping={"failures": 0, "locked_until": until})
-    client.expire(key, max(policy.lockout_reset_seconds, int(until - time.time()) + 1))
+    now = time.time()
+    until = now + _lock_seconds(policy, lockouts)
+    pipe = client.pipeline()
+    pipe.hset(key, mapping={"failures": 0, "locked_until": until})
+    pipe.expire(key, max(policy.lockout_reset_seconds, int(until - now) + 1))
+    if name.startswith("acct:"):
+        # Indexed for the panel's user list, so listing locks never scans the keyspace.
+        index = _locked_index()
+        pipe.zadd(index, {name: until})
+        pipe.zremrangebyscore(index, "-inf", now)
+        pipe.expireat(index, int(until) + 1, gt=True)
+        pipe.expireat(index, int(until) + 1, nx=True)
+    pipe.execute()
     return True
 
 
@@ -239,8 +254,15 @@ def clear(names: list[str]) -> None:
     """Forget the counters (successful login of the account, or an admin unlock)."""
     for name in names:
         cache.caches.invalidate(LOCKS, _redis_key(name))
+
+    def through_redis(client) -> None:
+        pipe = client.pipeline()
+        pipe.delete(*[_redis_key(name) for name in names])
+        pipe.zrem(_locked_index(), *names)
+        pipe.execute()
+
     redis_or_database(
-        lambda client: client.delete(*[_redis_key(name) for name in names]),
+        through_redis,
         lambda: db.session.execute(
             sa.delete(LoginThrottle).where(LoginThrottle.subject.in_(names))
         ),
@@ -250,23 +272,15 @@ def clear(names: list[str]) -> None:
 def locked_accounts() -> set[str]:
     """The login keys (email or username) of the bound tenant's accounts locked now.
 
-    Counters expire soon after their lock ends, so this set stays small; the
-    panel's user list filters and marks locked users with it.
+    Locks end within ``lockout_max_seconds``, so this set stays small; the
+    panel's user list filters and marks locked users with it. In Redis it is one
+    read of the tenant's index of locked accounts.
     """
     now = time.time()
 
     def through_redis(client) -> set[str]:
-        prefix = _redis_key("acct:")
-        keys = list(client.scan_iter(match=prefix + "*", count=500))
-        pipe = client.pipeline()
-        for key in keys:
-            pipe.hget(key, "locked_until")
-        untils = pipe.execute()
-        return {
-            _text(key).removeprefix(prefix)
-            for key, until in zip(keys, untils, strict=True)
-            if until and float(until) > now
-        }
+        names = client.zrangebyscore(_locked_index(), f"({now}", "+inf")
+        return {_text(name).removeprefix("acct:") for name in names}
 
     def through_database() -> set[str]:
         rows = db.session.execute(

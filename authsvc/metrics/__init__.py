@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
@@ -25,6 +25,7 @@ from sqlalchemy.pool import Pool
 from authsvc.errors import AuthenticationFailed
 from authsvc.metrics import instruments
 from authsvc.metrics.backlog import BacklogCollector
+from authsvc.tokens.bearer import bearer_token
 
 EXTENSION = "authsvc.metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -67,8 +68,8 @@ def _authorized() -> bool:
     expected = current_app.config["METRICS_TOKEN"]
     if not expected:
         return True
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
+    given = bearer_token()
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 @bp.get("/metrics")

@@ -90,12 +90,18 @@ def inbox(app, mailbox):
 @pytest.fixture(params=["database", "redis"])
 def store_app(request, app, database_url, tmp_path):
     """The app keeping shared counters in the database, or an app on the same database
-    keeping them in a real Redis server (lockouts, rate limits, mail caps)."""
-    if request.param == "database":
+    keeping them in a real Redis server (lockouts, rate limits, mail caps).
+
+    ``@pytest.mark.app_settings(NAME=value)`` builds it with those settings as well."""
+    marker = request.node.get_closest_marker("app_settings")
+    settings = dict(marker.kwargs) if marker else {}
+    if request.param == "database" and not settings:
         yield app
         return
-    redis_app = make_app(database_url, tmp_path, REDIS_URL=request.getfixturevalue("redis_url"))
-    with redis_app.app_context():
+    if request.param == "redis":
+        settings["REDIS_URL"] = request.getfixturevalue("redis_url")
+    store = make_app(database_url, tmp_path, **settings)
+    with store.app_context():
         upgrade()
-    yield redis_app
+    yield store
     make_app(database_url, tmp_path)  # the limiter is process-wide: back to memory storage

@@ -1,5 +1,5 @@
 """Shared pieces of the browser tests: a fresh database, a live panel server, Chromium, a
-CSP-checked page."""
+CSP-checked page, screenshots on request."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import threading
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -25,6 +26,16 @@ ARGS = [
     "--no-first-run",
 ]
 EMAIL, PASSWORD = "root@example.com", "platform admin password"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def shoot(page, name: str) -> None:
+    """A full-page screenshot, ``<name>.png`` in test-artifacts/screenshots/, when
+    AUTHSVC_TEST_SCREENSHOTS=1: to look at layouts, not to test them (the checks do)."""
+    if os.environ.get("AUTHSVC_TEST_SCREENSHOTS") != "1":
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def fresh_database(postgres_url: str) -> str:

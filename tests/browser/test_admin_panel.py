@@ -1,27 +1,19 @@
 """The admin panel in a real browser (Debian's headless Chromium through Playwright).
 
 One live server (werkzeug, in a thread) on its own fresh PostgreSQL database, one
-browser for the module. Screenshots of the main pages go to
-``test-artifacts/screenshots/``. Every page is also checked for CSP violations.
+browser for the module. With AUTHSVC_TEST_SCREENSHOTS=1, screenshots of the main pages
+go to ``test-artifacts/screenshots/``. Every page is also checked for CSP violations.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import EMAIL, PASSWORD, ensure_tenant, sign_in
+from tests.browser.conftest import EMAIL, PASSWORD, ensure_tenant, shoot, sign_in
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_platform_admin_creates_a_tenant_a_user_and_a_key_shown_once(page, live_url):

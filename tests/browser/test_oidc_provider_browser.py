@@ -3,29 +3,27 @@
 Real components end to end: authsvc on a live server (PostgreSQL), a relying party built
 with authlib's Flask client on its own port, headless Chromium through Playwright, PyJWT
 checking the ID token against the JWKS. The RP is browsed as ``localhost`` and authsvc as
-``127.0.0.1``, so their cookies stay apart as on two sites. Screenshots go to
-``test-artifacts/screenshots/``.
+``127.0.0.1``, so their cookies stay apart as on two sites. With
+AUTHSVC_TEST_SCREENSHOTS=1, screenshots go to ``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
 import requests
 
 from authsvc.tenancy import tenant_context
-from tests.browser.conftest import fresh_database
+from tests.browser.conftest import fresh_database, shoot
 from tests.browser.relying_party import build, discovery, serving
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
 SLUG = "rp-co"
 PASSWORD = "relying party user password"
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +114,13 @@ def test_a_user_signs_in_to_an_application_consents_and_signs_out(site, page):
         page.wait_for_url(f"{site['url']}/t/{SLUG}/login**")
         sign_in_on_the_hosted_page(page, email)
         page.wait_for_selector("text=Allow Relying Party to use your RP Co account?")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "oidc-consent.png"), full_page=True)
+        shoot(page, "oidc-consent")
         page.get_by_role("button", name="Allow").click()
         page.wait_for_url(f"{rp_url}/callback**")
         assert page.inner_text("h1") == "Signed in as Ada RP"
         assert page.inner_text("#email") == email
         assert page.inner_text("#amr") == "['pwd']"
-        page.screenshot(path=str(SHOTS / "oidc-rp-signed-in.png"), full_page=True)
+        shoot(page, "oidc-rp-signed-in")
         sign_out_through_the_rp(page, site, rp_url)
 
 
@@ -141,6 +138,6 @@ def test_a_totp_user_passes_the_code_page_on_the_way_to_a_first_party_applicatio
         # First-party: no consent page between the code page and the application.
         page.wait_for_url(f"{rp_url}/callback**")
         assert page.inner_text("#amr") == "['pwd', 'otp', 'mfa']"
-        page.screenshot(path=str(SHOTS / "oidc-rp-signed-in-mfa.png"), full_page=True)
+        shoot(page, "oidc-rp-signed-in-mfa")
         sign_out_through_the_rp(page, site, rp_url)
     assert discovery(site["issuer"])["end_session_endpoint"].startswith(site["issuer"])

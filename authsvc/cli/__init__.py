@@ -53,3 +53,5 @@ main = FlaskGroup(
     add_version_option=False,
     help="authsvc: multi-tenant identity platform. Settings come from AUTHSVC_* variables.",
 )
+# Found without building the app (FlaskGroup builds it to look up app.cli's commands).
+main.add_command(serve_command)

@@ -30,13 +30,14 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
         human(data)
 
 
-def command(group: click.Group, name: str, **kwargs):
-    """A subcommand that runs in the app context, takes --json and reports errors in one line."""
+def command(group: click.Group, name: str, app_context: bool = True, **kwargs):
+    """A subcommand that runs in the app context (unless ``app_context=False``), takes
+    --json and reports errors in one line."""
 
     def decorator(func):
         @group.command(name, **kwargs)
         @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-        @with_appcontext
+        @(with_appcontext if app_context else _as_is)
         @wraps(func)
         def wrapper(*args, **kw):
             try:
@@ -49,6 +50,10 @@ def command(group: click.Group, name: str, **kwargs):
         return wrapper
 
     return decorator
+
+
+def _as_is(func):
+    return func
 
 
 def tenant_by_slug(slug: str):

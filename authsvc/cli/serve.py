@@ -8,9 +8,10 @@ import sys
 import tempfile
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
+from authsvc import config
 from authsvc.cli.base import command, emit, root
 from authsvc.cli.setup import ensure_demo, print_init, upgrade_schema
 from authsvc.metrics import MULTIPROC_ENV
@@ -23,7 +24,8 @@ def _default_base_url(host: str, port: int) -> None:
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only a display
     url = f"http://{shown}:{port}"
     os.environ["AUTHSVC_BASE_URL"] = url  # inherited by the gunicorn workers
-    current_app.config["BASE_URL"] = url
+    if has_app_context():  # ``up`` prints the demo's links with it
+        current_app.config["BASE_URL"] = url
 
 
 def _metrics_directory() -> str:
@@ -47,16 +49,30 @@ def _loaded_app() -> Flask:
     return click.get_current_context().ensure_object(ScriptInfo).load_app()
 
 
+def _check_settings() -> None:
+    """Refuse bad AUTHSVC_* settings here, in one line, not in every gunicorn worker."""
+    try:
+        config.load()
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     """Replace this process with gunicorn, or with ``dev`` run Flask's reloading server."""
     _default_base_url(host, port)
+    _check_settings()
     if dev:
+        from werkzeug.serving import run_simple
+
+        app = _loaded_app()
+        app.debug = True
         # The reloader's parent process only watches files; the serving child runs the worker.
         if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
             from authsvc.worker import start_embedded
 
-            start_embedded(_loaded_app())
-        current_app.run(host=host, port=port, debug=True, use_reloader=True)
+            start_embedded(app)
+        # werkzeug itself: Flask's app.run() refuses to run inside a CLI command.
+        run_simple(host, port, app, use_reloader=True, use_debugger=True, threaded=True)
         return
     args = [
         sys.executable,
@@ -91,7 +107,9 @@ def _with_serve_options(func):
     return func
 
 
-@command(root, "serve")
+# Without the app: this process only checks the settings and becomes gunicorn, whose
+# workers build the app; building it here too cost each start about 3 s of CPU.
+@command(root, "serve", app_context=False)
 @_with_serve_options
 def serve_command(as_json: bool, host: str, port: int, workers, dev: bool) -> None:
     """Serve the platform (gunicorn; --dev for the reloader)."""

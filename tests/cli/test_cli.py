@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+
+import httpx
 
 from tests.conftest import unique
 
@@ -83,3 +88,50 @@ def test_console_script_initialises_a_demo_and_is_idempotent(tmp_path):
     second = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     assert json.loads(second.stdout)["demo"] == demo
     assert oct((tmp_path / "demo-credentials.json").stat().st_mode)[-3:] == "600"
+
+
+def test_serve_refuses_a_bad_setting_in_one_line_before_gunicorn_starts(tmp_path):
+    """``authsvc serve`` checks the settings itself (it no longer builds the app: the
+    gunicorn workers do), so a mistake is one line here, not a crash in every worker."""
+    env = {
+        **os.environ,
+        "AUTHSVC_INSTANCE_PATH": str(tmp_path),
+        "AUTHSVC_AUDIT_RETENTION_DAYS": "-1",
+    }
+    command = [sys.executable, "-m", "authsvc.cli", "serve", "--port", "1"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: AUTHSVC_AUDIT_RETENTION_DAYS must be 0 (keep forever) or more"
+    )
+    assert "Serving on" not in result.stderr
+
+
+def test_serve_dev_serves_with_the_reloader(tmp_path):
+    """``--dev`` (README: ``bash scripts/dev.sh --dev``) once answered nothing: Flask's
+    ``app.run`` ignores calls made inside a CLI command. It runs werkzeug's server now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "AUTHSVC_INSTANCE_PATH": str(tmp_path),
+        "AUTHSVC_DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
+        "AUTHSVC_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "authsvc.cli", "serve", "--dev", "--port", str(port)]
+    log = (tmp_path / "dev.log").open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline, answer = time.monotonic() + 90, None
+        while answer is None and time.monotonic() < deadline:
+            assert process.poll() is None, (tmp_path / "dev.log").read_text()
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert answer is not None and answer.status_code == 200, (tmp_path / "dev.log").read_text()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from authsvc import create_app
@@ -109,6 +110,21 @@ def app(backend, database_url, tmp_path_factory, per_backend):
             upgrade()
         per_backend["app", backend] = app
     return per_backend["app", backend]
+
+
+@pytest.fixture
+def fresh_database_url(backend, request, tmp_path):
+    """A new, empty database of the session's backend (migrations step by step, a second
+    instance)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    url = sa.engine.make_url(request.getfixturevalue("postgres_url"))
+    name = unique("migration").replace("-", "_")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -29,19 +29,11 @@ KEY = {"AUTHSVC_TRANSFER_KEY": "a passphrase for the move"}
 
 
 @pytest.fixture
-def fresh_app(backend, request, tmp_path):
+def fresh_app(fresh_database_url, tmp_path):
     """An app on a new, empty, migrated database with another SECRET_KEY: the new instance."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    else:
-        server = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-        name = unique("transfer").replace("-", "_")
-        engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        url = server.set(database=name).render_as_string(hide_password=False)
-    app = make_app(url, tmp_path, SECRET_KEY="another-instance-secret-key-0123456789abcdef")
+    app = make_app(
+        fresh_database_url, tmp_path, SECRET_KEY="another-instance-secret-key-0123456789abcdef"
+    )
     with app.app_context():
         upgrade()
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from authsvc.config import load
 from authsvc.extensions import db
 from authsvc.tenancy import tenant_context
 
@@ -36,8 +37,18 @@ def test_password_is_stored_as_argon2id(app, api_client, tenant):
         stored = db.session.execute(
             sa.text("SELECT password_hash FROM users WHERE email = 'h@example.com'")
         ).scalar_one()
-    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    # With the app's parameters: the tests' cheap ones (tests/conftest.py's make_app).
+    config = app.config
+    params = f"m={config['ARGON2_MEMORY_COST']},t={config['ARGON2_TIME_COST']},p=1"
+    assert stored.startswith(f"$argon2id$v=19${params}$")
     assert user.status_code == 201
+
+
+def test_the_default_argon2id_parameters_are_owasps_minimum():
+    """Unless AUTHSVC_ARGON2_* say otherwise: 19 MiB, two passes, one lane (OWASP)."""
+    settings = load(environ={})
+    assert (settings["ARGON2_MEMORY_COST"], settings["ARGON2_TIME_COST"]) == (19456, 2)
+    assert settings["ARGON2_PARALLELISM"] == 1
 
 
 def test_email_is_unique_per_tenant_case_insensitively(api_client, tenant, other_tenant):

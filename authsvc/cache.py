@@ -85,24 +85,15 @@ class LocalCache:
 
     def get_or_load(self, key: Any, load: Callable[[], Any]) -> Any:
         """The cached value, or ``load()``'s (None included), kept unless invalidated meanwhile."""
-        found = self.get(key, _MISSING)
-        if found is not _MISSING:
-            return found
-        generation = self._generation
-        value = load()
-        with self._lock:
-            current = generation == self._generation
-            if self._entries is not None and current and self._storing():
-                self._entries[str(key)] = value
-        return value
+        return self.get_or_load_many([key], lambda missing: {missing[0]: load()})[str(key)]
 
     def get_or_load_many(
         self, keys: list[Any], load: Callable[[list[Any]], dict[Any, Any]]
     ) -> dict[str, Any]:
         """Each key's value by its text: cached ones, the others from one ``load(missing)``.
 
-        ``load`` answers every key it is given; its values are kept as
-        :meth:`get_or_load` keeps one.
+        ``load`` answers every key it is given. Its values are kept unless an
+        invalidation happened while it ran (their generation is gone).
         """
         answers: dict[str, Any] = {}
         missing = []

@@ -117,19 +117,36 @@ def app(backend, database_url, tmp_path_factory, per_backend):
     return per_backend["app", backend]
 
 
+def _on_server(postgres_url: str, statement: str) -> None:
+    """Run ``statement`` on the test PostgreSQL server, outside any transaction (as
+    CREATE and DROP DATABASE must), from its ``postgres`` database."""
+    server = sa.engine.make_url(postgres_url).set(database="postgres")
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def fresh_database(postgres_url: str, prefix: str = "authsvc_test") -> str:
+    """A new, empty database on the test PostgreSQL server; its URL."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    _on_server(postgres_url, f'CREATE DATABASE "{name}"')
+    return sa.engine.make_url(postgres_url).set(database=name).render_as_string(False)
+
+
+def drop_database(database_url: str) -> None:
+    _on_server(database_url, f'DROP DATABASE "{sa.engine.make_url(database_url).database}"')
+
+
 @pytest.fixture
 def fresh_database_url(backend, request, tmp_path):
     """A new, empty database of the session's backend (migrations step by step, a second
     instance)."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh.db'}"
-    url = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-    name = unique("migration").replace("-", "_")
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return fresh_database(request.getfixturevalue("postgres_url"), "authsvc_migration")
 
 
 @pytest.fixture

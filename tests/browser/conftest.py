@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import threading
 from pathlib import Path
 
-import psycopg2
 import pytest
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+# fresh_database: the browser modules' servers each start on a new, empty database.
+from tests.conftest import fresh_database, make_app
 
 CHROMIUM = os.environ.get("AUTHSVC_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -36,20 +34,6 @@ def shoot(page, name: str) -> None:
         return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def fresh_database(postgres_url: str) -> str:
-    """A new, empty database on the test server, so the panel starts with no tenants."""
-    url = make_url(postgres_url)
-    name = f"authsvc_browser_{secrets.token_hex(4)}"
-    conn = psycopg2.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password, dbname="postgres"
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module")

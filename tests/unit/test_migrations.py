@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
-
-import psycopg2
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
 from authsvc.db import Base, TenantOwned
 from authsvc.extensions import db
-from tests.conftest import make_app
+from tests.conftest import drop_database, fresh_database, make_app
 
 BEFORE_ROW_LEVEL_SECURITY = "7c1d2e9a4b30"
 
@@ -39,24 +34,6 @@ def test_every_tenant_owned_table_leads_with_tenant_id_and_scopes_its_uniques(ap
                 )
 
 
-def _fresh_database(url: str) -> tuple[str, Callable[[], None]]:
-    """A new database on the test server, owned by the application's role; and its dropper."""
-    url = make_url(url)
-    name = f"authsvc_rls_{secrets.token_hex(4)}"
-    server = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-
-    def run(statement: str) -> None:
-        conn = psycopg2.connect(server)
-        conn.autocommit = True  # CREATE and DROP DATABASE cannot run in a transaction.
-        try:
-            conn.cursor().execute(statement)
-        finally:
-            conn.close()
-
-    run(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(False), lambda: run(f'DROP DATABASE "{name}"')
-
-
 def _policies() -> tuple[set[str], set[str]]:
     """(tables with the tenant_isolation policy, tables with row-level security on)."""
     with db.engine.connect() as conn:
@@ -75,7 +52,7 @@ def _policies() -> tuple[set[str], set[str]]:
 @pytest.mark.postgres_only
 def test_the_row_level_security_migration_upgrades_and_downgrades(app, tmp_path):
     owned = {m.local_table.name for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)}
-    url, drop = _fresh_database(app.config["DATABASE_URL"])
+    url = fresh_database(app.config["DATABASE_URL"], "authsvc_rls")
     fresh = make_app(url, tmp_path)
     try:
         with fresh.app_context():
@@ -87,4 +64,4 @@ def test_the_row_level_security_migration_upgrades_and_downgrades(app, tmp_path)
             assert _policies() == (owned, owned)
             db.engine.dispose()
     finally:
-        drop()
+        drop_database(url)
